@@ -1,0 +1,89 @@
+"""Closed-form expectations of the funnel, month by month.
+
+Because the per-trial quantities are independent and every stage is a thinning, the
+expected count after a stage is the expected volume times the product of the expected
+rates, and expected wins closing in month j are sum_m E[opportunities_m] E[win] lag[j - m].
+These numbers are what the "see the math" panels show, and what the engines must
+reproduce within Monte Carlo error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from simulator import uncertain
+from simulator.funnel import Funnel
+from simulator.plan import KpiSet
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """Expected counts per month (arrays of length ``months``) and over the horizon."""
+
+    months: list[str]
+    volumes: dict[str, np.ndarray]
+    stages: dict[str, dict[str, np.ndarray]]
+    opportunities: np.ndarray  # new opportunities created per month
+    wins: np.ndarray  # wins closing per month, open pipeline included
+    revenue: np.ndarray
+    carry_over_wins: float
+    win_rate: float
+    deal_size: float
+
+    @property
+    def total_revenue(self) -> float:
+        return float(self.revenue.sum())
+
+    def table(self) -> pd.DataFrame:
+        """One row per month, one column per count."""
+        columns: dict[str, np.ndarray] = {}
+        for channel, volume in self.volumes.items():
+            columns[f"{channel}.volume"] = volume
+            for stage, values in self.stages[channel].items():
+                columns[f"{channel}.{stage}"] = values
+        columns |= {"opportunities": self.opportunities, "wins": self.wins, "revenue": self.revenue}
+        return pd.DataFrame(columns, index=pd.Index(self.months, name="month"))
+
+
+def expected(plan: KpiSet) -> Expectation:
+    """Closed-form expected volumes, stage counts, wins and revenue of a plan."""
+    f = Funnel(plan)
+    volumes: dict[str, np.ndarray] = {}
+    stages: dict[str, dict[str, np.ndarray]] = {}
+    opportunities = np.zeros(plan.months)
+    for channel in plan.channels:
+        if channel.volume_from == "team":
+            level = uncertain.central(plan.team.calls_per_rep_per_day, "positive")
+            volume = level * f.team_capacity_days
+        else:
+            volume = uncertain.central(channel.volume_per_month, "positive") * f.seasonality
+        volumes[channel.key] = volume
+        stages[channel.key] = {}
+        count = volume
+        for stage in channel.stages:
+            count = count * uncertain.central(stage.rate, "rate")
+            stages[channel.key][stage.key] = count
+        opportunities = opportunities + count
+    win = uncertain.central(plan.win_rate, "rate")
+    deal = uncertain.central(plan.deal_size, "positive")
+    wins = (
+        opportunities * win @ f.close_matrix + plan.open_opportunities * win * f.open_close_pmf[:-1]
+    )
+    carry = float(
+        opportunities * win @ f.carry_probability
+        + plan.open_opportunities * win * f.open_close_pmf[-1]
+    )
+    return Expectation(
+        months=f.month_keys,
+        volumes=volumes,
+        stages=stages,
+        opportunities=opportunities,
+        wins=wins,
+        revenue=wins * deal,
+        carry_over_wins=carry,
+        win_rate=win,
+        deal_size=deal,
+    )

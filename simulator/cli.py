@@ -1,0 +1,109 @@
+"""``python -m simulator``: the engine for scripts, checks and engineers (DESIGN.md §4).
+
+Every command reads a KPI set file, prints JSON with ``--json`` (a short text otherwise),
+and exits 2 with a one-line message when the input is bad.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from simulator import engine
+from simulator.plan import PlanError, json_schema, load_plan
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own errors: one line, exit 2
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError("must be between 0 and 2^63 - 1")
+    return value
+
+
+def _money(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _simulate(args: argparse.Namespace) -> dict[str, Any]:
+    plan = load_plan(args.plan)
+    if args.trials is not None and args.trials > 2_000_000:
+        raise PlanError.single("trials", "trials_too_many", "--trials must be at most 2000000")
+    result = engine.simulate(plan, trials=args.trials, seed=args.seed)
+    out = result.to_dict()
+    if not args.json:
+        revenue, target = out["revenue"], out["target"]
+        print(f"{plan.name}: {out['trials']:,} trials, seed {out['seed']}")
+        print(
+            f"revenue  P10 {_money(revenue['p10'])}  P50 {_money(revenue['p50'])}  "
+            f"P90 {_money(revenue['p90'])}  mean {_money(revenue['mean'])} {plan.currency}"
+        )
+        print(
+            f"target   {_money(target['revenue'])} {plan.currency}: "
+            f"P(target) {target['p_target']:.1%} ± {target['p_target_std_error']:.1%}"
+        )
+    return out
+
+
+def _schema(args: argparse.Namespace) -> dict[str, Any]:
+    schema = json_schema()
+    if args.output:
+        Path(args.output).write_text(
+            json.dumps(schema, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+    return schema
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m simulator", description="Centerpin: Monte Carlo planning for inside sales."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    simulate = commands.add_parser("simulate", help="simulate a KPI set and summarise the outcome")
+    simulate.add_argument("plan", help="KPI set file (JSON)")
+    simulate.add_argument("--trials", type=_positive_int, help="override the plan's trial count")
+    simulate.add_argument("--seed", type=_seed, help="override the plan's seed")
+    simulate.add_argument("--json", action="store_true", help="print JSON")
+    simulate.set_defaults(run=_simulate)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of the KPI set format")
+    schema.add_argument("--output", help="write it to this file instead")
+    schema.set_defaults(run=_schema, json=True)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        out = args.run(args)
+    except PlanError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.json and not getattr(args, "output", None):
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    return 0

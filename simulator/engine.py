@@ -1,0 +1,176 @@
+"""The fast Monte Carlo engine (DESIGN.md §2).
+
+With Poisson volumes and independent stages, thinning keeps every count Poisson: the wins
+closing in month j are Poisson with mean ``sum_m opportunities_m × win × lag[j - m]``.
+So a trial needs one Poisson draw per closing month (plus the carry-over), not a chain of
+binomials per stage. Revenue per month is the sum of K deal sizes: exact for a fixed deal
+size and for K = 1, a moment-matched lognormal (Fenton–Wilkinson) otherwise.
+
+Stage counts (calls, connects, opportunities by month and channel) are not needed for the
+revenue, so they are drawn only when asked for (:attr:`SimulationResult.detail`), from a
+stream of their own, consistent with each trial's wins: total opportunities are the wins
+(in the horizon and after it) plus the lost ones, and each stage adds those that did not
+convert. Trials run in fixed chunks on a thread pool; numpy releases the GIL while drawing.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from simulator import funnel as fn
+from simulator.plan import KpiSet
+from simulator.results import Detail, SimulationResult
+
+
+@lru_cache(maxsize=1)
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="centerpin")
+
+
+def _map(function: Any, items: list[Any]) -> list[Any]:
+    if len(items) == 1:
+        return [function(items[0])]
+    return list(_pool().map(function, items))
+
+
+def revenue_of_wins(wins: np.ndarray, deal: Any, normals: np.ndarray) -> np.ndarray:
+    """Revenue of ``wins`` deals per cell: the sum of that many deal sizes.
+
+    A lognormal deal size gives a sum that is matched in mean and variance by a lognormal
+    (Fenton–Wilkinson); with one deal this is exact.
+    """
+    mean, var = float(deal.mean()), float(deal.var())
+    if var == 0.0:
+        return wins * mean
+    # Location and scale of the matched lognormal depend on K only: tabulate them by K.
+    k = np.arange(1, int(wins.max(initial=0)) + 2, dtype=float)
+    s2 = np.log1p(var / (k * mean * mean))
+    loc = np.concatenate([[-np.inf], np.log(k * mean) - 0.5 * s2])
+    scale = np.concatenate([[0.0], np.sqrt(s2)])
+    return np.exp(loc[wins] + scale[wins] * normals)
+
+
+def _binomial_split(rng: np.random.Generator, total: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Split ``total`` (n, ...) into the last axis of ``weights`` (n, ..., K) multinomially."""
+    out = np.zeros(weights.shape, dtype=np.int64)
+    remaining = total.astype(np.int64)
+    mass = weights.sum(axis=-1)
+    for k in range(weights.shape[-1] - 1):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p = np.where(mass > 0, weights[..., k] / mass, 0.0)
+        x = rng.binomial(remaining, np.clip(p, 0.0, 1.0))
+        out[..., k] = x
+        remaining = remaining - x
+        mass = mass - weights[..., k]
+    out[..., -1] = remaining
+    return out
+
+
+class _Chunk:
+    """One chunk of trials: draws, revenue, and on demand the stage counts."""
+
+    def __init__(self, f: fn.Funnel, seed: int, index: int, n: int) -> None:
+        self.f, self.seed, self.index, self.n = f, seed, index, n
+        self.draws = f.draw(seed, index, n)
+        self.opp_means = {
+            c.key: f.opportunity_mean(self.draws, c) for c in f.channels
+        }  # (n, M) expected new opportunities per channel
+        self.opportunity_mean = sum(self.opp_means.values())
+        w = self.draws.win_rate[:, None]
+        self.won_mean = self.opportunity_mean * w
+        self.close_mean = self.won_mean @ f.close_matrix  # (n, M)
+        self.carry_mean = self.won_mean @ f.carry_probability  # (n,)
+
+    def run(self) -> dict[str, np.ndarray]:
+        f, plan = self.f, self.f.plan
+        counts = fn.stream(self.seed, self.index, fn.COUNTS)
+        new_wins = counts.poisson(self.close_mean)
+        new_carry = counts.poisson(self.carry_mean)
+        wins, carry = new_wins.copy(), new_carry.copy()
+        open_close = np.zeros(f.months)
+        if plan.open_opportunities:
+            won_open = counts.binomial(plan.open_opportunities, self.draws.win_rate)
+            allocated = counts.multinomial(won_open, f.open_close_pmf)
+            wins += allocated[:, :-1]
+            carry += allocated[:, -1]
+            open_close = plan.open_opportunities * f.open_close_pmf[:-1]
+        normals = fn.stream(self.seed, self.index, fn.DEALS).standard_normal(wins.shape)
+        revenue = revenue_of_wins(wins, f.deal, normals)
+        expected_wins = self.close_mean + self.draws.win_rate[:, None] * open_close[None, :]
+        return {
+            "revenue": revenue,
+            "wins": wins,
+            "carry_over_wins": carry,
+            "expected_revenue": expected_wins.sum(axis=1) * float(f.deal.mean()),
+            "new_won_total": new_wins.sum(axis=1) + new_carry,
+        }
+
+    def detail(self, new_won_total: np.ndarray) -> dict[str, Any]:
+        """Stage counts consistent with the trial's wins (see the module docstring)."""
+        f = self.f
+        rng = fn.stream(self.seed, self.index, fn.DETAIL)
+        w = self.draws.win_rate[:, None]
+        # Won opportunities by channel and month: the trial's won total, split multinomially.
+        keys = [c.key for c in f.channels]
+        weights = np.stack([self.opp_means[k] for k in keys], axis=-1) * w[..., None]
+        flat = weights.reshape(self.n, -1)
+        won = _binomial_split(rng, new_won_total, flat).reshape(weights.shape)
+        volumes, stages = {}, {}
+        opportunities = np.zeros((self.n, f.months), dtype=np.int64)
+        for i, channel in enumerate(f.channels):
+            means = f.stage_means(self.draws, channel)  # (S + 1, n, M)
+            count = won[..., i] + rng.poisson(means[-1] * (1.0 - w))
+            opportunities += count
+            per_stage = [count]
+            for s in range(len(channel.stage_keys) - 1, -1, -1):
+                # Those that reached stage s's input but did not pass it.
+                count = count + rng.poisson(means[s] - means[s + 1])
+                per_stage.append(count)
+            per_stage.reverse()
+            volumes[channel.key] = per_stage[0]
+            stages[channel.key] = dict(zip(channel.stage_keys, per_stage[1:], strict=False))
+        return {"opportunities": opportunities, "volumes": volumes, "stages": stages}
+
+
+def simulate(
+    plan: KpiSet, *, trials: int | None = None, seed: int | None = None
+) -> SimulationResult:
+    """Run the plan's Monte Carlo simulation with the fast engine."""
+    trials = plan.simulation.trials if trials is None else trials
+    seed = plan.simulation.seed if seed is None else seed
+    if trials < 1:
+        raise ValueError("trials must be at least 1")
+    f = fn.Funnel(plan)
+    spans = fn.chunks(trials)
+    parts = _map(lambda item: _run_chunk(f, seed, item), list(enumerate(spans)))
+    core = {key: np.concatenate([p[1][key] for p in parts]) for key in parts[0][1]}
+    chunk_objects = [p[0] for p in parts]
+    new_won = core.pop("new_won_total")
+
+    def detail() -> Detail:
+        offsets = np.cumsum([0] + [c.n for c in chunk_objects])
+        pieces = _map(
+            lambda i: chunk_objects[i].detail(new_won[offsets[i] : offsets[i + 1]]),
+            list(range(len(chunk_objects))),
+        )
+        return Detail.concatenate(pieces)
+
+    return SimulationResult(
+        plan=plan,
+        months=f.month_keys,
+        seed=seed,
+        engine="fast",
+        detail_factory=detail,
+        **core,
+    )
+
+
+def _run_chunk(f: fn.Funnel, seed: int, item: tuple[int, tuple[int, int]]) -> tuple[_Chunk, dict]:
+    index, (start, stop) = item
+    chunk = _Chunk(f, seed, index, stop - start)
+    return chunk, chunk.run()

@@ -1,0 +1,206 @@
+"""A plan compiled into arrays the engines share: capacity, calendar, lag and trial draws.
+
+Both engines start from the same :class:`Funnel` so that a test holding one against the
+other checks the part that differs: how counts, lags and deal sizes are drawn.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from simulator import calendar, uncertain
+from simulator.plan import KpiSet
+
+#: Trials per independent random stream. Fixed, so results do not depend on thread count.
+CHUNK_TRIALS = 10_000
+
+# Purposes of the random streams spawned from a plan's seed (see DESIGN.md §2).
+PARAMETERS, COUNTS, DEALS, DETAIL = 1, 2, 3, 4
+
+
+def stream(seed: int, chunk: int, purpose: int, *extra: int) -> np.random.Generator:
+    """The random stream of one chunk of trials for one purpose.
+
+    Parameters get one stream per quantity (keyed by a hash of its lever path), so a plan
+    with a channel added still draws the same win rates as before: common random numbers.
+    """
+    sequence = np.random.SeedSequence(seed, spawn_key=(chunk, purpose, *extra))
+    return np.random.default_rng(sequence)
+
+
+def chunks(trials: int) -> list[tuple[int, int]]:
+    """(start, stop) of each chunk of trials."""
+    return [(s, min(s + CHUNK_TRIALS, trials)) for s in range(0, trials, CHUNK_TRIALS)]
+
+
+def ramp_reps(reps: int, hires: list[tuple[int, int]], months: int, ramp_months: int) -> np.ndarray:
+    """Effective reps in each month: starters full, hires ramping ``min(1, i / ramp)``.
+
+    ``hires`` holds (month index, change). A leaver (negative change) is taken to be a
+    fully ramped rep, from the month of the change on.
+    """
+    effective = np.full(months, float(reps))
+    for month, change in hires:
+        if month >= months:
+            continue
+        i = np.arange(1, months - month + 1, dtype=float)
+        ramp = (
+            np.ones_like(i) if ramp_months == 0 or change < 0 else np.minimum(1.0, i / ramp_months)
+        )
+        effective[month:] += change * ramp
+    return np.maximum(effective, 0.0)
+
+
+def lag_pmf(sales_cycle: Any, months: int) -> np.ndarray:
+    """P(a won opportunity closes k months after it was created), k = 0..months-1, then
+    the tail P(k >= months) as the last entry.
+
+    A fixed cycle of 2.5 months closes half the deals after 2 months and half after 3, so
+    that the mean lag is the stated cycle and a -0.5 month step is a real change. A range
+    is a lognormal in months rounded to whole months.
+    """
+    dist = uncertain.distribution(sales_cycle, "positive")
+    pmf = np.zeros(months + 1)
+    if isinstance(dist, uncertain.PointMass):
+        low = int(np.floor(dist.value))
+        frac = dist.value - low
+        for k, p in ((low, 1.0 - frac), (low + 1, frac)):
+            pmf[min(k, months)] += p
+        return pmf
+    edges = np.arange(months + 1) + 0.5  # round half up: k collects [k - 0.5, k + 0.5)
+    cdf = np.concatenate([[0.0], dist.cdf(edges)])
+    pmf[:months] = np.diff(cdf)[:months]
+    pmf[months] = 1.0 - cdf[months]
+    return pmf
+
+
+@dataclass(frozen=True)
+class ChannelSpec:
+    key: str
+    from_team: bool
+    volume: Any  # the plan's volume_per_month (unused when from_team)
+    stage_keys: tuple[str, ...]
+    rates: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Draws:
+    """What is unknown about one chunk of trials, drawn once per trial."""
+
+    productivity: np.ndarray  # calls per rep per day, (n,)
+    volumes: dict[str, np.ndarray]  # per-month volume level of non-team channels, (n,)
+    rates: dict[str, np.ndarray]  # stage rates per channel, (n, stages)
+    win_rate: np.ndarray  # (n,)
+
+
+class Funnel:
+    """A validated plan laid out month by month."""
+
+    def __init__(self, plan: KpiSet) -> None:
+        self.plan = plan
+        self.months = plan.months
+        self.month_keys = calendar.month_keys(plan.start_month, plan.months)
+        self.working_days = calendar.working_days(
+            plan.start_month,
+            plan.months,
+            plan.country,
+            year_end_closure=plan.year_end_closure,
+            override=plan.team.working_days_per_month,
+        )
+        self.seasonality = calendar.seasonality_factors(
+            plan.start_month, plan.months, plan.seasonality
+        )
+        self.reps_effective = ramp_reps(
+            plan.team.reps,
+            [(plan.month_index(h.month), h.change) for h in plan.team.hires],
+            plan.months,
+            plan.team.ramp_months,
+        )
+        self.lag = lag_pmf(plan.sales_cycle_months, plan.months)
+        self.channels = [
+            ChannelSpec(
+                key=c.key,
+                from_team=c.volume_from == "team",
+                volume=c.volume_per_month,
+                stage_keys=tuple(s.key for s in c.stages),
+                rates=tuple(s.rate for s in c.stages),
+            )
+            for c in plan.channels
+        ]
+        self.deal = uncertain.distribution(plan.deal_size, "positive")
+
+    @cached_property
+    def team_capacity_days(self) -> np.ndarray:
+        """Rep-days of calling per month: effective reps × working days × seasonality."""
+        return self.reps_effective * self.working_days * self.seasonality
+
+    @cached_property
+    def close_matrix(self) -> np.ndarray:
+        """(M, M) matrix: row m, column j = P(an opportunity of month m that wins closes in j)."""
+        m = self.months
+        out = np.zeros((m, m))
+        for start in range(m):
+            out[start, start:] = self.lag[: m - start]
+        return out
+
+    @cached_property
+    def carry_probability(self) -> np.ndarray:
+        """P(a won opportunity created in month m closes after the horizon), per m."""
+        return 1.0 - self.close_matrix.sum(axis=1)
+
+    @cached_property
+    def open_close_pmf(self) -> np.ndarray:
+        """Close-month distribution of a won open opportunity, then P(after the horizon)."""
+        return np.append(self.lag[: self.months], 1.0 - self.lag[: self.months].sum())
+
+    def draw(self, seed: int, chunk: int, n: int) -> Draws:
+        """Per-trial draws of every uncertain quantity, by inverse CDF of uniforms."""
+
+        def quantity(path: str, value: Any, kind: uncertain.Kind) -> np.ndarray:
+            if isinstance(value, (int, float)):
+                return np.full(n, float(value))
+            rng = stream(seed, chunk, PARAMETERS, zlib.crc32(path.encode()))
+            return uncertain.sample(value, kind, rng.random(n))
+
+        plan = self.plan
+        volumes, rates = {}, {}
+        for c in self.channels:
+            if not c.from_team:
+                volumes[c.key] = quantity(
+                    f"channels.{c.key}.volume_per_month", c.volume, "positive"
+                )
+            rates[c.key] = np.column_stack(
+                [
+                    quantity(f"channels.{c.key}.stages.{key}.rate", rate, "rate")
+                    for key, rate in zip(c.stage_keys, c.rates, strict=False)
+                ]
+            )
+        return Draws(
+            productivity=quantity(
+                "team.calls_per_rep_per_day", plan.team.calls_per_rep_per_day, "positive"
+            ),
+            volumes=volumes,
+            rates=rates,
+            win_rate=quantity("win_rate", plan.win_rate, "rate"),
+        )
+
+    def volume_mean(self, draws: Draws, channel: ChannelSpec) -> np.ndarray:
+        """Expected volume of a channel per trial and month, (n, M)."""
+        if channel.from_team:
+            return draws.productivity[:, None] * self.team_capacity_days[None, :]
+        return draws.volumes[channel.key][:, None] * self.seasonality[None, :]
+
+    def opportunity_mean(self, draws: Draws, channel: ChannelSpec) -> np.ndarray:
+        """Expected new opportunities of a channel per trial and month, (n, M)."""
+        return self.volume_mean(draws, channel) * draws.rates[channel.key].prod(axis=1)[:, None]
+
+    def stage_means(self, draws: Draws, channel: ChannelSpec) -> np.ndarray:
+        """Expected count after each stage (volume first), (stages + 1, n, M)."""
+        volume = self.volume_mean(draws, channel)
+        cumulative = np.cumprod(draws.rates[channel.key], axis=1)  # (n, stages)
+        return np.concatenate([volume[None], cumulative.T[:, :, None] * volume[None]], axis=0)

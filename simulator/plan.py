@@ -1,0 +1,423 @@
+"""The KPI set: a plan's inputs, as the versioned file format of DESIGN.md §3.
+
+Every plan that reaches an engine has passed :func:`parse_plan`: field checks by pydantic,
+then the checks that span fields (hires inside the horizon, headcount never below zero,
+unique keys). Errors carry a path (``channels[0].stages[1].rate.high``), a stable code and
+its parameters, so the UI can say the same thing in Japanese.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import holidays
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from simulator import uncertain
+
+SCHEMA_VERSION = 1
+MAX_MONTHS = 36
+MAX_TRIALS = 2_000_000
+
+# --------------------------------------------------------------------------- errors
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One thing wrong with a plan: where, a stable code, and an English sentence."""
+
+    path: str
+    code: str
+    message: str
+    ctx: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class PlanError(ValueError):
+    """A plan that cannot be simulated; ``issues`` lists every problem found."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        self.issues = issues
+        super().__init__("; ".join(str(issue) for issue in issues))
+
+    @classmethod
+    def single(cls, path: str, code: str, message: str, **ctx: Any) -> PlanError:
+        return cls([Issue(path, code, message, ctx)])
+
+
+# pydantic's own error types, reworded as the user should read them.
+_BUILTIN_MESSAGES = {
+    "missing": "is required",
+    "extra_forbidden": "is not a known field",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "bool_type": "must be true or false",
+    "string_type": "must be text",
+    "list_type": "must be a list",
+    "model_type": "must be an object",
+    "model_attributes_type": "must be an object",
+    "dict_type": "must be an object",
+    "literal_error": "must be {expected}",
+    "greater_than_equal": "must be at least {ge}",
+    "greater_than": "must be greater than {gt}",
+    "less_than_equal": "must be at most {le}",
+    "less_than": "must be less than {lt}",
+    "string_too_short": "must not be empty",
+    "string_too_long": "must be at most {max_length} characters",
+    "string_pattern_mismatch": "has characters that are not allowed",
+    "too_short": "must have at least {min_length} item(s)",
+    "too_long": "must have at most {max_length} item(s)",
+    "json_invalid": "is not valid JSON: {error}",
+}
+# Tags of the tagged unions below: they appear in pydantic's error locations, not in paths.
+_UNION_TAGS = {"number", "range", "counts"}
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in _UNION_TAGS or "[" in str(part):
+            continue
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _issues_from(error: ValidationError) -> list[Issue]:
+    issues = []
+    for err in error.errors(include_url=False):
+        code = err["type"]
+        ctx = {k: v for k, v in (err.get("ctx") or {}).items() if k != "error"}
+        if code == "value_error":  # a plain ValueError from a validator below
+            message = str(err["ctx"]["error"])
+        elif code in _BUILTIN_MESSAGES:
+            message = _BUILTIN_MESSAGES[code].format(**(err.get("ctx") or {}))
+        else:  # our PydanticCustomError: its message is already ours
+            message = err["msg"]
+        issues.append(Issue(_path(tuple(err["loc"])), code, message, ctx))
+    return issues
+
+
+def _fail(code: str, message: str, **ctx: Any) -> PydanticCustomError:
+    return PydanticCustomError(code, message, ctx or None)
+
+
+# --------------------------------------------------------------------------- value types
+
+
+def _rate(value: float) -> float:
+    if not 0.0 <= value <= 1.0:
+        raise _fail("rate_bounds", "must be between 0 and 1")
+    return value
+
+
+def _non_negative(value: float) -> float:
+    if value < 0:
+        raise _fail("negative", "must be 0 or more")
+    return value
+
+
+_YEAR_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def _year_month(value: str) -> str:
+    match = _YEAR_MONTH.match(value)
+    if not match or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2100:
+        raise _fail("year_month", "must be a month written YYYY-MM, e.g. 2027-04")
+    return value
+
+
+@lru_cache(maxsize=1)
+def supported_countries() -> frozenset[str]:
+    """ISO 3166 codes whose public holidays the `holidays` package knows."""
+    return frozenset(holidays.list_supported_countries())
+
+
+def _country(value: str) -> str:
+    if value not in supported_countries():
+        raise _fail("country", "must be a supported ISO country code such as JP or US")
+    return value
+
+
+Rate = Annotated[float, AfterValidator(_rate)]
+NonNegative = Annotated[float, AfterValidator(_non_negative)]
+YearMonth = Annotated[str, AfterValidator(_year_month)]
+Key = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class RateRange(_Model):
+    """A rate somewhere between ``low`` (10th percentile) and ``high`` (90th percentile)."""
+
+    low: Rate
+    high: Rate
+
+    @model_validator(mode="after")
+    def _fits(self) -> RateRange:
+        _check_range(self, "rate")
+        return self
+
+
+class Counts(_Model):
+    """A rate observed as ``successes`` out of ``trials``."""
+
+    successes: Annotated[int, Field(ge=0)]
+    trials: Annotated[int, Field(ge=1)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Counts:
+        if self.successes > self.trials:
+            raise _fail("counts_order", "successes must not exceed trials")
+        return self
+
+
+class Range(_Model):
+    """A positive quantity between ``low`` (10th percentile) and ``high`` (90th percentile)."""
+
+    low: NonNegative
+    high: NonNegative
+
+    @model_validator(mode="after")
+    def _fits(self) -> Range:
+        _check_range(self, "positive")
+        return self
+
+
+def _check_range(value: RateRange | Range, kind: uncertain.Kind) -> None:
+    if value.low > value.high:
+        raise _fail("range_order", "low must not exceed high")
+    if value.low < value.high:
+        try:
+            uncertain.distribution(value, kind)
+        except uncertain.Unfittable as exc:
+            raise _fail(exc.code, str(exc)) from None
+
+
+def _shape(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, (RateRange, Range)):
+        return "range"
+    if isinstance(value, Counts):
+        return "counts"
+    if isinstance(value, dict):
+        if "successes" in value or "trials" in value:
+            return "counts"
+        if "low" in value or "high" in value:
+            return "range"
+    return None
+
+
+def _positive_shape(value: Any) -> str | None:
+    shape = _shape(value)
+    return None if shape == "counts" else shape
+
+
+UncertainRate = Annotated[
+    Annotated[Rate, Tag("number")]
+    | Annotated[RateRange, Tag("range")]
+    | Annotated[Counts, Tag("counts")],
+    Discriminator(
+        _shape,
+        custom_error_type="rate_shape",
+        custom_error_message="must be a rate: a number, {low, high} or {successes, trials}",
+    ),
+]
+UncertainPositive = Annotated[
+    Annotated[NonNegative, Tag("number")] | Annotated[Range, Tag("range")],
+    Discriminator(
+        _positive_shape,
+        custom_error_type="positive_shape",
+        custom_error_message="must be a number or {low, high}",
+    ),
+]
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+class Target(_Model):
+    revenue: Annotated[float, Field(gt=0)]
+    confidence: Annotated[float, Field(gt=0, lt=1)] = 0.8
+
+
+class Hire(_Model):
+    month: YearMonth
+    change: Annotated[int, Field(ge=-10_000, le=10_000)]
+
+
+class Team(_Model):
+    reps: Annotated[int, Field(ge=0, le=10_000)] = 0
+    calls_per_rep_per_day: UncertainPositive = 0.0
+    working_days_per_month: Annotated[float, Field(ge=0, le=31)] | None = None
+    ramp_months: Annotated[int, Field(ge=0, le=24)] = 0
+    hires: list[Hire] = Field(default_factory=list, max_length=120)
+
+
+class Stage(_Model):
+    key: Key
+    rate: UncertainRate
+
+
+class Channel(_Model):
+    key: Key
+    volume_from: Literal["team"] | None = None
+    volume_per_month: UncertainPositive | None = None
+    stages: list[Stage] = Field(min_length=1, max_length=10)
+
+
+class Simulation(_Model):
+    trials: Annotated[int, Field(ge=1, le=MAX_TRIALS)] = 100_000
+    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 0
+
+
+class KpiSet(_Model):
+    """A plan: team, channels and their conversion stages, shared win rate and deal size."""
+
+    schema_version: Literal[1]
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    description: Annotated[str, Field(max_length=5000)] = ""
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "JPY"
+    start_month: YearMonth
+    months: Annotated[int, Field(ge=1, le=MAX_MONTHS)]
+    country: Annotated[str, AfterValidator(_country)] = "JP"
+    year_end_closure: bool = False
+    target: Target
+    team: Team = Field(default_factory=Team)
+    channels: list[Channel] = Field(min_length=1, max_length=20)
+    win_rate: UncertainRate
+    deal_size: UncertainPositive
+    sales_cycle_months: UncertainPositive = 0.0
+    open_opportunities: Annotated[int, Field(ge=0, le=10_000_000)] = 0
+    seasonality: list[NonNegative] = Field(
+        default_factory=lambda: [1.0] * 12, min_length=12, max_length=12
+    )
+    simulation: Simulation = Field(default_factory=Simulation)
+
+    def month_index(self, year_month: str) -> int:
+        """Position of ``YYYY-MM`` in the horizon (0 = start month; may be outside)."""
+        y0, m0 = map(int, self.start_month.split("-"))
+        y, m = map(int, year_month.split("-"))
+        return (y - y0) * 12 + (m - m0)
+
+    def channel(self, key: str) -> Channel:
+        for channel in self.channels:
+            if channel.key == key:
+                return channel
+        raise KeyError(key)
+
+    def to_json(self) -> str:
+        """The plan in the file format, as pretty UTF-8 JSON."""
+        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
+
+
+def _cross_field_issues(plan: KpiSet) -> list[Issue]:
+    issues: list[Issue] = []
+
+    def add(path: str, code: str, message: str, **ctx: Any) -> None:
+        issues.append(Issue(path, code, message, ctx))
+
+    headcount = plan.team.reps
+    for i, hire in sorted(enumerate(plan.team.hires), key=lambda pair: pair[1].month):
+        path = f"team.hires[{i}]"
+        index = plan.month_index(hire.month)
+        if not 0 <= index < plan.months:
+            add(
+                f"{path}.month", "hire_outside_horizon", "must be a month inside the plan's horizon"
+            )
+        if hire.change == 0:
+            add(f"{path}.change", "hire_zero", "must not be 0 (reps joining are +, leaving are -)")
+        headcount += hire.change
+        if headcount < 0:
+            add(f"{path}.change", "headcount_negative", "would leave fewer than 0 reps")
+
+    channel_keys = [channel.key for channel in plan.channels]
+    team_channels = 0
+    for i, channel in enumerate(plan.channels):
+        path = f"channels[{i}]"
+        if channel_keys.count(channel.key) > 1:
+            add(f"{path}.key", "duplicate_key", "must be unique among channels")
+        if (channel.volume_from is None) == (channel.volume_per_month is None):
+            add(path, "volume_source", "needs exactly one of volume_from or volume_per_month")
+        team_channels += channel.volume_from == "team"
+        stage_keys = [stage.key for stage in channel.stages]
+        for j, key in enumerate(stage_keys):
+            if stage_keys.count(key) > 1:
+                add(f"{path}.stages[{j}].key", "duplicate_key", "must be unique in its channel")
+    if team_channels > 1:
+        add("channels", "team_channels", "at most one channel can take its volume from the team")
+    return issues
+
+
+def parse_plan(data: dict[str, Any] | str | bytes) -> KpiSet:
+    """Validate a plan given as a dict or as JSON text; raise :class:`PlanError` if it is bad."""
+    if isinstance(data, (str, bytes)):
+        try:
+            data = json.loads(data)
+        except json.JSONDecodeError as exc:
+            raise PlanError.single(
+                "", "json_invalid", f"not valid JSON: {exc}", line=exc.lineno
+            ) from None
+    if isinstance(data, dict) and "schema_version" in data and data["schema_version"] != 1:
+        raise PlanError.single(
+            "schema_version",
+            "schema_version",
+            f"must be {SCHEMA_VERSION}; this file has version {data['schema_version']!r}, "
+            "which this version of Centerpin cannot read",
+            expected=SCHEMA_VERSION,
+        )
+    try:
+        plan = KpiSet.model_validate(data)
+    except ValidationError as exc:
+        raise PlanError(_issues_from(exc)) from None
+    issues = _cross_field_issues(plan)
+    if issues:
+        raise PlanError(issues)
+    return plan
+
+
+def load_plan(path: str | Path) -> KpiSet:
+    """Read and validate a KPI set file."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise PlanError.single("", "file_missing", f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PlanError.single("", "file_unreadable", f"{path}: cannot read ({exc})") from None
+    return parse_plan(text)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the KPI set file format, version 1."""
+    schema = KpiSet.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://centerpin.example/schema/kpi_set.v1.json"
+    schema["title"] = "Centerpin KPI set, version 1"
+    return schema

@@ -1,0 +1,190 @@
+"""What a simulation says: distributions, P(target), and the tables a manager reads.
+
+Every estimate comes with its Monte Carlo standard error, so a difference of 0.3 points
+between two plans can be told apart from noise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulator.plan import KpiSet
+
+QUANTILES = (0.1, 0.5, 0.9)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Mean with its standard error, and the 10th, 50th and 90th percentiles."""
+
+    mean: float
+    std_error: float
+    p10: float
+    p50: float
+    p90: float
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> Summary:
+        values = np.asarray(values, dtype=float)
+        n = values.size
+        p10, p50, p90 = np.quantile(values, QUANTILES)
+        std_error = float(values.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
+        return cls(float(values.mean()), std_error, float(p10), float(p50), float(p90))
+
+    def to_dict(self, *, with_error: bool = False) -> dict[str, float]:
+        out = {"mean": self.mean}
+        if with_error:
+            out["std_error"] = self.std_error
+        return out | {"p10": self.p10, "p50": self.p50, "p90": self.p90}
+
+
+@dataclass(frozen=True)
+class Detail:
+    """Counts at every stage, per trial and month: volume, each stage, new opportunities."""
+
+    opportunities: np.ndarray  # (T, M) new opportunities, all channels
+    volumes: dict[str, np.ndarray]  # channel -> (T, M)
+    stages: dict[str, dict[str, np.ndarray]]  # channel -> stage -> (T, M)
+
+    @classmethod
+    def concatenate(cls, parts: list[dict[str, Any]]) -> Detail:
+        first = parts[0]
+        return cls(
+            opportunities=np.concatenate([p["opportunities"] for p in parts]),
+            volumes={k: np.concatenate([p["volumes"][k] for p in parts]) for k in first["volumes"]},
+            stages={
+                c: {s: np.concatenate([p["stages"][c][s] for p in parts]) for s in stages}
+                for c, stages in first["stages"].items()
+            },
+        )
+
+
+@dataclass
+class SimulationResult:
+    """The outcome of one run: per-trial arrays and the summaries drawn from them.
+
+    ``revenue`` and ``wins`` are (trials, months) and count what closes inside the horizon;
+    ``carry_over_wins`` closes after it. ``expected_revenue`` is each trial's revenue in
+    expectation given its drawn rates and volumes: comparisons under common random numbers
+    use it because it is free of the count noise.
+    """
+
+    plan: KpiSet
+    months: list[str]
+    seed: int
+    engine: str
+    revenue: np.ndarray
+    wins: np.ndarray
+    carry_over_wins: np.ndarray
+    expected_revenue: np.ndarray
+    detail_factory: Callable[[], Detail] = field(repr=False)
+
+    @property
+    def trials(self) -> int:
+        return int(self.revenue.shape[0])
+
+    @property
+    def target(self) -> float:
+        return self.plan.target.revenue
+
+    @cached_property
+    def total_revenue(self) -> np.ndarray:
+        return self.revenue.sum(axis=1)
+
+    @cached_property
+    def detail(self) -> Detail:
+        return self.detail_factory()
+
+    # ----------------------------------------------------------------- headline numbers
+
+    def revenue_summary(self) -> Summary:
+        return Summary.of(self.total_revenue)
+
+    def p_target(self, target: float | None = None) -> tuple[float, float]:
+        """P(revenue >= target) and its standard error."""
+        target = self.target if target is None else target
+        p = float(np.mean(self.total_revenue >= target))
+        return p, float(np.sqrt(p * (1 - p) / self.trials))
+
+    def revenue_at_confidence(self, confidence: float | None = None) -> float:
+        """The revenue reached with the given probability (the plan's confidence by default)."""
+        confidence = self.plan.target.confidence if confidence is None else confidence
+        return float(np.quantile(self.total_revenue, 1.0 - confidence))
+
+    # ----------------------------------------------------------------- tables
+
+    def monthly_table(self) -> pd.DataFrame:
+        """One row per month: stage counts, wins and revenue at P10/P50/P90 and their means."""
+        detail = self.detail
+        columns: dict[str, np.ndarray] = {}
+        for channel, volume in detail.volumes.items():
+            columns[f"{channel}.volume"] = volume
+            for stage, counts in detail.stages[channel].items():
+                columns[f"{channel}.{stage}"] = counts
+        columns["opportunities"] = detail.opportunities
+        columns["wins"] = self.wins
+        columns["revenue"] = self.revenue
+        columns["cumulative_revenue"] = np.cumsum(self.revenue, axis=1)
+        rows = []
+        for metric, values in columns.items():
+            q = np.quantile(values, QUANTILES, axis=0)
+            mean = values.mean(axis=0)
+            for i, month in enumerate(self.months):
+                rows.append(
+                    {
+                        "month": month,
+                        "metric": metric,
+                        "mean": mean[i],
+                        "p10": q[0, i],
+                        "p50": q[1, i],
+                        "p90": q[2, i],
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def stage_table(self) -> pd.DataFrame:
+        """One row per channel and stage: totals over the horizon at P10/P50/P90."""
+        detail = self.detail
+        rows = []
+        for channel, volume in detail.volumes.items():
+            rows.append(
+                {"channel": channel, "stage": "volume", **Summary.of(volume.sum(axis=1)).to_dict()}
+            )
+            for stage, counts in detail.stages[channel].items():
+                rows.append(
+                    {"channel": channel, "stage": stage, **Summary.of(counts.sum(axis=1)).to_dict()}
+                )
+        return pd.DataFrame(rows)
+
+    # ----------------------------------------------------------------- interchange
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as DESIGN.md §4's ``simulate --json`` output."""
+        p, p_error = self.p_target()
+        detail = self.detail
+        monthly = []
+        for i, month in enumerate(self.months):
+            monthly.append(
+                {
+                    "month": month,
+                    "revenue": Summary.of(self.revenue[:, i]).to_dict(),
+                    "opportunities": Summary.of(detail.opportunities[:, i]).to_dict(),
+                    "wins": Summary.of(self.wins[:, i]).to_dict(),
+                }
+            )
+        return {
+            "trials": self.trials,
+            "seed": self.seed,
+            "revenue": Summary.of(self.total_revenue).to_dict(with_error=True),
+            "target": {"revenue": self.target, "p_target": p, "p_target_std_error": p_error},
+            "opportunities": Summary.of(detail.opportunities.sum(axis=1)).to_dict(),
+            "wins": Summary.of(self.wins.sum(axis=1)).to_dict(),
+            "carry_over_wins": Summary.of(self.carry_over_wins).to_dict(),
+            "monthly": monthly,
+        }

@@ -1,0 +1,198 @@
+"""Uncertain quantities: a fixed number, a range read as 10th/90th percentiles, or observed counts.
+
+A plan states what it does not know in the form a manager thinks in: "win rate is somewhere
+between 18% and 26%" or "38 of the last 100 inbound leads became opportunities". This module
+turns those statements into ``scipy.stats`` distributions:
+
+- a rate range ``{low, high}`` is a Beta distribution whose 10th and 90th percentiles are
+  ``low`` and ``high`` (solved numerically);
+- a positive range is a lognormal with the same two percentiles (closed form);
+- counts ``{successes, trials}`` are the Beta(s + 1, t - s + 1) posterior under a uniform prior;
+- a number is a point mass.
+
+Sampling uses the inverse CDF of uniforms (``ppf(u)``) so that two plans that differ in one
+quantity see the same quantile in every trial: common random numbers by construction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Literal, Protocol
+
+import numpy as np
+from scipy import optimize, special, stats
+
+#: z such that P(Z <= z) = 0.9 for a standard normal: a range's high end.
+Z90 = float(stats.norm.ppf(0.9))
+
+Kind = Literal["rate", "positive"]
+
+
+class Unfittable(ValueError):
+    """No distribution of the requested family has the stated percentiles."""
+
+    def __init__(self, code: str, message: str, **ctx: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.ctx = ctx
+
+
+class _Range(Protocol):
+    low: float
+    high: float
+
+
+class _Counts(Protocol):
+    successes: int
+    trials: int
+
+
+@dataclass(frozen=True)
+class PointMass:
+    """A quantity known exactly; quacks like a frozen scipy distribution where we need it."""
+
+    value: float
+
+    def ppf(self, q: np.ndarray | float) -> np.ndarray:
+        return np.full(np.shape(q), self.value, dtype=float)
+
+    def mean(self) -> float:
+        return self.value
+
+    def std(self) -> float:
+        return 0.0
+
+    def var(self) -> float:
+        return 0.0
+
+
+@lru_cache(maxsize=4096)
+def fit_beta(low: float, high: float) -> Any:
+    """Beta distribution with 10th percentile ``low`` and 90th percentile ``high``.
+
+    Solved in log-parameter space from a moment-based start; raises :class:`Unfittable`
+    when the range is outside (0, 1) or no Beta matches both percentiles.
+    """
+    if not 0.0 < low < high < 1.0:
+        raise Unfittable(
+            "rate_range_bounds",
+            "a rate range needs 0 < low < high < 1 "
+            "(low and high are the 10th and 90th percentiles)",
+            low=low,
+            high=high,
+        )
+    mid = 0.5 * (low + high)
+    sd = (high - low) / (2 * Z90)
+    concentration = max(mid * (1 - mid) / sd**2 - 1.0, 0.2)
+    start = np.log([mid * concentration, (1 - mid) * concentration])
+    targets = np.log([low, high])
+
+    def residual(log_ab: np.ndarray) -> np.ndarray:
+        a, b = np.exp(log_ab)
+        return np.log(stats.beta.ppf([0.1, 0.9], a, b)) - targets
+
+    solution = optimize.least_squares(residual, start, xtol=1e-12, ftol=1e-12, gtol=1e-12)
+    a, b = np.exp(solution.x)
+    got = stats.beta.ppf([0.1, 0.9], a, b)
+    if not np.allclose(got, [low, high], rtol=1e-4, atol=1e-7):
+        raise Unfittable(
+            "rate_range_unfittable",
+            "no Beta distribution has these 10th and 90th percentiles; narrow the range",
+            low=low,
+            high=high,
+        )
+    return stats.beta(a, b)
+
+
+@lru_cache(maxsize=4096)
+def fit_lognormal(low: float, high: float) -> Any:
+    """Lognormal with 10th percentile ``low`` and 90th percentile ``high`` (closed form)."""
+    if not 0.0 < low < high:
+        raise Unfittable(
+            "positive_range_bounds",
+            "a range needs 0 < low < high (a lognormal cannot have a 10th percentile of 0)",
+            low=low,
+            high=high,
+        )
+    mu = 0.5 * (np.log(low) + np.log(high))
+    sigma = (np.log(high) - np.log(low)) / (2 * Z90)
+    return stats.lognorm(s=sigma, scale=np.exp(mu))
+
+
+@lru_cache(maxsize=4096)
+def beta_from_counts(successes: int, trials: int) -> Any:
+    """Posterior of a rate after ``successes`` in ``trials`` under a uniform prior."""
+    if not 0 <= successes <= trials:
+        raise Unfittable(
+            "counts_bounds",
+            "successes must be between 0 and trials",
+            successes=successes,
+            trials=trials,
+        )
+    return stats.beta(successes + 1, trials - successes + 1)
+
+
+def distribution(quantity: float | _Range | _Counts, kind: Kind) -> Any:
+    """The distribution of one uncertain quantity of a plan.
+
+    ``kind`` is ``"rate"`` for quantities in [0, 1] (Beta) and ``"positive"`` for volumes,
+    productivity, deal sizes and lags (lognormal). A zero-width range is a point mass.
+    """
+    if isinstance(quantity, (int, float)):
+        return PointMass(float(quantity))
+    if hasattr(quantity, "successes"):
+        if kind != "rate":
+            raise Unfittable("counts_not_rate", "counts can only describe a rate")
+        return beta_from_counts(int(quantity.successes), int(quantity.trials))
+    low, high = float(quantity.low), float(quantity.high)
+    if low == high:
+        return PointMass(low)
+    return fit_beta(low, high) if kind == "rate" else fit_lognormal(low, high)
+
+
+def is_uncertain(quantity: float | _Range | _Counts, kind: Kind) -> bool:
+    """True when the quantity is drawn per trial rather than fixed."""
+    return not isinstance(distribution(quantity, kind), PointMass)
+
+
+def central(quantity: float | _Range | _Counts, kind: Kind) -> float:
+    """The mean of a quantity: what a single-number spreadsheet would use."""
+    return float(distribution(quantity, kind).mean())
+
+
+# Uniforms at which an inverse CDF is tabulated: evenly spaced in logit(u), so the table is
+# as fine in the tails (relative to the tail probability) as in the middle.
+_LOGIT_EDGE = float(special.logit(1e-10))
+_GRID_POINTS = 8193
+_LOGIT_STEP = -2 * _LOGIT_EDGE / (_GRID_POINTS - 1)
+_GRID = special.expit(np.linspace(_LOGIT_EDGE, -_LOGIT_EDGE, _GRID_POINTS))
+
+
+@lru_cache(maxsize=1024)
+def _ppf_table(dist: Any) -> np.ndarray:
+    return np.asarray(dist.ppf(_GRID), dtype=float)
+
+
+def sample(quantity: float | _Range | _Counts, kind: Kind, uniforms: np.ndarray) -> np.ndarray:
+    """Values of a quantity at the given uniforms (inverse-CDF sampling, one per trial).
+
+    A lognormal's inverse CDF is closed form. A Beta's (``scipy.special.betaincinv``) costs a
+    few microseconds per value, so it is tabulated once per distribution and interpolated:
+    the error is below 1e-6 of the value (a test checks), far under the Monte Carlo error.
+    """
+    dist = distribution(quantity, kind)
+    if isinstance(dist, PointMass):
+        return np.full(np.shape(uniforms), dist.value)
+    if dist.dist.name == "lognorm":
+        sigma = dist.kwds["s"]
+        return dist.kwds["scale"] * np.exp(sigma * special.ndtri(uniforms))
+    table = _ppf_table(dist)
+    # The grid is uniform in logit(u): find the cell by arithmetic, then interpolate in u.
+    position = np.clip(
+        (special.logit(uniforms) - _LOGIT_EDGE) / _LOGIT_STEP, 0, _GRID_POINTS - 1.000001
+    )
+    index = position.astype(np.intp)
+    left, right = _GRID[index], _GRID[index + 1]
+    weight = np.clip((uniforms - left) / (right - left), 0.0, 1.0)
+    return table[index] + weight * (table[index + 1] - table[index])
