@@ -8,9 +8,10 @@ size and for K = 1, a moment-matched lognormal (Fenton–Wilkinson) otherwise.
 
 Stage counts (calls, connects, opportunities by month and channel) are not needed for the
 revenue, so they are drawn only when asked for (:attr:`SimulationResult.detail`), from a
-stream of their own, consistent with each trial's wins: total opportunities are the wins
-(in the horizon and after it) plus the lost ones, and each stage adds those that did not
-convert. Trials run in fixed chunks on a thread pool; numpy releases the GIL while drawing.
+stream of their own and conditioned on each trial's wins, so the joint distribution stays
+exact: the wins closing in a month are traced back to the months (and channels) they were
+created in by a multinomial split, the lost opportunities are added as Poisson, and each
+earlier stage adds, again as Poisson, those that reached it but did not pass. Trials run in fixed chunks on a thread pool; numpy releases the GIL while drawing.
 """
 
 from __future__ import annotations
@@ -55,19 +56,30 @@ def revenue_of_wins(wins: np.ndarray, deal: Any, normals: np.ndarray) -> np.ndar
     return np.exp(loc[wins] + scale[wins] * normals)
 
 
-def _binomial_split(rng: np.random.Generator, total: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Split ``total`` (n, ...) into the last axis of ``weights`` (n, ..., K) multinomially."""
+def _multinomial_split(
+    rng: np.random.Generator, total: np.ndarray, weights: np.ndarray
+) -> np.ndarray:
+    """Split each ``total[i]`` over ``weights[i, :]`` multinomially, as conditional binomials.
+
+    Columns whose weight is zero in every row are skipped, and the loop stops once nothing is
+    left to split, so a lag concentrated on a few months costs only a few draws.
+    """
     out = np.zeros(weights.shape, dtype=np.int64)
     remaining = total.astype(np.int64)
-    mass = weights.sum(axis=-1)
-    for k in range(weights.shape[-1] - 1):
+    columns = [k for k in range(weights.shape[1]) if weights[:, k].any()]
+    if not columns:
+        return out
+    # The weight still to come from column k on, so each step is P(k | k or later).
+    tail = np.cumsum(weights[:, columns[::-1]], axis=1)[:, ::-1]
+    for i, k in enumerate(columns[:-1]):
+        if not remaining.any():
+            return out
         with np.errstate(invalid="ignore", divide="ignore"):
-            p = np.where(mass > 0, weights[..., k] / mass, 0.0)
+            p = np.where(tail[:, i] > 0, weights[:, k] / tail[:, i], 0.0)
         x = rng.binomial(remaining, np.clip(p, 0.0, 1.0))
-        out[..., k] = x
-        remaining = remaining - x
-        mass = mass - weights[..., k]
-    out[..., -1] = remaining
+        out[:, k] = x
+        remaining -= x
+    out[:, columns[-1]] = remaining
     return out
 
 
@@ -102,29 +114,38 @@ class _Chunk:
         normals = fn.stream(self.seed, self.index, fn.DEALS).standard_normal(wins.shape)
         revenue = revenue_of_wins(wins, f.deal, normals)
         expected_wins = self.close_mean + self.draws.win_rate[:, None] * open_close[None, :]
+        self.new_wins, self.new_carry = new_wins, new_carry  # kept for the stage counts
         return {
             "revenue": revenue,
             "wins": wins,
             "carry_over_wins": carry,
             "expected_revenue": expected_wins.sum(axis=1) * float(f.deal.mean()),
-            "new_won_total": new_wins.sum(axis=1) + new_carry,
         }
 
-    def detail(self, new_won_total: np.ndarray) -> dict[str, Any]:
+    def detail(self) -> dict[str, Any]:
         """Stage counts consistent with the trial's wins (see the module docstring)."""
         f = self.f
         rng = fn.stream(self.seed, self.index, fn.DETAIL)
         w = self.draws.win_rate[:, None]
-        # Won opportunities by channel and month: the trial's won total, split multinomially.
-        keys = [c.key for c in f.channels]
-        weights = np.stack([self.opp_means[k] for k in keys], axis=-1) * w[..., None]
-        flat = weights.reshape(self.n, -1)
-        won = _binomial_split(rng, new_won_total, flat).reshape(weights.shape)
+        # Won opportunities by creation month. Given the wins closing in month j, the month
+        # each came from is multinomial with weights won_mean[m] × lag[j - m]; likewise for
+        # the carry-over with the chance of closing after the horizon.
+        won = np.zeros((self.n, f.months), dtype=np.int64)
+        for j in range(f.months):
+            won += _multinomial_split(
+                rng, self.new_wins[:, j], self.won_mean * f.close_matrix[:, j][None, :]
+            )
+        won += _multinomial_split(rng, self.new_carry, self.won_mean * f.carry_probability[None, :])
+        # Then by channel, in proportion to each channel's expected opportunities.
+        by_channel = [self.opp_means[c.key] for c in f.channels]
+        channel_won = _multinomial_split(
+            rng, won.reshape(-1), np.stack([m.reshape(-1) for m in by_channel], axis=1)
+        ).reshape(self.n, f.months, len(by_channel))
         volumes, stages = {}, {}
         opportunities = np.zeros((self.n, f.months), dtype=np.int64)
         for i, channel in enumerate(f.channels):
             means = f.stage_means(self.draws, channel)  # (S + 1, n, M)
-            count = won[..., i] + rng.poisson(means[-1] * (1.0 - w))
+            count = channel_won[..., i] + rng.poisson(means[-1] * (1.0 - w))
             opportunities += count
             per_stage = [count]
             for s in range(len(channel.stage_keys) - 1, -1, -1):
@@ -133,7 +154,7 @@ class _Chunk:
                 per_stage.append(count)
             per_stage.reverse()
             volumes[channel.key] = per_stage[0]
-            stages[channel.key] = dict(zip(channel.stage_keys, per_stage[1:], strict=False))
+            stages[channel.key] = dict(zip(channel.stage_keys, per_stage[1:], strict=True))
         return {"opportunities": opportunities, "volumes": volumes, "stages": stages}
 
 
@@ -150,15 +171,9 @@ def simulate(
     parts = _map(lambda item: _run_chunk(f, seed, item), list(enumerate(spans)))
     core = {key: np.concatenate([p[1][key] for p in parts]) for key in parts[0][1]}
     chunk_objects = [p[0] for p in parts]
-    new_won = core.pop("new_won_total")
 
-    def detail() -> Detail:
-        offsets = np.cumsum([0] + [c.n for c in chunk_objects])
-        pieces = _map(
-            lambda i: chunk_objects[i].detail(new_won[offsets[i] : offsets[i + 1]]),
-            list(range(len(chunk_objects))),
-        )
-        return Detail.concatenate(pieces)
+    def detail(chunk_count: int) -> Detail:
+        return Detail.concatenate(_map(lambda c: c.detail(), chunk_objects[:chunk_count]))
 
     return SimulationResult(
         plan=plan,

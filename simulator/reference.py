@@ -117,9 +117,7 @@ def simulate(
             expected += created_mean * draws.win_rate * closes_inside * deal_mean
         parts.append((revenue, wins, carry, expected, opportunities, volumes, stages))
 
-    detail = Detail.concatenate(
-        [{"opportunities": p[4], "volumes": p[5], "stages": p[6]} for p in parts]
-    )
+    details = [{"opportunities": p[4], "volumes": p[5], "stages": p[6]} for p in parts]
     return SimulationResult(
         plan=plan,
         months=f.month_keys,
@@ -129,5 +127,5 @@ def simulate(
         wins=np.concatenate([p[1] for p in parts]),
         carry_over_wins=np.concatenate([p[2] for p in parts]),
         expected_revenue=np.concatenate([p[3] for p in parts]),
-        detail_factory=lambda: detail,
+        detail_factory=lambda chunk_count: Detail.concatenate(details[:chunk_count]),
     )

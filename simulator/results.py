@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulator.funnel import CHUNK_TRIALS, chunks
 from simulator.plan import KpiSet
 
 QUANTILES = (0.1, 0.5, 0.9)
@@ -52,6 +53,17 @@ class Detail:
     volumes: dict[str, np.ndarray]  # channel -> (T, M)
     stages: dict[str, dict[str, np.ndarray]]  # channel -> stage -> (T, M)
 
+    @property
+    def trials(self) -> int:
+        return int(self.opportunities.shape[0])
+
+    def head(self, trials: int) -> Detail:
+        return Detail(
+            opportunities=self.opportunities[:trials],
+            volumes={k: v[:trials] for k, v in self.volumes.items()},
+            stages={c: {s: v[:trials] for s, v in st.items()} for c, st in self.stages.items()},
+        )
+
     @classmethod
     def concatenate(cls, parts: list[dict[str, Any]]) -> Detail:
         first = parts[0]
@@ -83,7 +95,7 @@ class SimulationResult:
     wins: np.ndarray
     carry_over_wins: np.ndarray
     expected_revenue: np.ndarray
-    detail_factory: Callable[[], Detail] = field(repr=False)
+    detail_factory: Callable[[int], Detail] = field(repr=False)
 
     @property
     def trials(self) -> int:
@@ -99,7 +111,19 @@ class SimulationResult:
 
     @cached_property
     def detail(self) -> Detail:
-        return self.detail_factory()
+        """Stage counts of every trial (drawn on first use: the costly part of a run)."""
+        return self.detail_factory(len(chunks(self.trials)))
+
+    def detail_head(self, trials: int) -> Detail:
+        """Stage counts of the first ``trials`` trials, rounded up to whole chunks.
+
+        The numbers are those of :attr:`detail` for the same trials; the UI uses this to
+        draw its funnel and tables from a sample while the headline uses every trial.
+        """
+        if "detail" in self.__dict__:
+            n = min(self.trials, CHUNK_TRIALS * -(-trials // CHUNK_TRIALS))
+            return self.detail.head(n)
+        return self.detail_factory(-(-trials // CHUNK_TRIALS))
 
     # ----------------------------------------------------------------- headline numbers
 
@@ -119,9 +143,12 @@ class SimulationResult:
 
     # ----------------------------------------------------------------- tables
 
-    def monthly_table(self) -> pd.DataFrame:
-        """One row per month: stage counts, wins and revenue at P10/P50/P90 and their means."""
-        detail = self.detail
+    def monthly_table(self, detail: Detail | None = None) -> pd.DataFrame:
+        """One row per month and metric: stage counts, wins and revenue at P10/P50/P90.
+
+        Stage counts come from ``detail`` (all trials unless a :meth:`detail_head` is given).
+        """
+        detail = self.detail if detail is None else detail
         columns: dict[str, np.ndarray] = {}
         for channel, volume in detail.volumes.items():
             columns[f"{channel}.volume"] = volume
@@ -148,9 +175,9 @@ class SimulationResult:
                 )
         return pd.DataFrame(rows)
 
-    def stage_table(self) -> pd.DataFrame:
+    def stage_table(self, detail: Detail | None = None) -> pd.DataFrame:
         """One row per channel and stage: totals over the horizon at P10/P50/P90."""
-        detail = self.detail
+        detail = self.detail if detail is None else detail
         rows = []
         for channel, volume in detail.volumes.items():
             rows.append(
