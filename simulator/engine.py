@@ -11,7 +11,9 @@ revenue, so they are drawn only when asked for (:attr:`SimulationResult.detail`)
 stream of their own and conditioned on each trial's wins, so the joint distribution stays
 exact: the wins closing in a month are traced back to the months (and channels) they were
 created in by a multinomial split, the lost opportunities are added as Poisson, and each
-earlier stage adds, again as Poisson, those that reached it but did not pass. Trials run in fixed chunks on a thread pool; numpy releases the GIL while drawing.
+earlier stage adds, again as Poisson, those that reached it but did not pass.
+
+Trials run in fixed chunks on a thread pool; numpy releases the GIL while drawing.
 """
 
 from __future__ import annotations
