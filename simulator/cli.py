@@ -1,4 +1,4 @@
-"""``python -m simulator``: the engine for scripts, checks and engineers (DESIGN.md §4).
+"""``python -m simulator``: the engine for scripts, checks and engineers (docs/design.md §4).
 
 Every command reads a KPI set file, prints JSON with ``--json`` (a short text otherwise),
 and exits 2 with a one-line message when the input is bad.

@@ -1,4 +1,4 @@
-"""The fast Monte Carlo engine (DESIGN.md §2).
+"""The fast Monte Carlo engine (docs/design.md §2).
 
 With Poisson volumes and independent stages, thinning keeps every count Poisson: the wins
 closing in month j are Poisson with mean ``sum_m opportunities_m × win × lag[j - m]``.

@@ -19,7 +19,7 @@ from simulator.plan import KpiSet
 #: Trials per independent random stream. Fixed, so results do not depend on thread count.
 CHUNK_TRIALS = 10_000
 
-# Purposes of the random streams spawned from a plan's seed (see DESIGN.md §2).
+# Purposes of the random streams spawned from a plan's seed (see docs/design.md §2).
 PARAMETERS, COUNTS, DEALS, DETAIL = 1, 2, 3, 4
 
 

@@ -1,4 +1,4 @@
-"""The KPI set: a plan's inputs, as the versioned file format of DESIGN.md §3.
+"""The KPI set: a plan's inputs, as the versioned file format of docs/design.md §3.
 
 Every plan that reaches an engine has passed :func:`parse_plan`: field checks by pydantic,
 then the checks that span fields (hires inside the horizon, headcount never below zero,

@@ -192,7 +192,7 @@ class SimulationResult:
     # ----------------------------------------------------------------- interchange
 
     def to_dict(self) -> dict[str, Any]:
-        """The result as DESIGN.md §4's ``simulate --json`` output."""
+        """The result as docs/design.md §4's ``simulate --json`` output."""
         p, p_error = self.p_target()
         detail = self.detail
         monthly = []
