@@ -88,6 +88,7 @@ _BUILTIN_MESSAGES = {
     "too_short": "must have at least {min_length} item(s)",
     "too_long": "must have at most {max_length} item(s)",
     "json_invalid": "is not valid JSON: {error}",
+    "finite_number": "must be a finite number",
 }
 # Tags of the tagged unions below: they appear in pydantic's error locations, not in paths.
 _UNION_TAGS = {"number", "range", "counts"}
@@ -139,11 +140,11 @@ def _non_negative(value: float) -> float:
     return value
 
 
-_YEAR_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_YEAR_MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
 def _year_month(value: str) -> str:
-    match = _YEAR_MONTH.match(value)
+    match = _YEAR_MONTH.fullmatch(value)
     if not match or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2100:
         raise _fail("year_month", "must be a month written YYYY-MM, e.g. 2027-04")
     return value
@@ -168,7 +169,7 @@ Key = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z][A-Za
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class RateRange(_Model):
@@ -345,7 +346,9 @@ def _cross_field_issues(plan: KpiSet) -> list[Issue]:
         issues.append(Issue(path, code, message, ctx))
 
     headcount = plan.team.reps
-    for i, hire in sorted(enumerate(plan.team.hires), key=lambda pair: pair[1].month):
+    # Within a month, joiners count before leavers: the order of the list does not matter.
+    by_month = sorted(enumerate(plan.team.hires), key=lambda pair: (pair[1].month, -pair[1].change))
+    for i, hire in by_month:
         path = f"team.hires[{i}]"
         index = plan.month_index(hire.month)
         if not 0 <= index < plan.months:
@@ -385,11 +388,12 @@ def parse_plan(data: dict[str, Any] | str | bytes) -> KpiSet:
             raise PlanError.single(
                 "", "json_invalid", f"not valid JSON: {exc}", line=exc.lineno
             ) from None
-    if isinstance(data, dict) and "schema_version" in data and data["schema_version"] != 1:
+    version = data.get("schema_version", SCHEMA_VERSION) if isinstance(data, dict) else 1
+    if type(version) is not int or version != SCHEMA_VERSION:
         raise PlanError.single(
             "schema_version",
             "schema_version",
-            f"must be {SCHEMA_VERSION}; this file has version {data['schema_version']!r}, "
+            f"must be {SCHEMA_VERSION}; this file has version {version!r}, "
             "which this version of Centerpin cannot read",
             expected=SCHEMA_VERSION,
         )
