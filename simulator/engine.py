@@ -91,37 +91,36 @@ class _Chunk:
     def __init__(self, f: fn.Funnel, seed: int, index: int, n: int) -> None:
         self.f, self.seed, self.index, self.n = f, seed, index, n
         self.draws = f.draw(seed, index, n)
-        self.opp_means = {
-            c.key: f.opportunity_mean(self.draws, c) for c in f.channels
-        }  # (n, M) expected new opportunities per channel
-        self.opportunity_mean = sum(self.opp_means.values())
-        w = self.draws.win_rate[:, None]
-        self.won_mean = self.opportunity_mean * w
-        self.close_mean = self.won_mean @ f.close_matrix  # (n, M)
-        self.carry_mean = self.won_mean @ f.carry_probability  # (n,)
+        # Expected opportunities per trial, channel and month are level × profile, so the
+        # means of the wins closing per month are one (n, C) @ (C, M) product.
+        self.levels = f.opportunity_levels(self.draws)  # (n, C)
+        self.won_levels = self.levels * self.draws.win_rate[:, None]
+        self.close_mean = self.won_levels @ f.close_profiles  # (n, M)
+        self.carry_mean = self.won_levels @ f.carry_profiles  # (n,)
 
     def run(self) -> dict[str, np.ndarray]:
         f, plan = self.f, self.f.plan
         counts = fn.stream(self.seed, self.index, fn.COUNTS)
         new_wins = counts.poisson(self.close_mean)
         new_carry = counts.poisson(self.carry_mean)
-        wins, carry = new_wins.copy(), new_carry.copy()
-        open_close = np.zeros(f.months)
+        wins, carry = new_wins, new_carry
+        # Expected wins inside the horizon given the trial's draws (for comparisons).
+        expected_wins = self.won_levels @ f.close_profiles.sum(axis=1)
         if plan.open_opportunities:
             won_open = counts.binomial(plan.open_opportunities, self.draws.win_rate)
             allocated = counts.multinomial(won_open, f.open_close_pmf)
-            wins += allocated[:, :-1]
-            carry += allocated[:, -1]
-            open_close = plan.open_opportunities * f.open_close_pmf[:-1]
+            wins = new_wins + allocated[:, :-1]
+            carry = new_carry + allocated[:, -1]
+            expected_wins = expected_wins + self.draws.win_rate * (
+                plan.open_opportunities * f.open_close_pmf[:-1].sum()
+            )
         normals = fn.stream(self.seed, self.index, fn.DEALS).standard_normal(wins.shape)
-        revenue = revenue_of_wins(wins, f.deal, normals)
-        expected_wins = self.close_mean + self.draws.win_rate[:, None] * open_close[None, :]
         self.new_wins, self.new_carry = new_wins, new_carry  # kept for the stage counts
         return {
-            "revenue": revenue,
+            "revenue": revenue_of_wins(wins, f.deal, normals),
             "wins": wins,
             "carry_over_wins": carry,
-            "expected_revenue": expected_wins.sum(axis=1) * float(f.deal.mean()),
+            "expected_revenue": expected_wins * float(f.deal.mean()),
         }
 
     def detail(self) -> dict[str, Any]:
@@ -129,20 +128,21 @@ class _Chunk:
         f = self.f
         rng = fn.stream(self.seed, self.index, fn.DETAIL)
         w = self.draws.win_rate[:, None]
+        won_mean = self.won_levels @ f.profiles  # (n, M)
         # Won opportunities by creation month. Given the wins closing in month j, the month
         # each came from is multinomial with weights won_mean[m] × lag[j - m]; likewise for
         # the carry-over with the chance of closing after the horizon.
         won = np.zeros((self.n, f.months), dtype=np.int64)
         for j in range(f.months):
             won += _multinomial_split(
-                rng, self.new_wins[:, j], self.won_mean * f.close_matrix[:, j][None, :]
+                rng, self.new_wins[:, j], won_mean * f.close_matrix[:, j][None, :]
             )
-        won += _multinomial_split(rng, self.new_carry, self.won_mean * f.carry_probability[None, :])
+        won += _multinomial_split(rng, self.new_carry, won_mean * f.carry_probability[None, :])
         # Then by channel, in proportion to each channel's expected opportunities.
-        by_channel = [self.opp_means[c.key] for c in f.channels]
+        by_channel = self.levels[:, None, :] * f.profiles.T[None, :, :]  # (n, M, C)
         channel_won = _multinomial_split(
-            rng, won.reshape(-1), np.stack([m.reshape(-1) for m in by_channel], axis=1)
-        ).reshape(self.n, f.months, len(by_channel))
+            rng, won.reshape(-1), by_channel.reshape(-1, len(f.channels))
+        ).reshape(by_channel.shape)
         volumes, stages = {}, {}
         opportunities = np.zeros((self.n, f.months), dtype=np.int64)
         for i, channel in enumerate(f.channels):

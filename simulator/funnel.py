@@ -140,6 +140,16 @@ class Funnel:
         return self.reps_effective * self.working_days * self.seasonality
 
     @cached_property
+    def close_profiles(self) -> np.ndarray:
+        """(C, M): expected wins closing per month per unit of won-opportunity level."""
+        return self.profiles @ self.close_matrix
+
+    @cached_property
+    def carry_profiles(self) -> np.ndarray:
+        """(C,): expected wins closing after the horizon per unit of won-opportunity level."""
+        return self.profiles @ self.carry_probability
+
+    @cached_property
     def close_matrix(self) -> np.ndarray:
         """(M, M) matrix: row m, column j = P(an opportunity of month m that wins closes in j)."""
         m = self.months
@@ -159,13 +169,13 @@ class Funnel:
         return np.append(self.lag[: self.months], 1.0 - self.lag[: self.months].sum())
 
     def draw(self, seed: int, chunk: int, n: int) -> Draws:
-        """Per-trial draws of every uncertain quantity, by inverse CDF of uniforms."""
+        """Per-trial draws of every uncertain quantity, at one normal score per trial each."""
 
         def quantity(path: str, value: Any, kind: uncertain.Kind) -> np.ndarray:
             if isinstance(value, (int, float)):
                 return np.full(n, float(value))
             rng = stream(seed, chunk, PARAMETERS, zlib.crc32(path.encode()))
-            return uncertain.sample(value, kind, rng.random(n))
+            return uncertain.at_scores(value, kind, rng.standard_normal(n))
 
         plan = self.plan
         volumes, rates = {}, {}
@@ -189,15 +199,31 @@ class Funnel:
             win_rate=quantity("win_rate", plan.win_rate, "rate"),
         )
 
+    @cached_property
+    def profiles(self) -> np.ndarray:
+        """(C, M): each channel's monthly volume per unit of its level.
+
+        A channel's expected volume is its per-trial level (calls per rep per day, or volume
+        per month) times this profile (rep-days, or seasonality), so every per-trial mean is
+        a small matrix product.
+        """
+        return np.stack(
+            [self.team_capacity_days if c.from_team else self.seasonality for c in self.channels]
+        )
+
+    def level(self, draws: Draws, channel: ChannelSpec) -> np.ndarray:
+        """A channel's per-trial volume level, (n,)."""
+        return draws.productivity if channel.from_team else draws.volumes[channel.key]
+
+    def opportunity_levels(self, draws: Draws) -> np.ndarray:
+        """(n, C): level × product of stage rates, per trial and channel."""
+        return np.column_stack(
+            [self.level(draws, c) * draws.rates[c.key].prod(axis=1) for c in self.channels]
+        )
+
     def volume_mean(self, draws: Draws, channel: ChannelSpec) -> np.ndarray:
         """Expected volume of a channel per trial and month, (n, M)."""
-        if channel.from_team:
-            return draws.productivity[:, None] * self.team_capacity_days[None, :]
-        return draws.volumes[channel.key][:, None] * self.seasonality[None, :]
-
-    def opportunity_mean(self, draws: Draws, channel: ChannelSpec) -> np.ndarray:
-        """Expected new opportunities of a channel per trial and month, (n, M)."""
-        return self.volume_mean(draws, channel) * draws.rates[channel.key].prod(axis=1)[:, None]
+        return self.level(draws, channel)[:, None] * self.profiles[self.channels.index(channel)]
 
     def stage_means(self, draws: Draws, channel: ChannelSpec) -> np.ndarray:
         """Expected count after each stage (volume first), (stages + 1, n, M)."""
