@@ -1,0 +1,87 @@
+"""Lever paths: read and change one input of a plan by name (docs/design.md §4).
+
+A lever path names an input the way a manager thinks of it: ``team.reps``,
+``win_rate``, ``channels.inbound.volume_per_month``,
+``channels.calls.stages.connect.rate``. Every change goes back through
+:func:`simulator.plan.parse_plan`, so a lever can never produce an invalid plan silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from simulator.plan import KpiSet, parse_plan
+
+LeverKind = Literal["reps", "productivity", "volume", "rate", "deal_size", "cycle"]
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One input of a plan that a manager can move."""
+
+    path: str
+    kind: LeverKind
+    channel: str | None = None
+    stage: str | None = None
+
+
+def levers(plan: KpiSet) -> list[Lever]:
+    """Every lever of a plan, in funnel order: team, channels and stages, then shared ones."""
+    out: list[Lever] = []
+    if any(c.volume_from == "team" for c in plan.channels):
+        out += [Lever("team.reps", "reps"), Lever("team.calls_per_rep_per_day", "productivity")]
+    for channel in plan.channels:
+        if channel.volume_per_month is not None:
+            out.append(Lever(f"channels.{channel.key}.volume_per_month", "volume", channel.key))
+        for stage in channel.stages:
+            out.append(
+                Lever(
+                    f"channels.{channel.key}.stages.{stage.key}.rate",
+                    "rate",
+                    channel.key,
+                    stage.key,
+                )
+            )
+    out += [
+        Lever("win_rate", "rate"),
+        Lever("deal_size", "deal_size"),
+        Lever("sales_cycle_months", "cycle"),
+    ]
+    return out
+
+
+def _locate(data: dict[str, Any], path: str) -> tuple[dict[str, Any], str]:
+    """The dict holding the lever's value in a plan's JSON form, and its key there."""
+    parts = path.split(".")
+    if parts[0] == "channels" and len(parts) in (3, 5):
+        channel = next((c for c in data["channels"] if c["key"] == parts[1]), None)
+        if channel is None:
+            raise KeyError(f"no channel {parts[1]!r}")
+        if len(parts) == 3 and parts[2] == "volume_per_month":
+            return channel, "volume_per_month"
+        if len(parts) == 5 and parts[2] == "stages" and parts[4] == "rate":
+            stage = next((s for s in channel["stages"] if s["key"] == parts[3]), None)
+            if stage is None:
+                raise KeyError(f"no stage {parts[3]!r} in channel {parts[1]!r}")
+            return stage, "rate"
+    elif parts[0] == "team" and len(parts) == 2 and parts[1] in ("reps", "calls_per_rep_per_day"):
+        return data["team"], parts[1]
+    elif len(parts) == 1 and parts[0] in ("win_rate", "deal_size", "sales_cycle_months"):
+        return data, parts[0]
+    raise KeyError(f"unknown lever {path!r}")
+
+
+def get(plan: KpiSet, path: str) -> Any:
+    """A lever's value in the file format: a number, ``{low, high}`` or ``{successes, trials}``."""
+    holder, key = _locate(plan.model_dump(mode="json"), path)
+    return holder[key]
+
+
+def with_values(plan: KpiSet, values: dict[str, Any]) -> KpiSet:
+    """The plan with the given levers set; raises :class:`PlanError` if the result is invalid."""
+    data = plan.model_dump(mode="json")
+    for path, value in values.items():
+        holder, key = _locate(data, path)
+        holder[key] = value
+    return parse_plan(data)
