@@ -1,0 +1,222 @@
+"""What-if simulator: move the levers of a plan, see how likely the target is."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from simulator import levers
+from simulator.calendar import month_keys
+from simulator.plan import PlanError
+from ui import cache, charts, state, tables
+from ui.errors import describe
+from ui.format import count, money, month, percent, plain, points, signed_money
+from ui.i18n import language, t
+from ui.plans import sample
+
+lang = language()
+baseline = sample(st.session_state["plan_id"])
+base_state = state.defaults(baseline)
+
+# A newly opened plan starts from its own values, then from the link it was opened with.
+if st.session_state.get("scenario_of") != st.session_state["plan_id"]:
+    state.reset(st.session_state, base_state)
+    if st.session_state.pop("apply_query", False):
+        st.session_state.update(state.from_query(st.query_params.to_dict(), base_state))
+    st.session_state["scenario_of"] = st.session_state["plan_id"]
+    st.session_state["hires_version"] = st.session_state.get("hires_version", 0) + 1
+
+st.title(t("whatif.title"))
+st.caption(plain(baseline.name))
+
+
+def lever_label(lever: levers.Lever) -> str:
+    if lever.stage:
+        return t("lever.stage_rate", channel=lever.channel, stage=lever.stage)
+    if lever.kind == "volume":
+        return t("lever.volume", channel=lever.channel)
+    return t(f"lever.{lever.path}")
+
+
+def lever_widgets() -> None:
+    for lever in levers.levers(baseline):
+        key = state.lever_key(lever)
+        if lever.kind == "reps":
+            st.number_input(lever_label(lever), min_value=0, max_value=10_000, step=1, key=key)
+            continue
+        s = state.scale(lever, levers.get(baseline, lever.path))
+        st.slider(
+            lever_label(lever),
+            min_value=s.low,
+            max_value=s.high,
+            step=s.step,
+            key=key,
+            help=t(f"help.{lever.kind}"),
+        )
+
+
+def team_widgets() -> None:
+    months = month_keys(baseline.start_month, baseline.months)
+    edited = st.data_editor(
+        st.session_state["hires"],
+        key=f"hires_editor_{st.session_state['hires_version']}",
+        num_rows="dynamic",
+        column_config={
+            "month": st.column_config.SelectboxColumn(
+                t("whatif.hire_month"), options=months, required=True
+            ),
+            "change": st.column_config.NumberColumn(
+                t("whatif.hire_change"), min_value=-1000, max_value=1000, step=1, required=True
+            ),
+        },
+        width="stretch",
+    )
+    st.session_state["hires"] = [
+        row for row in edited if row.get("month") is not None and row.get("change") is not None
+    ]
+    st.checkbox(t("whatif.working_days_on"), key="working_days_on")
+    if st.session_state["working_days_on"]:
+        st.number_input(
+            t("whatif.working_days"), min_value=0.0, max_value=31.0, step=1.0, key="working_days"
+        )
+
+
+def target_widgets() -> None:
+    st.number_input(
+        t("whatif.target", currency=baseline.currency),
+        min_value=1.0,
+        max_value=1e15,
+        step=1_000_000.0 if baseline.currency == "JPY" else 10_000.0,
+        format="%.0f",
+        key="target",
+    )
+    st.slider(t("whatif.confidence"), min_value=50, max_value=99, step=1, key="confidence")
+    with st.expander(t("whatif.advanced")):
+        st.selectbox(
+            t("whatif.trials"), state.TRIAL_CHOICES, format_func=lambda n: f"{n:,}", key="trials"
+        )
+        st.number_input(t("whatif.seed"), min_value=0, max_value=state.MAX_SEED, step=1, key="seed")
+
+
+def reset_scenario() -> None:
+    state.reset(st.session_state, base_state)
+    st.session_state["hires_version"] += 1
+
+
+@st.fragment
+def scenario_panel() -> None:
+    controls, outputs = st.columns([1, 2], gap="large")
+    with controls:
+        st.subheader(t("whatif.levers"))
+        st.button(t("whatif.reset"), on_click=reset_scenario, icon=":material/restart_alt:")
+        with st.expander(t("whatif.group_target"), expanded=True):
+            target_widgets()
+        with st.expander(t("whatif.group_funnel"), expanded=True):
+            lever_widgets()
+        with st.expander(t("whatif.group_team")):
+            team_widgets()
+
+    st.query_params.from_dict(
+        {"lang": lang, "plan": st.session_state["plan_id"]}
+        | state.to_query(st.session_state, base_state)
+    )
+    with outputs:
+        try:
+            scenario = state.scenario_plan(baseline, st.session_state)
+        except PlanError as error:
+            st.error(
+                t("whatif.invalid")
+                + "\n\n"
+                + "\n\n".join(f"- {plain(line)}" for line in describe(error, lang))
+            )
+            return
+        show_outcome(scenario)
+
+
+def show_outcome(scenario) -> None:
+    cur = scenario.currency
+    as_money = lambda v: money(v, cur, lang)  # noqa: E731
+    scenario_json = scenario.to_json()
+    # The baseline runs with the scenario's trials and seed: common random numbers.
+    base_json = baseline.model_copy(update={"simulation": scenario.simulation}).to_json()
+    view = cache.headline(scenario_json)
+    base = cache.headline(base_json)
+
+    cols = st.columns(4)
+    cols[0].metric(
+        t("metric.p_target"),
+        percent(view.p_target),
+        delta=points(view.p_target - base.p_target) if scenario_json != base_json else None,
+        help=t(
+            "metric.p_target_help", error=percent(view.p_target_error, 2), trials=f"{view.trials:,}"
+        ),
+    )
+    cols[1].metric(
+        t("metric.p50"),
+        as_money(view.p50),
+        delta=signed_money(view.p50 - base.p50, cur, lang) if scenario_json != base_json else None,
+    )
+    cols[2].metric(t("metric.range"), f"{as_money(view.p10)} – {as_money(view.p90)}")
+    cols[3].metric(
+        t("metric.wins"),
+        count(view.wins),
+        help=t("metric.wins_help", carry=count(view.carry_over_wins)),
+    )
+    st.caption(
+        t(
+            "whatif.summary",
+            target=as_money(view.target),
+            confidence=percent(view.confidence, 0),
+            at_confidence=as_money(view.at_confidence),
+        )
+    )
+    with st.expander(t("math.headline_title")):
+        st.markdown(
+            t(
+                "math.headline",
+                mean=as_money(view.mean),
+                error=as_money(view.mean_error),
+                p=percent(view.p_target),
+                p_error=percent(view.p_target_error, 2),
+                trials=f"{view.trials:,}",
+                seed=view.seed,
+            )
+        )
+
+    month_labels = [month(m, lang) for m in view.months]
+    left, right = st.columns(2)
+    left.plotly_chart(
+        charts.revenue_histogram(view, tables.histogram_labels(), as_money),
+        width="stretch",
+        key="chart_histogram",
+    )
+    right.plotly_chart(
+        charts.cumulative_fan(view, month_labels, tables.fan_labels()),
+        width="stretch",
+        key="chart_fan",
+    )
+
+    detail = cache.breakdown(scenario_json)
+    st.plotly_chart(
+        charts.funnel(detail.stages, tables.stage_labels(detail.stages), tables.funnel_labels()),
+        width="stretch",
+        key="chart_funnel",
+    )
+    st.subheader(t("table.title"))
+    monthly = tables.monthly_kpis(detail, lang)
+    st.dataframe(monthly, width="stretch")
+    st.download_button(
+        t("table.download"),
+        data=tables.csv_bytes(monthly),
+        file_name="centerpin_monthly_kpis.csv",
+        mime="text/csv",
+        key="download_monthly",
+    )
+    st.caption(
+        t("table.note", trials=f"{detail.detail_trials:,}", confidence=percent(view.confidence, 0))
+    )
+    with st.expander(t("math.stages_title")):
+        st.dataframe(tables.math_table(detail, lang), width="stretch")
+        st.caption(t("math.stages_note"))
+
+
+scenario_panel()

@@ -1,0 +1,156 @@
+"""The what-if page under Streamlit's AppTest, in both languages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from simulator import levers
+from tests.conftest import ROOT
+from ui.plans import sample, sample_ids
+
+TRIALS = 10_000
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> None:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def _app(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _p_target(at: AppTest) -> float:
+    return float(at.metric[0].value.rstrip("%")) / 100
+
+
+def _money(text: str) -> float:
+    number = float(re.sub(r"[^0-9.]", "", text))
+    if text.endswith("億円"):
+        return number * 1e8
+    if text.endswith("万円"):
+        return number * 1e4
+    return number * {"M": 1e6, "k": 1e3, "B": 1e9}.get(text[-1], 1)
+
+
+def _p50(at: AppTest) -> float:
+    return _money(at.metric[1].value)
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+@pytest.mark.parametrize("plan_id", sample_ids())
+def test_page_runs_in_both_languages(lang: str, plan_id: str) -> None:
+    at = _app({"lang": lang, "plan": plan_id})
+    assert len(at.metric) == 4
+    label = "目標達成確率" if lang == "ja" else "P(target)"
+    assert at.metric[0].label == label
+    assert at.title[0].value == ("What-if シミュレーター" if lang == "ja" else "What-if simulator")
+    assert not at.error
+
+
+def test_language_switch_keeps_the_scenario() -> None:
+    at = _app({"plan": "jp_smb_saas", "trials": str(TRIALS)})
+    at.slider(key="lever:win_rate").set_value((24.0, 30.0)).run()
+    before = at.metric[0].value
+    at.radio(key="lang").set_value("en").run()
+    assert not at.exception
+    assert at.metric[0].label == "P(target)"
+    assert at.slider(key="lever:win_rate").label == "Win rate (%)"
+    assert at.slider(key="lever:win_rate").value == (24.0, 30.0)
+    assert at.metric[0].value == before
+    at.radio(key="lang").set_value("ja").run()
+    assert at.metric[0].label == "目標達成確率"
+    assert at.metric[0].value == before
+
+
+def _raised(lever: levers.Lever, value: tuple[float, float] | int):
+    if lever.kind == "reps":
+        return value + 3
+    low, high = value
+    if lever.kind == "cycle":
+        return (low + 2.0, high + 2.0)
+    factor = 1.25
+    return (round(low * factor, 1), round(high * factor, 1))
+
+
+PLAN = "jp_smb_saas"
+LEVERS = levers.levers(sample(PLAN))
+
+
+@pytest.mark.parametrize("lever", LEVERS, ids=[lever.path for lever in LEVERS])
+def test_each_lever_moves_the_headline_the_expected_way(lever: levers.Lever) -> None:
+    at = _app({"plan": PLAN, "trials": str(TRIALS)})
+    p_before, p50_before = _p_target(at), _p50(at)
+    key = f"lever:{lever.path}"
+    widget = at.number_input(key=key) if lever.kind == "reps" else at.slider(key=key)
+    widget.set_value(_raised(lever, widget.value)).run()
+    assert not at.exception and not at.error
+    p_after, p50_after = _p_target(at), _p50(at)
+    if lever.kind == "cycle":  # a longer sales cycle pushes revenue past the horizon
+        assert p50_after < p50_before and p_after <= p_before
+    else:
+        assert p50_after > p50_before and p_after >= p_before
+    # The delta against the baseline is shown with the scenario.
+    assert at.metric[0].delta
+
+
+def test_invalid_value_shows_an_error_and_no_chart() -> None:
+    at = _app({"plan": PLAN, "trials": str(TRIALS), "lang": "ja"})
+    assert len(at.get("plotly_chart")) == 3
+    at.slider(key="lever:win_rate").set_value((0.0, 30.0)).run()
+    assert not at.exception
+    assert len(at.error) == 1
+    message = at.error[0].value.replace("\\", "")  # the markdown escapes of user text
+    assert "win_rate" in message and "下限" in message
+    assert not at.metric
+    assert not at.get("plotly_chart")
+
+
+def test_target_and_confidence_move_the_odds() -> None:
+    at = _app({"plan": PLAN, "trials": str(TRIALS)})
+    p = _p_target(at)
+    at.number_input(key="target").set_value(at.number_input(key="target").value * 0.8).run()
+    assert _p_target(at) > p
+
+
+def test_url_round_trips_a_scenario() -> None:
+    at = _app({"plan": PLAN, "trials": str(TRIALS)})
+    at.slider(key="lever:win_rate").set_value((25.0, 31.0)).run()
+    at.number_input(key="lever:team.reps").set_value(8).run()
+    query = {k: v for k, v in at.query_params.items()}
+    assert query["lever:win_rate"] in ("25~31", ["25~31"])
+    shown = at.metric[0].value
+    flat = {k: (v[0] if isinstance(v, list) else v) for k, v in query.items()}
+    reopened = _app(flat)
+    assert reopened.slider(key="lever:win_rate").value == (25.0, 31.0)
+    assert reopened.number_input(key="lever:team.reps").value == 8
+    assert reopened.metric[0].value == shown
+
+
+def test_reset_returns_to_the_plan() -> None:
+    at = _app({"plan": PLAN, "trials": str(TRIALS)})
+    start = at.metric[0].value
+    at.slider(key="lever:win_rate").set_value((25.0, 31.0)).run()
+    assert at.metric[0].value != start
+    at.button[0].click().run()
+    assert at.slider(key="lever:win_rate").value == (20.0, 26.0)
+    assert at.metric[0].value == start
+
+
+def test_switching_plan_loads_its_values() -> None:
+    at = _app({"plan": PLAN, "trials": str(TRIALS)})
+    at.slider(key="lever:win_rate").set_value((25.0, 31.0)).run()
+    at.selectbox(key="plan_id").set_value("us_sdr").run()
+    assert not at.exception
+    assert at.number_input(key="lever:team.reps").value == sample("us_sdr").team.reps
+    assert at.metric[0].value.endswith("%")

@@ -1,0 +1,227 @@
+"""The UI's pure parts: catalogs, formatting, scenario state, views, figures, exports."""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulator import engine, levers
+from simulator.plan import KpiSet
+from tests.conftest import ROOT, make_plan
+from ui import charts, format, state, tables, views
+from ui.i18n import catalog
+
+# ------------------------------------------------------------------ catalogs
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_catalogs_have_the_same_keys_and_placeholders() -> None:
+    ja, en = catalog("ja"), catalog("en")
+    assert set(ja) == set(en), set(ja) ^ set(en)
+    for key in ja:
+        assert _placeholders(ja[key]) == _placeholders(en[key]), key
+
+
+def test_every_message_key_used_in_code_exists() -> None:
+    used = set()
+    for path in [ROOT / "app.py", *(ROOT / "app_pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]:
+        used |= set(re.findall(r"""\bt\(\s*f?["']([a-z_.]+)["']""", path.read_text("utf-8")))
+    dynamic = {k for k in used if k.endswith(".")}
+    missing = {k for k in used - dynamic if k not in catalog("ja")}
+    assert not missing, missing
+
+
+def test_every_plan_error_code_has_a_message() -> None:
+    source = (ROOT / "simulator" / "plan.py").read_text("utf-8") + (
+        ROOT / "simulator" / "uncertain.py"
+    ).read_text("utf-8")
+    codes = set(re.findall(r'_fail\(\s*"([a-z_]+)"', source))
+    codes |= set(re.findall(r'Unfittable\(\s*"([a-z_]+)"', source))
+    codes |= set(re.findall(r'add\(\s*[^,]+,\s*"([a-z_]+)"', source))
+    for code in codes:
+        assert f"errors.{code}" in catalog("ja"), code
+
+
+# ------------------------------------------------------------------ formatting
+
+
+@pytest.mark.parametrize(
+    ("value", "currency", "lang", "text"),
+    [
+        (250_000_000, "JPY", "ja", "2.50億円"),
+        (48_140_000, "JPY", "ja", "4,814万円"),
+        (9_000, "JPY", "ja", "9,000円"),
+        (-48_140_000, "JPY", "ja", "-4,814万円"),
+        (250_000_000, "JPY", "en", "¥250.00M"),
+        (7_200_000, "USD", "ja", "$7.20M"),
+        (1_500, "USD", "en", "$1.50k"),
+        (12, "CHF", "en", "CHF 12"),
+    ],
+)
+def test_money(value: float, currency: str, lang: str, text: str) -> None:
+    assert format.money(value, currency, lang) == text
+
+
+def test_signed_money_and_points() -> None:
+    assert format.signed_money(10_000_000, "JPY", "ja") == "+1,000万円"
+    assert format.signed_money(-10_000_000, "JPY", "ja") == "-1,000万円"
+    assert format.points(0.0123) == "+1.2 pt"
+
+
+def test_month_labels() -> None:
+    assert format.month("2027-04", "ja") == "2027年4月"
+    assert format.month("2027-04", "en") == "Apr 2027"
+
+
+def test_plain_escapes_markdown() -> None:
+    assert format.plain("[x](http://e)") == r"\[x\]\(http\:\/\/e\)".replace("\\/", "/")
+    assert "<" not in format.plain("<script>").replace("\\<", "")
+
+
+# ------------------------------------------------------------------ scenario state
+
+
+def _samples() -> list[KpiSet]:
+    from simulator.plan import load_plan
+
+    return [load_plan(p) for p in sorted((ROOT / "sample_data").glob("*.json"))]
+
+
+@pytest.mark.parametrize("plan", _samples(), ids=lambda p: p.name)
+def test_default_widgets_reproduce_the_plan(plan: KpiSet) -> None:
+    assert state.scenario_plan(plan, state.defaults(plan)) == plan
+
+
+@pytest.mark.parametrize("plan", _samples(), ids=lambda p: p.name)
+def test_url_round_trips_a_scenario(plan: KpiSet) -> None:
+    base = state.defaults(plan)
+    changed = dict(base)
+    changed["lever:win_rate"] = (12.5, 31.0)
+    changed["confidence"] = 70
+    changed["hires"] = [{"month": plan.start_month, "change": 3}]
+    query = state.to_query(changed, base)
+    assert set(query) == {"lever:win_rate", "confidence", "hires"}
+    restored = base | state.from_query(query, base)
+    assert state.scenario_plan(plan, restored) == state.scenario_plan(plan, changed)
+
+
+def test_url_values_that_cannot_be_read_are_ignored() -> None:
+    base = state.defaults(make_plan())
+    assert state.from_query({"lever:win_rate": "abc", "seed": "x", "nope": "1"}, base) == {}
+
+
+def test_sliders_hold_the_plan_values() -> None:
+    for plan in _samples():
+        for lever in levers.levers(plan):
+            if lever.kind == "reps":
+                continue
+            value = levers.get(plan, lever.path)
+            s = state.scale(lever, value)
+            low, high = state.display_range(lever, value, s)
+            assert s.low <= low <= high <= s.high, lever.path
+
+
+# ------------------------------------------------------------------ views and charts
+
+
+@pytest.fixture(scope="module")
+def result():
+    plan = make_plan(
+        months=12, sales_cycle_months={"low": 1, "high": 3}, win_rate={"low": 0.2, "high": 0.3}
+    )
+    return engine.simulate(plan, trials=20_000, seed=3)
+
+
+def test_headline_view_is_small_and_consistent(result) -> None:
+    view = views.headline(result)
+    assert view.bin_counts.sum() == result.trials
+    assert len(view.bin_counts) == views.HISTOGRAM_BINS
+    assert view.p10 <= view.p50 <= view.p90
+    assert np.all(np.diff(view.cumulative, axis=0) >= 0)  # P10 <= P50 <= P90 every month
+    assert np.all(np.diff(view.cumulative, axis=1) >= 0)  # revenue to date never falls
+    assert view.p_target == pytest.approx(result.p_target()[0])
+
+
+def test_breakdown_matches_the_closed_form(result) -> None:
+    detail = views.breakdown(result)
+    math = detail.math.set_index("metric")
+    gaps = (math["simulated"] - math["closed_form"]).abs() / math["std_error"]
+    assert (gaps <= 4).all(), gaps
+    assert list(detail.monthly.index) == result.months
+
+
+def test_histogram_figure(result) -> None:
+    view = views.headline(result)
+    labels = tables_labels("histogram")
+    figure = charts.revenue_histogram(view, labels, lambda v: f"{v:,.0f}")
+    assert figure.layout.title.text == labels["title"]
+    assert figure.layout.xaxis.title.text == labels["x"]
+    assert sum(len(trace.x) for trace in figure.data) == views.HISTOGRAM_BINS
+    target_lines = [s for s in figure.layout.shapes if s.x0 == view.target == s.x1]
+    assert len(target_lines) == 1
+
+
+def test_fan_figure(result) -> None:
+    view = views.headline(result)
+    labels = tables_labels("fan")
+    months = [f"m{i}" for i in range(len(view.months))]
+    figure = charts.cumulative_fan(view, months, labels)
+    assert [trace.name for trace in figure.data][1:] == [
+        labels["band"],
+        labels["median"],
+        labels["target_path"],
+    ]
+    assert all(len(trace.x) == len(months) for trace in figure.data)
+    assert figure.data[-1].y[-1] == pytest.approx(view.target)
+
+
+def test_funnel_figure(result) -> None:
+    detail = views.breakdown(result)
+    labels = {"title": "F", "x": "count", "median": "P50"}
+    names = [f"{s.channel}.{s.stage}" for s in detail.stages]
+    figure = charts.funnel(detail.stages, names, labels)
+    (bar,) = figure.data
+    assert list(bar.y) == names
+    assert figure.layout.xaxis.type == "log"
+    assert np.all(np.asarray(bar.error_x.arrayminus) >= 0)
+
+
+def tables_labels(kind: str) -> dict[str, str]:
+    keys = {
+        "histogram": ["title", "x", "y", "below", "above", "target_line"],
+        "fan": ["title", "x", "y", "band", "median", "target_path"],
+    }[kind]
+    return {k: f"{kind}-{k}" for k in keys}
+
+
+# ------------------------------------------------------------------ exports
+
+
+def test_csv_export_neutralises_formulas() -> None:
+    frame = pd.DataFrame(
+        {'=HYPERLINK("x")': ["+1", "@SUM(A1)", "-2", "ok", "\tx", "=1+1"], "n": range(6)},
+        index=["=a", "b", "c", "d", "e", "f"],
+    )
+    text = tables.csv_bytes(frame).decode("utf-8-sig")
+    for line in text.splitlines():
+        for cell in line.split(","):
+            assert not cell.strip('"').startswith(("=", "+", "-", "@", "\t")), cell
+    assert tables.csv_bytes(frame).startswith(b"\xef\xbb\xbf")
+
+
+def test_monthly_kpis_are_labelled(result) -> None:
+    from ui.i18n import catalog as _catalog  # noqa: F401  (catalog is loaded from disk)
+
+    detail = views.breakdown(result)
+    frame = tables.monthly_kpis(detail, "ja")
+    assert frame.index[0] == "2027年4月"
+    assert len(frame.columns) == 2 * len(detail.monthly.columns) // 2
+    assert Path(tables.__file__).exists()

@@ -1,0 +1,1 @@
+"""Streamlit-side helpers: language, formatting, state, cached simulations, figures."""

@@ -1,0 +1,29 @@
+"""Cached simulations, keyed on the plan's JSON text.
+
+The raw result is kept with ``st.cache_resource`` (shared, not copied: it is large and
+never mutated) so the headline and the stage breakdown of one plan come from one run;
+their small views are cached with ``st.cache_data``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from simulator import engine, parse_plan
+from simulator.results import SimulationResult
+from ui import views
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def result(plan_json: str) -> SimulationResult:
+    return engine.simulate(parse_plan(plan_json))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def headline(plan_json: str) -> views.Headline:
+    return views.headline(result(plan_json))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def breakdown(plan_json: str) -> views.Breakdown:
+    return views.breakdown(result(plan_json))

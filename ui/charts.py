@@ -1,0 +1,137 @@
+"""Plotly figures, built as pure functions of small arrays (tested without a browser).
+
+Every label comes in through ``labels`` (already translated), so this module knows
+nothing of languages or Streamlit. Large fonts: the charts are read on shared screens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ui.views import Headline, StageRow
+
+TARGET_COLOR = "#c0392b"
+BAND_COLOR = "rgba(31, 95, 168, 0.18)"
+LINE_COLOR = "#1f5fa8"
+FONT = {"size": 15}
+
+
+def _layout(figure: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
+    figure.update_layout(
+        title={"text": title},
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+        font=FONT,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        height=360,
+        showlegend=True,
+        legend={"orientation": "h", "y": -0.2},
+        template="plotly_white",
+    )
+    return figure
+
+
+def revenue_histogram(
+    view: Headline, labels: dict[str, str], money: Callable[[float], str]
+) -> go.Figure:
+    """Distribution of revenue over the horizon, with the target line and P(target)."""
+    centers = 0.5 * (view.bin_edges[:-1] + view.bin_edges[1:])
+    share = view.bin_counts / max(view.bin_counts.sum(), 1)
+    reached = centers >= view.target
+    figure = go.Figure()
+    for mask, name, color in (
+        (~reached, labels["below"], "#9fb8d6"),
+        (reached, labels["above"], LINE_COLOR),
+    ):
+        figure.add_trace(
+            go.Bar(
+                x=centers[mask],
+                y=share[mask],
+                width=float(np.diff(view.bin_edges).mean()),
+                name=name,
+                marker_color=color,
+                hovertext=[money(c) for c in centers[mask]],
+                hovertemplate="%{hovertext}<br>%{y:.1%}<extra></extra>",
+            )
+        )
+    figure.add_vline(
+        x=view.target,
+        line={"color": TARGET_COLOR, "width": 3, "dash": "dash"},
+        annotation_text=labels["target_line"],
+        annotation_position="top",
+    )
+    figure.update_yaxes(tickformat=".0%")
+    figure.update_layout(barmode="overlay", bargap=0)
+    return _layout(figure, labels["title"], labels["x"], labels["y"])
+
+
+def cumulative_fan(
+    view: Headline, month_labels: Sequence[str], labels: dict[str, str]
+) -> go.Figure:
+    """Revenue to date, P10–P90 band and P50, against the straight-line path to the target."""
+    p10, p50, p90 = view.cumulative
+    months = list(month_labels)
+    path = view.target * np.arange(1, len(months) + 1) / len(months)
+    figure = go.Figure(
+        [
+            go.Scatter(
+                x=months, y=p90, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"
+            ),
+            go.Scatter(
+                x=months,
+                y=p10,
+                mode="lines",
+                line={"width": 0},
+                fill="tonexty",
+                fillcolor=BAND_COLOR,
+                name=labels["band"],
+            ),
+            go.Scatter(
+                x=months,
+                y=p50,
+                mode="lines+markers",
+                line={"color": LINE_COLOR, "width": 3},
+                name=labels["median"],
+            ),
+            go.Scatter(
+                x=months,
+                y=path,
+                mode="lines",
+                line={"color": TARGET_COLOR, "width": 2, "dash": "dash"},
+                name=labels["target_path"],
+            ),
+        ]
+    )
+    return _layout(figure, labels["title"], labels["x"], labels["y"])
+
+
+def funnel(
+    stages: Sequence[StageRow], stage_labels: Sequence[str], labels: dict[str, str]
+) -> go.Figure:
+    """Every stage's total over the horizon: P50 bars with P10–P90 whiskers, log scale."""
+    p50 = np.array([s.p50 for s in stages])
+    figure = go.Figure(
+        go.Bar(
+            x=p50,
+            y=list(stage_labels),
+            orientation="h",
+            marker_color=LINE_COLOR,
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": np.array([s.p90 for s in stages]) - p50,
+                "arrayminus": p50 - np.array([s.p10 for s in stages]),
+                "color": "#333",
+            },
+            name=labels["median"],
+            hovertemplate="%{y}: %{x:,.0f}<extra></extra>",
+        )
+    )
+    figure.update_xaxes(type="log")
+    figure.update_yaxes(autorange="reversed")
+    figure = _layout(figure, labels["title"], labels["x"], "")
+    figure.update_layout(height=max(320, 36 * len(stages) + 120), showlegend=False)
+    return figure

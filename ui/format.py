@@ -1,0 +1,65 @@
+"""Numbers, money and months as the user reads them, in either language."""
+
+from __future__ import annotations
+
+import math
+
+SYMBOLS = {"JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£"}
+
+
+def money(value: float, currency: str, lang: str) -> str:
+    """Japanese yen in 万円 / 億円 for a Japanese reader; otherwise a short symbol form."""
+    if not math.isfinite(value):
+        return "—"
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    if lang == "ja" and currency == "JPY":
+        if value >= 1e8:
+            return f"{sign}{value / 1e8:,.2f}億円"
+        if value >= 1e4:
+            return f"{sign}{value / 1e4:,.0f}万円"
+        return f"{sign}{value:,.0f}円"
+    symbol = SYMBOLS.get(currency, f"{currency} ")
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if value >= size:
+            return f"{sign}{symbol}{value / size:,.2f}{suffix}"
+    return f"{sign}{symbol}{value:,.0f}"
+
+
+def signed_money(value: float, currency: str, lang: str) -> str:
+    """A change of money, with its sign (Streamlit colours a metric's delta by it)."""
+    text = money(value, currency, lang)
+    return text if text.startswith("-") or text == "—" else "+" + text
+
+
+def percent(value: float, digits: int = 1) -> str:
+    return f"{value * 100:.{digits}f}%"
+
+
+def points(value: float, digits: int = 1) -> str:
+    """A change of a probability, in percentage points, with its sign."""
+    return f"{value * 100:+.{digits}f} pt"
+
+
+def count(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"
+
+
+def month(year_month: str, lang: str) -> str:
+    """``2027-04`` as 2027年4月 or Apr 2027."""
+    from simulator.calendar import month_label, parse_year_month
+
+    year, number = parse_year_month(year_month)
+    return month_label(year, number, lang)
+
+
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:")
+
+
+def plain(text: str) -> str:
+    """User text made inert for Streamlit's markdown: every markup character escaped.
+
+    Streamlit never renders raw HTML here, but markdown would still turn a plan named
+    ``[click](http://…)`` into a link; escaping shows exactly what the user typed.
+    """
+    return "".join(f"\\{ch}" if ch in _MARKDOWN_SPECIAL else ch for ch in text)

@@ -1,0 +1,157 @@
+"""What the pages show of a simulation, reduced to small arrays (no Streamlit here).
+
+The browser never receives per-trial data: distributions arrive as histogram bins and
+percentile bands, so a chart of 100,000 trials costs a few kilobytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from simulator import analytic
+from simulator.results import Detail, SimulationResult
+
+HISTOGRAM_BINS = 60
+#: Trials whose stage counts feed the funnel and the monthly table (whole chunks).
+DETAIL_TRIALS = 10_000
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The numbers and curves that need every trial: revenue, P(target), the monthly fan."""
+
+    trials: int
+    seed: int
+    target: float
+    confidence: float
+    currency: str
+    p_target: float
+    p_target_error: float
+    mean: float
+    mean_error: float
+    p10: float
+    p50: float
+    p90: float
+    at_confidence: float
+    expected_revenue: (
+        float  # mean of per-trial expected revenue: the common-random-numbers estimate
+    )
+    wins: float
+    carry_over_wins: float
+    bin_edges: np.ndarray
+    bin_counts: np.ndarray
+    months: list[str]
+    cumulative: np.ndarray  # (3, M): P10, P50, P90 of revenue to date
+
+
+def headline(result: SimulationResult) -> Headline:
+    plan = result.plan
+    total = result.total_revenue
+    summary = result.revenue_summary()
+    p, p_error = result.p_target()
+    high = max(float(np.quantile(total, 0.999)), plan.target.revenue * 1.05, 1.0)
+    counts, edges = np.histogram(np.minimum(total, high), bins=HISTOGRAM_BINS, range=(0.0, high))
+    cumulative = np.quantile(np.cumsum(result.revenue, axis=1), (0.1, 0.5, 0.9), axis=0)
+    return Headline(
+        trials=result.trials,
+        seed=result.seed,
+        target=plan.target.revenue,
+        confidence=plan.target.confidence,
+        currency=plan.currency,
+        p_target=p,
+        p_target_error=p_error,
+        mean=summary.mean,
+        mean_error=summary.std_error,
+        p10=summary.p10,
+        p50=summary.p50,
+        p90=summary.p90,
+        at_confidence=result.revenue_at_confidence(),
+        expected_revenue=float(result.expected_revenue.mean()),
+        wins=float(result.wins.sum(axis=1).mean()),
+        carry_over_wins=float(result.carry_over_wins.mean()),
+        bin_edges=edges,
+        bin_counts=counts,
+        months=result.months,
+        cumulative=cumulative,
+    )
+
+
+@dataclass(frozen=True)
+class StageRow:
+    channel: str
+    stage: str  # "volume" for the channel's own volume
+    p10: float
+    p50: float
+    p90: float
+    mean: float
+    expected: float  # closed form
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Stage counts: the funnel, the monthly KPI table, and the closed-form comparison."""
+
+    detail_trials: int
+    stages: list[StageRow]
+    monthly: pd.DataFrame  # index month; columns (metric, "p50" | "confidence")
+    math: pd.DataFrame  # one row per count: closed form, simulated mean, its error
+
+
+def _totals(values: np.ndarray) -> tuple[float, float, float, float]:
+    totals = values.sum(axis=1)
+    p10, p50, p90 = np.quantile(totals, (0.1, 0.5, 0.9))
+    return float(p10), float(p50), float(p90), float(totals.mean())
+
+
+def breakdown(result: SimulationResult, detail_trials: int = DETAIL_TRIALS) -> Breakdown:
+    plan = result.plan
+    detail: Detail = result.detail_head(detail_trials)
+    n = detail.trials
+    expect = analytic.expected(plan)
+    stages: list[StageRow] = []
+    series: dict[str, np.ndarray] = {}
+    expected_totals: dict[str, float] = {}
+    for channel in plan.channels:
+        key = channel.key
+        volume = detail.volumes[key]
+        stages.append(StageRow(key, "volume", *_totals(volume), float(expect.volumes[key].sum())))
+        series[f"{key}.volume"] = volume
+        expected_totals[f"{key}.volume"] = float(expect.volumes[key].sum())
+        for stage in channel.stages:
+            counts = detail.stages[key][stage.key]
+            closed = float(expect.stages[key][stage.key].sum())
+            stages.append(StageRow(key, stage.key, *_totals(counts), closed))
+            series[f"{key}.{stage.key}"] = counts
+            expected_totals[f"{key}.{stage.key}"] = closed
+    series["opportunities"] = detail.opportunities
+    series["wins"] = result.wins[:n]
+    series["revenue"] = result.revenue[:n]
+    expected_totals |= {
+        "opportunities": float(expect.opportunities.sum()),
+        "wins": float(expect.wins.sum()),
+        "revenue": expect.total_revenue,
+    }
+    stages.append(StageRow("", "wins", *_totals(result.wins), float(expect.wins.sum())))
+
+    low_quantile = 1.0 - plan.target.confidence
+    columns = {}
+    for metric, values in series.items():
+        columns[(metric, "p50")] = np.quantile(values, 0.5, axis=0)
+        columns[(metric, "confidence")] = np.quantile(values, low_quantile, axis=0)
+    monthly = pd.DataFrame(columns, index=pd.Index(result.months, name="month"))
+
+    rows = []
+    for metric, values in series.items():
+        totals = values.sum(axis=1)
+        rows.append(
+            {
+                "metric": metric,
+                "closed_form": expected_totals[metric],
+                "simulated": float(totals.mean()),
+                "std_error": float(totals.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan"),
+            }
+        )
+    return Breakdown(detail_trials=n, stages=stages, monthly=monthly, math=pd.DataFrame(rows))
