@@ -32,10 +32,13 @@ with st.sidebar:
     st.selectbox(
         t("app.plan"),
         sample_ids(),
-        format_func=lambda plan_id: sample(plan_id).name,
+        format_func={plan_id: sample(plan_id).name for plan_id in sample_ids()}.get,
         key="plan_id",
     )
     st.caption(t("app.tagline"))
 
-pages = [st.Page("app_pages/whatif.py", title=t("nav.whatif"), icon="🎯", default=True)]
+pages = [
+    st.Page("app_pages/whatif.py", title=t("nav.whatif"), icon="🎯", default=True),
+    st.Page("app_pages/reverse.py", title=t("nav.reverse"), icon="🧮"),
+]
 st.navigation(pages).run()

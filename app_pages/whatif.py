@@ -44,10 +44,11 @@ def lever_widgets() -> None:
             st.number_input(lever_label(lever), min_value=0, max_value=10_000, step=1, key=key)
             continue
         s = state.scale(lever, levers.get(baseline, lever.path))
+        shown = st.session_state.get(key, (s.low, s.high))
         st.slider(
             lever_label(lever),
             min_value=s.low,
-            max_value=s.high,
+            max_value=max(s.high, float(shown[1])),  # a solved plan may go past the usual range
             step=s.step,
             key=key,
             help=t(f"help.{lever.kind}"),
@@ -202,7 +203,7 @@ def show_outcome(scenario) -> None:
         key="chart_funnel",
     )
     st.subheader(t("table.title"))
-    monthly = tables.monthly_kpis(detail, lang)
+    monthly = tables.monthly_kpis(detail.monthly, lang)
     st.dataframe(monthly, width="stretch")
     st.download_button(
         t("table.download"),

@@ -12,10 +12,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from simulator import engine
+from simulator import engine, reverse
 from simulator.plan import PlanError, json_schema, load_plan
 
 EXIT_BAD_INPUT = 2
+EXIT_NO_SOLUTION = 4
+
+
+class _NoSolution(Exception):
+    pass
 
 
 class _Parser(argparse.ArgumentParser):
@@ -68,6 +73,48 @@ def _simulate(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def _confidence(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError("must be between 0 and 1, e.g. 0.8")
+    return value
+
+
+def _revenue(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError("must be a positive number")
+    return value
+
+
+def _reverse(args: argparse.Namespace) -> dict[str, Any]:
+    plan = load_plan(args.plan)
+    try:
+        solution = reverse.solve(plan, args.lever, target=args.target, confidence=args.confidence)
+    except reverse.Unsolvable as exc:
+        if exc.code in ("unknown_lever", "not_solvable"):
+            raise PlanError.single("--lever", exc.code, str(exc)) from None
+        raise _NoSolution(f"{args.lever}: {exc}") from None
+    out = {
+        "lever": solution.lever,
+        "value": solution.value,
+        "p_target": solution.p_target,
+        "plan": solution.plan.model_dump(mode="json"),
+    }
+    if not args.json:
+        print(
+            f"{solution.lever}: {solution.base_value:,.4g} -> {solution.value:,.4g} (median); "
+            f"P(target) {solution.base_p_target:.1%} -> {solution.p_target:.1%}"
+        )
+    return out
+
+
 def _schema(args: argparse.Namespace) -> dict[str, Any]:
     schema = json_schema()
     if args.output:
@@ -90,6 +137,20 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--json", action="store_true", help="print JSON")
     simulate.set_defaults(run=_simulate)
 
+    backwards = commands.add_parser(
+        "reverse",
+        help="solve one lever so the target is reached at the confidence (KGI逆算)",
+        description="Exit code 4 when no value of the lever alone reaches the target.",
+    )
+    backwards.add_argument("plan", help="KPI set file (JSON)")
+    backwards.add_argument("--lever", required=True, help="lever path, e.g. team.reps or win_rate")
+    backwards.add_argument("--target", type=_revenue, help="revenue target (default: the plan's)")
+    backwards.add_argument(
+        "--confidence", type=_confidence, help="required P(target) (default: the plan's)"
+    )
+    backwards.add_argument("--json", action="store_true", help="print JSON")
+    backwards.set_defaults(run=_reverse)
+
     schema = commands.add_parser("schema", help="print the JSON Schema of the KPI set format")
     schema.add_argument("--output", help="write it to this file instead")
     schema.set_defaults(run=_schema, json=True)
@@ -103,7 +164,14 @@ def main(argv: list[str] | None = None) -> int:
     except PlanError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except _NoSolution as exc:
+        print(f"not reachable: {exc}", file=sys.stderr)
+        return EXIT_NO_SOLUTION
     if args.json and not getattr(args, "output", None):
-        json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        try:
+            json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+        except BrokenPipeError:  # e.g. piped into `head`: the reader has all it wanted
+            sys.stderr.close()
     return 0

@@ -221,7 +221,20 @@ def test_monthly_kpis_are_labelled(result) -> None:
     from ui.i18n import catalog as _catalog  # noqa: F401  (catalog is loaded from disk)
 
     detail = views.breakdown(result)
-    frame = tables.monthly_kpis(detail, "ja")
+    frame = tables.monthly_kpis(detail.monthly, "ja")
     assert frame.index[0] == "2027年4月"
     assert len(frame.columns) == 2 * len(detail.monthly.columns) // 2
     assert Path(tables.__file__).exists()
+
+
+def test_monthly_targets_figure() -> None:
+    months = ["a", "b", "c"]
+    labels = {"title": "T", "x": "month", "opportunities": "opps", "solved": "s", "revenue": "r"}
+    figure = charts.monthly_targets(
+        months, np.array([1.0, 2, 0]), np.array([5.0, 5, 5]), np.array([2.0, 3, 1]), labels
+    )
+    assert [trace.name for trace in figure.data] == ["opps", "s", "r"]
+    assert figure.data[2].yaxis == "y2"
+    assert figure.layout.title.text == "T"
+    plain = charts.monthly_targets(months, np.zeros(3), np.ones(3), None, labels)
+    assert [trace.name for trace in plain.data] == ["opps", "r"]

@@ -135,3 +135,47 @@ def funnel(
     figure = _layout(figure, labels["title"], labels["x"], "")
     figure.update_layout(height=max(320, 36 * len(stages) + 120), showlegend=False)
     return figure
+
+
+def monthly_targets(
+    months: Sequence[str],
+    plain_opportunities: np.ndarray,
+    revenue: np.ndarray,
+    solved_opportunities: np.ndarray | None,
+    labels: dict[str, str],
+) -> go.Figure:
+    """Opportunities to create each month (plain chain, and the solved plan at the
+    confidence) against the revenue they must produce one sales cycle later."""
+    figure = go.Figure(
+        go.Bar(
+            x=list(months),
+            y=plain_opportunities,
+            name=labels["opportunities"],
+            marker_color="#9fb8d6",
+        )
+    )
+    if solved_opportunities is not None:
+        figure.add_trace(
+            go.Scatter(
+                x=list(months),
+                y=solved_opportunities,
+                mode="lines+markers",
+                name=labels["solved"],
+                line={"color": LINE_COLOR, "width": 3},
+            )
+        )
+    figure.add_trace(
+        go.Scatter(
+            x=list(months),
+            y=revenue,
+            name=labels["revenue"],
+            yaxis="y2",
+            mode="lines",
+            line={"color": TARGET_COLOR, "dash": "dash", "width": 2},
+        )
+    )
+    figure = _layout(figure, labels["title"], labels["x"], labels["opportunities"])
+    figure.update_layout(
+        yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "title": labels["revenue"]}
+    )
+    return figure

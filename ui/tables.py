@@ -56,9 +56,9 @@ def stage_labels(stages: Sequence[StageRow]) -> list[str]:
     ]
 
 
-def monthly_kpis(detail: Breakdown, lang: str) -> pd.DataFrame:
+def monthly_kpis(monthly: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Monthly KPI targets: each count at P50 and at the plan's confidence."""
-    frame = detail.monthly.copy()
+    frame = monthly.copy()
     frame.index = [month(m, lang) for m in frame.index]
     frame.index.name = t("table.month")
     frame.columns = [

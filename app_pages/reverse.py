@@ -1,0 +1,192 @@
+"""KGI逆算: from the revenue goal back to the activity, plainly and at a confidence."""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from simulator import levers, reverse
+from simulator.plan import PlanError, parse_plan
+from ui import charts, state, tables
+from ui.errors import describe
+from ui.format import count, money, month, percent, plain
+from ui.i18n import language, t
+from ui.plans import sample
+from ui.reverse_view import answer
+
+lang = language()
+baseline = sample(st.session_state["plan_id"])
+st.title(t("reverse.title"))
+st.caption(plain(baseline.name))
+
+solvable = [lv for lv in levers.levers(baseline) if lv.kind in reverse.SOLVABLE]
+
+
+def lever_name(lever: levers.Lever) -> str:
+    if lever.stage:
+        return t("lever.stage_rate", channel=lever.channel, stage=lever.stage)
+    if lever.kind == "volume":
+        return t("lever.volume", channel=lever.channel)
+    return t(f"lever.{lever.path}")
+
+
+# Inputs start from the plan, and again whenever another plan is opened.
+if st.session_state.get("reverse_of") != st.session_state["plan_id"]:
+    st.session_state["reverse_of"] = st.session_state["plan_id"]
+    st.session_state["reverse_target"] = float(baseline.target.revenue)
+    st.session_state["reverse_confidence"] = round(baseline.target.confidence * 100)
+    st.session_state["reverse_lever"] = solvable[0].path
+
+left, right = st.columns([1, 2], gap="large")
+with left:
+    st.number_input(
+        t("whatif.target", currency=baseline.currency),
+        min_value=1.0,
+        max_value=1e15,
+        step=1_000_000.0 if baseline.currency == "JPY" else 10_000.0,
+        format="%.0f",
+        key="reverse_target",
+    )
+    st.slider(t("whatif.confidence"), 50, 99, key="reverse_confidence")
+    by_path = {lever.path: lever for lever in solvable}
+    names = {path: lever_name(lever) for path, lever in by_path.items()}
+    chosen = by_path[
+        st.selectbox(t("reverse.lever"), list(by_path), format_func=names.get, key="reverse_lever")
+    ]
+
+as_money = lambda v: money(v, baseline.currency, lang)  # noqa: E731
+data = baseline.model_dump(mode="json")
+data["target"] = {
+    "revenue": float(st.session_state["reverse_target"]),
+    "confidence": st.session_state["reverse_confidence"] / 100,
+}
+try:
+    plan = parse_plan(data)
+except PlanError as error:
+    st.error("\n\n".join(f"- {plain(line)}" for line in describe(error, lang)))
+    st.stop()
+
+chain = reverse.plain_chain(plan)
+with right:
+    with st.spinner(t("reverse.solving")):
+        result = answer(plan.to_json(), chosen.path)
+    confidence = percent(plan.target.confidence, 0)
+    cols = st.columns(3)
+    cols[0].metric(t("reverse.now"), percent(result.base_p), help=t("reverse.now_help"))
+    cols[1].metric(
+        t("reverse.plain"),
+        percent(result.plain_p) if not math.isnan(result.plain_p) else "—",
+        help=t("reverse.plain_help"),
+    )
+    if result.value is None:
+        cols[2].metric(t("reverse.solved", confidence=confidence), "—")
+        st.error(t(f"reverse.problem.{result.problem}", lever=lever_name(chosen)))
+    else:
+        cols[2].metric(
+            t("reverse.solved", confidence=confidence),
+            percent(result.p_target),
+            help=t(
+                "metric.p_target_help",
+                error=percent(result.p_error, 2),
+                trials=f"{plan.simulation.trials:,}",
+            ),
+        )
+        unit = (
+            (lambda v: percent(v))
+            if chosen.kind == "rate"
+            else (as_money if chosen.kind == "deal_size" else count)
+        )
+        gap = result.value / result.plain_value - 1 if result.plain_value else float("nan")
+        st.success(
+            t(
+                "reverse.verdict",
+                lever=lever_name(chosen),
+                base=unit(result.base_value),
+                plain=unit(result.plain_value),
+                plain_p=percent(result.plain_p),
+                value=unit(result.value),
+                confidence=confidence,
+                gap=f"{gap:+.0%}",
+            )
+        )
+
+        def use_as_scenario() -> None:
+            solved = type(baseline).model_validate_json(result.plan_json)
+            st.session_state.update(state.defaults(solved))
+            st.session_state["hires_version"] = st.session_state.get("hires_version", 0) + 1
+
+        if st.button(t("reverse.use"), on_click=use_as_scenario, key="reverse_use"):
+            st.page_link("app_pages/whatif.py", label=t("reverse.open_whatif"), icon="🎯")
+
+st.subheader(t("reverse.chain_title"))
+lines = [
+    t("reverse.step_target", target=as_money(chain.target)),
+    t(
+        "reverse.step_wins",
+        deal=as_money(chain.deal_size),
+        wins=count(chain.wins),
+        open=count(chain.open_pipeline_wins),
+    ),
+    t("reverse.step_opps", win=percent(chain.win_rate), opps=count(chain.opportunities)),
+]
+for channel, steps in chain.steps.items():
+    share = percent(chain.channel_share[channel], 0)
+    parts = " ← ".join(
+        f"{tables.metric_label(f'{channel}.{stage}')} {count(needed)}"
+        + (f" (÷{percent(rate)})" if stage != "volume" else "")
+        for stage, rate, needed in reversed(steps)
+    )
+    lines.append(t("reverse.step_channel", channel=channel, share=share, parts=parts))
+lines.append(t("reverse.step_lag", lag=chain.lag_months))
+st.markdown("\n".join(f"{i + 1}. {plain(line)}" for i, line in enumerate(lines)))
+if chain.unreachable_revenue > 0:
+    st.warning(
+        t("reverse.unreachable", revenue=as_money(chain.unreachable_revenue), lag=chain.lag_months)
+    )
+
+team = next((c for c in plan.channels if c.volume_from == "team"), None)
+if team is not None:
+    calls = chain.monthly[f"{team.key}.volume"].to_numpy()
+    check = reverse.capacity(plan, calls)
+    short = check[check["short"]]
+    if len(short):
+        st.warning(
+            t(
+                "reverse.capacity_short",
+                months=", ".join(month(m, lang) for m in short.index),
+                reps=f"{check['reps_needed'].replace(float('inf'), float('nan')).max():.1f}",
+            )
+        )
+
+st.subheader(t("reverse.monthly_title"))
+month_labels = [month(m, lang) for m in chain.monthly.index]
+st.plotly_chart(
+    charts.monthly_targets(
+        month_labels,
+        chain.monthly["opportunities"].to_numpy(),
+        chain.monthly["revenue"].to_numpy(),
+        None
+        if result.monthly is None
+        else result.monthly[("opportunities", "confidence")].to_numpy(),
+        {
+            "title": t("reverse.chart_title"),
+            "x": t("chart.fan.x"),
+            "opportunities": t("reverse.chart_opps"),
+            "solved": t("reverse.chart_solved", confidence=confidence),
+            "revenue": t("reverse.chart_revenue"),
+        },
+    ),
+    width="stretch",
+    key="chart_reverse",
+)
+if result.monthly is not None:
+    frame = tables.monthly_kpis(result.monthly, lang)
+    st.dataframe(frame, width="stretch")
+    st.download_button(
+        t("table.download"),
+        tables.csv_bytes(frame),
+        "centerpin_kpi_targets.csv",
+        "text/csv",
+        key="reverse_download",
+    )

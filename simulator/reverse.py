@@ -1,0 +1,427 @@
+"""Plan backwards from the revenue goal (KGI逆算): the plain chain, and the lever at a confidence.
+
+The plain chain is what a spreadsheet does: target ÷ deal size = wins, ÷ win rate =
+opportunities, ÷ each stage's rate = the activity, per month, placed one sales cycle before
+the revenue it must produce. It uses central values and ignores chance, so a plan built on
+it lands short about half the time. :func:`solve` finds instead the value of one lever at
+which P(revenue ≥ target) reaches the confidence, by a root find over the lever with
+common random numbers (every evaluation reuses the plan's seed).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulator import engine, levers, uncertain
+from simulator.funnel import Funnel
+from simulator.plan import KpiSet, PlanError
+
+#: Trials per evaluation during the search; the answer is then checked with the plan's own.
+SEARCH_TRIALS = 20_000
+#: How far a continuous lever may be scaled, either way, before it is "not reachable".
+MAX_FACTOR = 1_000.0
+#: Most reps the solver will propose.
+MAX_REPS = 10_000
+SOLVABLE = ("reps", "productivity", "volume", "rate", "deal_size")
+
+
+class Unsolvable(ValueError):
+    """The target cannot be reached at the confidence by moving this lever alone."""
+
+    def __init__(self, code: str, message: str, **ctx: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.ctx = ctx
+
+
+# ----------------------------------------------------------------------------- plain chain
+
+
+@dataclass(frozen=True)
+class Chain:
+    """The single-number chain from the revenue target down to each channel's activity."""
+
+    target: float
+    deal_size: float
+    win_rate: float
+    wins: float
+    opportunities: float
+    open_pipeline_wins: float  # expected wins from the open pipeline, subtracted first
+    lag_months: int  # the central sales cycle, in whole months
+    channel_share: dict[str, float]  # each channel's share of new opportunities in the plan
+    steps: dict[str, list[tuple[str, float, float]]]  # channel -> (stage, rate, count needed)
+    monthly: pd.DataFrame  # per month: revenue, wins, opportunities to create, activity
+    unreachable_revenue: float  # revenue whose opportunities would have to predate the start
+
+
+def plain_chain(plan: KpiSet, target: float | None = None) -> Chain:
+    """The deterministic chain, with central (mean) values of every rate and size."""
+    target = plan.target.revenue if target is None else target
+    f = Funnel(plan)
+    months = plan.months
+    deal = uncertain.central(plan.deal_size, "positive")
+    win = uncertain.central(plan.win_rate, "rate")
+    lag = round(uncertain.central(plan.sales_cycle_months, "positive"))
+    open_wins = plan.open_opportunities * win
+    wins = target / deal if deal > 0 else math.inf
+    new_wins = max(wins - open_wins, 0.0)
+    opportunities = new_wins / win if win > 0 else math.inf
+
+    # Channels share the new opportunities in the proportion the plan expects of them.
+    expected = {}
+    for c in plan.channels:
+        rate = math.prod(uncertain.central(s.rate, "rate") for s in c.stages)
+        level = (
+            uncertain.central(plan.team.calls_per_rep_per_day, "positive")
+            * f.team_capacity_days.sum()
+            if c.volume_from == "team"
+            else uncertain.central(c.volume_per_month, "positive") * f.seasonality.sum()
+        )
+        expected[c.key] = level * rate
+    total = sum(expected.values())
+    share = {k: (v / total if total > 0 else 1.0 / len(expected)) for k, v in expected.items()}
+
+    steps: dict[str, list[tuple[str, float, float]]] = {}
+    for c in plan.channels:
+        needed = opportunities * share[c.key]
+        chain = []
+        for stage in reversed(c.stages):
+            rate = uncertain.central(stage.rate, "rate")
+            chain.append((stage.key, rate, needed))
+            needed = needed / rate if rate > 0 else math.inf
+        chain.append(("volume", 1.0, needed))
+        steps[c.key] = list(reversed(chain))
+
+    # Per month: an even revenue path; its wins need opportunities `lag` months earlier.
+    revenue = np.full(months, target / months)
+    month_wins = revenue / deal if deal > 0 else np.full(months, math.inf)
+    open_by_month = open_wins * f.open_close_pmf[:-1]
+    new_by_month = np.maximum(month_wins - open_by_month, 0.0)
+    create = np.zeros(months)
+    unreachable = 0.0
+    for m in range(months):
+        start = m - lag
+        if start >= 0:
+            create[start] += new_by_month[m] / win if win > 0 else math.inf
+        else:
+            unreachable += new_by_month[m] * deal
+    table = {"revenue": revenue, "wins": month_wins, "opportunities": create}
+    for c in plan.channels:
+        for stage_key, _, needed in steps[c.key]:
+            ratio = needed / opportunities if opportunities > 0 else 0.0
+            table[f"{c.key}.{stage_key}"] = create * ratio
+    monthly = pd.DataFrame(table, index=pd.Index(f.month_keys, name="month"))
+    return Chain(
+        target=target,
+        deal_size=deal,
+        win_rate=win,
+        wins=wins,
+        opportunities=opportunities,
+        open_pipeline_wins=open_wins,
+        lag_months=lag,
+        channel_share=share,
+        steps=steps,
+        monthly=monthly,
+        unreachable_revenue=unreachable,
+    )
+
+
+# ----------------------------------------------------------------------------- capacity
+
+
+def capacity(plan: KpiSet, calls_needed: np.ndarray) -> pd.DataFrame:
+    """Calls needed against what the team can make, and the reps that would take, by month.
+
+    Reps needed are at the plan's productivity (mean calls per rep per day) and count a
+    ramping hire at its ramp fraction, as the engines do.
+    """
+    f = Funnel(plan)
+    per_rep = uncertain.central(plan.team.calls_per_rep_per_day, "positive")
+    days = f.working_days * f.seasonality
+    can_make = per_rep * f.team_capacity_days
+    with np.errstate(divide="ignore", invalid="ignore"):
+        reps_needed = np.where(days * per_rep > 0, calls_needed / (days * per_rep), np.inf)
+    return pd.DataFrame(
+        {
+            "calls_needed": calls_needed,
+            "calls_capacity": can_make,
+            "effective_reps": f.reps_effective,
+            "reps_needed": reps_needed,
+            "short": calls_needed > can_make + 1e-9,
+        },
+        index=pd.Index(f.month_keys, name="month"),
+    )
+
+
+# ----------------------------------------------------------------------------- solving
+
+
+@dataclass(frozen=True)
+class Solution:
+    """A lever's value at which the target is reached with the required probability."""
+
+    lever: str
+    value: float  # the lever's new median
+    base_value: float  # its median in the original plan
+    p_target: float  # with the plan's own trials and seed
+    p_target_error: float
+    base_p_target: float
+    plan: KpiSet
+    evaluations: int = field(default=0)
+
+
+def median_of(plan: KpiSet, path: str) -> float:
+    lever = next(item for item in levers.levers(plan) if item.path == path)
+    value = levers.get(plan, path)
+    if lever.kind == "reps":
+        return float(value)
+    kind = "rate" if lever.kind == "rate" else "positive"
+    dist = uncertain.distribution(_as_quantity(value), kind)
+    return float(dist.ppf(0.5)) if not isinstance(dist, uncertain.PointMass) else dist.value
+
+
+class _Quantity:
+    def __init__(self, data: dict[str, Any]) -> None:
+        for key, item in data.items():
+            setattr(self, key, item)
+
+
+def _as_quantity(value: Any) -> Any:
+    return _Quantity(value) if isinstance(value, dict) else value
+
+
+def _scaled(value: Any, factor: float) -> Any:
+    """A number or range multiplied by ``factor``; counts first become their P10–P90 range."""
+    if isinstance(value, dict) and "successes" in value:
+        dist = uncertain.beta_from_counts(int(value["successes"]), int(value["trials"]))
+        low, high = (float(x) for x in dist.ppf([0.1, 0.9]))
+        value = {"low": low, "high": high}
+    if isinstance(value, dict):
+        return {"low": value["low"] * factor, "high": value["high"] * factor}
+    return value * factor
+
+
+def _factor_limit(value: Any) -> float:
+    """The largest factor that keeps a rate inside its allowed range."""
+    if isinstance(value, dict) and "successes" in value:
+        dist = uncertain.beta_from_counts(int(value["successes"]), int(value["trials"]))
+        high = float(dist.ppf(0.9))
+    elif isinstance(value, dict):
+        high = float(value["high"])
+    else:
+        high = float(value)
+    if isinstance(value, dict):
+        return (1.0 - 1e-6) / high if high > 0 else MAX_FACTOR
+    return 1.0 / high if high > 0 else MAX_FACTOR
+
+
+def solve(
+    plan: KpiSet,
+    path: str,
+    *,
+    target: float | None = None,
+    confidence: float | None = None,
+    search_trials: int = SEARCH_TRIALS,
+) -> Solution:
+    """The value of one lever at which P(revenue ≥ target) reaches the confidence.
+
+    Every evaluation runs the plan's seed (common random numbers), so P(target) moves only
+    with the lever. The search uses ``search_trials``; the answer is then simulated with
+    the plan's own trial count. Raises :class:`Unsolvable` when no value of the lever
+    reaches the target (a rate would have to pass 1, reps past the cap, or the target is
+    out of reach of any volume because of the sales cycle).
+    """
+    target = plan.target.revenue if target is None else target
+    confidence = plan.target.confidence if confidence is None else confidence
+    plan = plan.model_copy(
+        update={
+            "target": plan.target.model_copy(update={"revenue": target, "confidence": confidence})
+        }
+    )
+    lever = next((item for item in levers.levers(plan) if item.path == path), None)
+    if lever is None:
+        raise Unsolvable("unknown_lever", f"{path!r} is not a lever of this plan", lever=path)
+    if lever.kind not in SOLVABLE:
+        raise Unsolvable("not_solvable", f"{path} cannot be solved for", lever=path)
+    base_value = levers.get(plan, path)
+    trials = min(search_trials, plan.simulation.trials)
+    seed = plan.simulation.seed
+    evaluations = 0
+
+    def with_value(value: Any) -> KpiSet:
+        return levers.with_values(plan, {path: value})
+
+    def p_at(candidate: KpiSet, n: int = trials) -> float:
+        nonlocal evaluations
+        evaluations += 1
+        return engine.simulate(candidate, trials=n, seed=seed).p_target(target)[0]
+
+    if lever.kind == "reps":
+        solved = _solve_reps(plan, int(base_value), with_value, p_at, confidence)
+    else:
+        solved = _solve_factor(base_value, lever, with_value, p_at, confidence)
+    result = engine.simulate(solved, seed=seed)
+    p, p_error = result.p_target(target)
+    base_p = engine.simulate(plan, seed=seed).p_target(target)[0]
+    return Solution(
+        lever=path,
+        value=median_of(solved, path),
+        base_value=median_of(plan, path),
+        p_target=p,
+        p_target_error=p_error,
+        base_p_target=base_p,
+        plan=solved,
+        evaluations=evaluations + 2,
+    )
+
+
+def plain_value(plan: KpiSet, path: str, target: float | None = None) -> KpiSet:
+    """The plan with one lever set so that *expected* revenue equals the target.
+
+    This is the single-number answer a spreadsheet gives (no chance, central values); its
+    P(target) is usually near or below one half, which is the point of showing it.
+    """
+    from simulator import analytic
+
+    target = plan.target.revenue if target is None else target
+    lever = next((item for item in levers.levers(plan) if item.path == path), None)
+    if lever is None or lever.kind not in SOLVABLE:
+        raise Unsolvable("not_solvable", f"{path} cannot be solved for", lever=path)
+    base_value = levers.get(plan, path)
+
+    def expected_at(candidate: KpiSet) -> float:
+        return analytic.expected(candidate).total_revenue
+
+    if lever.kind == "reps":
+        low, high = 0, max(int(base_value), 1)
+        while expected_at(levers.with_values(plan, {path: high})) < target:
+            low, high = high, high * 2
+            if high > MAX_REPS:
+                raise Unsolvable("reps_cap", f"even {MAX_REPS:,} reps do not reach the target")
+        while high - low > 1:
+            middle = (low + high) // 2
+            if expected_at(levers.with_values(plan, {path: middle})) >= target:
+                high = middle
+            else:
+                low = middle
+        return levers.with_values(plan, {path: high})
+    limit = _factor_limit(base_value) if lever.kind == "rate" else MAX_FACTOR
+    low, high = math.log(1.0 / MAX_FACTOR), math.log(limit)
+
+    def short(log_factor: float) -> bool:
+        candidate = levers.with_values(plan, {path: _scaled(base_value, math.exp(log_factor))})
+        return expected_at(candidate) < target
+
+    if short(high):
+        raise Unsolvable(
+            "rate_above_one" if lever.kind == "rate" else "factor_cap",
+            "no value of this lever makes the expected revenue reach the target",
+        )
+    for _ in range(40):  # bisection on log factor: 2^-40 of the bracket
+        middle = 0.5 * (low + high)
+        if short(middle):
+            low = middle
+        else:
+            high = middle
+    return levers.with_values(plan, {path: _scaled(base_value, math.exp(high))})
+
+
+def _solve_reps(plan: KpiSet, base: int, with_value, p_at, confidence: float) -> KpiSet:
+    """The fewest starting reps that reach the confidence (whole reps, so at or above it)."""
+
+    def reaches(reps: int) -> bool:
+        return p_at(with_value(reps)) >= confidence
+
+    if reaches(base):
+        low, high = 0, base  # fewer may do: find the fewest
+        if reaches(0):
+            return with_value(0)
+    else:
+        low, high = base, max(base * 2, base + 1)
+        while not reaches(high):
+            low, high = high, high * 2
+            if high > MAX_REPS:
+                raise Unsolvable(
+                    "reps_cap",
+                    f"even {MAX_REPS:,} reps do not reach the target at this confidence",
+                    cap=MAX_REPS,
+                )
+    while high - low > 1:  # invariant: low does not reach, high does
+        middle = (low + high) // 2
+        if reaches(middle):
+            high = middle
+        else:
+            low = middle
+    return with_value(high)
+
+
+def _solve_factor(
+    base_value: Any, lever: levers.Lever, with_value, p_at, confidence: float
+) -> KpiSet:
+    """Scale the lever (its whole range) until P(target) crosses the confidence."""
+    limit = _factor_limit(base_value) if lever.kind == "rate" else MAX_FACTOR
+
+    def gap(log_factor: float) -> float:
+        try:
+            candidate = with_value(_scaled(base_value, math.exp(log_factor)))
+        except PlanError:
+            return -1.0
+        return p_at(candidate) - confidence
+
+    g0 = gap(0.0)
+    if g0 == 0.0:
+        return with_value(base_value)
+    step = math.log(2.0)
+    direction = 1.0 if g0 < 0 else -1.0
+    inner, outer = 0.0, 0.0
+    g_outer = g0
+    while (g_outer < 0) == (g0 < 0):
+        inner = outer
+        outer = inner + direction * step
+        if direction > 0 and outer >= math.log(limit):
+            outer = math.log(limit)
+            g_outer = gap(outer)
+            if g_outer < 0:
+                if lever.kind == "rate":
+                    raise Unsolvable(
+                        "rate_above_one",
+                        "the rate would have to exceed 100% to reach the target at this confidence",
+                    )
+                raise Unsolvable(
+                    "factor_cap",
+                    f"even {MAX_FACTOR:,.0f}× the current value does not reach the target",
+                    factor=MAX_FACTOR,
+                )
+            break
+        if direction < 0 and outer < -math.log(MAX_FACTOR):
+            return with_value(_scaled(base_value, 1.0 / MAX_FACTOR))  # reached even near zero
+        g_outer = gap(outer)
+    # Regula falsi (Illinois) on log factor between a point that falls short and one that
+    # reaches. P(target) is a step function of the factor (finitely many trials), so stop
+    # once the bracket is narrower than 0.1% or P is within 0.2 points of the confidence,
+    # and answer with the side that reaches.
+    (short, g_short), (reach, g_reach) = sorted(
+        [(inner, gap(inner) if inner != 0.0 else g0), (outer, g_outer)], key=lambda p: p[1]
+    )
+    side = 0
+    while abs(reach - short) > 1e-3 and g_reach > 2e-3:
+        x = reach - g_reach * (reach - short) / (g_reach - g_short)
+        if not min(short, reach) < x < max(short, reach):
+            x = 0.5 * (short + reach)
+        g = gap(x)
+        if g >= 0:
+            reach, g_reach = x, g
+            if side == 1:
+                g_short *= 0.5
+            side = 1
+        else:
+            short, g_short = x, g
+            if side == -1:
+                g_reach *= 0.5
+            side = -1
+    return with_value(_scaled(base_value, math.exp(reach)))
