@@ -108,9 +108,10 @@ def _reverse(args: argparse.Namespace) -> dict[str, Any]:
         "plan": solution.plan.model_dump(mode="json"),
     }
     if not args.json:
+        base_p = engine.simulate(plan).p_target(solution.plan.target.revenue)[0]
         print(
             f"{solution.lever}: {solution.base_value:,.4g} -> {solution.value:,.4g} (median); "
-            f"P(target) {solution.base_p_target:.1%} -> {solution.p_target:.1%}"
+            f"P(target) {base_p:.1%} -> {solution.p_target:.1%}"
         )
     return out
 

@@ -170,7 +170,6 @@ class Solution:
     base_value: float  # its median in the original plan
     p_target: float  # with the plan's own trials and seed
     p_target_error: float
-    base_p_target: float
     plan: KpiSet
     evaluations: int = field(default=0)
 
@@ -267,16 +266,14 @@ def solve(
         solved = _solve_factor(base_value, lever, with_value, p_at, confidence)
     result = engine.simulate(solved, seed=seed)
     p, p_error = result.p_target(target)
-    base_p = engine.simulate(plan, seed=seed).p_target(target)[0]
     return Solution(
         lever=path,
         value=median_of(solved, path),
         base_value=median_of(plan, path),
         p_target=p,
         p_target_error=p_error,
-        base_p_target=base_p,
         plan=solved,
-        evaluations=evaluations + 2,
+        evaluations=evaluations + 1,
     )
 
 
