@@ -10,7 +10,7 @@ from simulator import levers, reverse
 from simulator.plan import PlanError, parse_plan
 from ui import charts, state, tables
 from ui.errors import describe
-from ui.format import count, money, month, percent, plain
+from ui.format import count, money, month, month_short, percent, plain
 from ui.i18n import language, t
 from ui.plans import sample
 from ui.reverse_view import answer
@@ -160,7 +160,7 @@ if team is not None:
         )
 
 st.subheader(t("reverse.monthly_title"))
-month_labels = [month(m, lang) for m in chain.monthly.index]
+month_labels = [month_short(m, lang, first=i == 0) for i, m in enumerate(chain.monthly.index)]
 st.plotly_chart(
     charts.monthly_targets(
         month_labels,
@@ -178,6 +178,7 @@ st.plotly_chart(
         },
     ),
     width="stretch",
+    config=charts.CONFIG,
     key="chart_reverse",
 )
 if result.monthly is not None:

@@ -9,7 +9,16 @@ from simulator.calendar import month_keys
 from simulator.plan import PlanError
 from ui import cache, charts, state, tables
 from ui.errors import describe
-from ui.format import count, money, month, percent, plain, points, signed_money
+from ui.format import (
+    count,
+    money,
+    money_range,
+    month_short,
+    percent,
+    plain,
+    points,
+    signed_money,
+)
 from ui.i18n import language, t
 from ui.plans import sample
 
@@ -47,6 +56,7 @@ def lever_widgets() -> None:
         shown = st.session_state.get(key, (s.low, s.high))
         st.slider(
             lever_label(lever),
+            format="%.1f" if lever.kind in ("rate", "cycle") else "%.0f",
             min_value=s.low,
             max_value=max(s.high, float(shown[1])),  # a solved plan may go past the usual range
             step=s.step,
@@ -156,7 +166,7 @@ def show_outcome(scenario) -> None:
         as_money(view.p50),
         delta=signed_money(view.p50 - base.p50, cur, lang) if scenario_json != base_json else None,
     )
-    cols[2].metric(t("metric.range"), f"{as_money(view.p10)} – {as_money(view.p90)}")
+    cols[2].metric(t("metric.range"), money_range(view.p10, view.p90, cur, lang))
     cols[3].metric(
         t("metric.wins"),
         count(view.wins),
@@ -183,16 +193,18 @@ def show_outcome(scenario) -> None:
             )
         )
 
-    month_labels = [month(m, lang) for m in view.months]
+    month_labels = [month_short(m, lang, first=i == 0) for i, m in enumerate(view.months)]
     left, right = st.columns(2)
     left.plotly_chart(
         charts.revenue_histogram(view, tables.histogram_labels(), as_money),
         width="stretch",
+        config=charts.CONFIG,
         key="chart_histogram",
     )
     right.plotly_chart(
-        charts.cumulative_fan(view, month_labels, tables.fan_labels()),
+        charts.cumulative_fan(view, month_labels, tables.fan_labels(), as_money),
         width="stretch",
+        config=charts.CONFIG,
         key="chart_fan",
     )
 
@@ -200,6 +212,7 @@ def show_outcome(scenario) -> None:
     st.plotly_chart(
         charts.funnel(detail.stages, tables.stage_labels(detail.stages), tables.funnel_labels()),
         width="stretch",
+        config=charts.CONFIG,
         key="chart_funnel",
     )
     st.subheader(t("table.title"))

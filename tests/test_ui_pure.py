@@ -238,3 +238,23 @@ def test_monthly_targets_figure() -> None:
     assert figure.layout.title.text == "T"
     plain = charts.monthly_targets(months, np.zeros(3), np.ones(3), None, labels)
     assert [trace.name for trace in plain.data] == ["opps", "r"]
+
+
+def test_money_range_shares_the_unit() -> None:
+    assert format.money_range(1.62e8, 3.57e8, "JPY", "ja") == "1.62〜3.57億円"
+    assert format.money_range(4.8e7, 1.2e8, "JPY", "ja") == "4,800万〜1.20億円"
+    assert format.money_range(4.1e6, 1.02e7, "USD", "en") == "$4.10〜10.20M"
+
+
+def test_short_month_ticks() -> None:
+    assert format.month_short("2027-04", "ja", first=True) == "2027年4月"
+    assert format.month_short("2027-05", "ja") == "5月"
+    assert format.month_short("2028-01", "ja") == "2028年1月"
+    assert format.month_short("2027-05", "en") == "May"
+
+
+def test_money_ticks_are_round_and_labelled() -> None:
+    ticks = charts.money_ticks(3.3e8, lambda v: format.money(v, "JPY", "ja"))
+    assert list(ticks["tickvals"]) == [0.0, 1e8, 2e8, 3e8]
+    assert ticks["ticktext"][1] == "1.00億円"
+    assert charts.money_ticks(0.0, str) == {}

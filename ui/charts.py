@@ -19,6 +19,21 @@ LINE_COLOR = "#1f5fa8"
 FONT = {"size": 15}
 
 
+#: Plotly's own toolbar overlaps the titles and is of no use on a shared screen.
+CONFIG = {"displayModeBar": False}
+
+
+def money_ticks(high: float, money: Callable[[float], str], count: int = 5) -> dict:
+    """Axis ticks from 0 to ``high`` labelled in the reader's money format (万円 / 億円)."""
+    if high <= 0:
+        return {}
+    raw = high / count
+    magnitude = 10 ** np.floor(np.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    values = np.arange(0.0, high + step * 0.5, step)
+    return {"tickvals": values, "ticktext": [money(v) for v in values]}
+
+
 def _layout(figure: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
     figure.update_layout(
         title={"text": title},
@@ -64,12 +79,16 @@ def revenue_histogram(
         annotation_position="top",
     )
     figure.update_yaxes(tickformat=".0%")
+    figure.update_xaxes(**money_ticks(float(view.bin_edges[-1]), money))
     figure.update_layout(barmode="overlay", bargap=0)
     return _layout(figure, labels["title"], labels["x"], labels["y"])
 
 
 def cumulative_fan(
-    view: Headline, month_labels: Sequence[str], labels: dict[str, str]
+    view: Headline,
+    month_labels: Sequence[str],
+    labels: dict[str, str],
+    money: Callable[[float], str] | None = None,
 ) -> go.Figure:
     """Revenue to date, P10–P90 band and P50, against the straight-line path to the target."""
     p10, p50, p90 = view.cumulative
@@ -105,6 +124,8 @@ def cumulative_fan(
             ),
         ]
     )
+    if money is not None:
+        figure.update_yaxes(**money_ticks(max(float(p90.max()), view.target), money))
     return _layout(figure, labels["title"], labels["x"], labels["y"])
 
 

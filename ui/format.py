@@ -26,6 +26,26 @@ def money(value: float, currency: str, lang: str) -> str:
     return f"{sign}{symbol}{value:,.0f}"
 
 
+def money_range(low: float, high: float, currency: str, lang: str) -> str:
+    """``1.62〜3.57億円`` rather than ``1.62億円 – 3.57億円`` when both share a unit."""
+    a, b = money(low, currency, lang), money(high, currency, lang)
+    for unit in ("億円", "万円", "円", "B", "M", "k"):
+        if a.endswith(unit) and b.endswith(unit):
+            symbol = SYMBOLS.get(currency, "") if lang != "ja" or currency != "JPY" else ""
+            return f"{a[: -len(unit)]}〜{b[len(symbol) :]}" if symbol else f"{a[: -len(unit)]}〜{b}"
+    return f"{a} – {b}"
+
+
+def month_short(year_month: str, lang: str, first: bool = False) -> str:
+    """A chart's month tick: 4月 / Apr, with the year on the first month and in January."""
+    from simulator.calendar import month_label, parse_year_month
+
+    year, number = parse_year_month(year_month)
+    if first or number == 1:
+        return month_label(year, number, lang)
+    return f"{number}月" if lang == "ja" else month_label(year, number, "en")[:3]
+
+
 def signed_money(value: float, currency: str, lang: str) -> str:
     """A change of money, with its sign (Streamlit colours a metric's delta by it)."""
     text = money(value, currency, lang)

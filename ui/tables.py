@@ -65,7 +65,7 @@ def monthly_kpis(monthly: pd.DataFrame, lang: str) -> pd.DataFrame:
         f"{metric_label(metric)} {t('table.p50') if which == 'p50' else t('table.at_confidence')}"
         for metric, which in frame.columns
     ]
-    return frame.round(1)
+    return frame.round(0)
 
 
 def math_table(detail: Breakdown, lang: str) -> pd.DataFrame:
