@@ -104,23 +104,19 @@ class _Chunk:
         new_wins = counts.poisson(self.close_mean)
         new_carry = counts.poisson(self.carry_mean)
         wins, carry = new_wins, new_carry
-        # Expected wins inside the horizon given the trial's draws (for comparisons).
-        expected_wins = self.won_levels @ f.close_profiles.sum(axis=1)
         if plan.open_opportunities:
             won_open = counts.binomial(plan.open_opportunities, self.draws.win_rate)
             allocated = counts.multinomial(won_open, f.open_close_pmf)
             wins = new_wins + allocated[:, :-1]
             carry = new_carry + allocated[:, -1]
-            expected_wins = expected_wins + self.draws.win_rate * (
-                plan.open_opportunities * f.open_close_pmf[:-1].sum()
-            )
         normals = fn.stream(self.seed, self.index, fn.DEALS).standard_normal(wins.shape)
         self.new_wins, self.new_carry = new_wins, new_carry  # kept for the stage counts
         return {
             "revenue": revenue_of_wins(wins, f.deal, normals),
             "wins": wins,
             "carry_over_wins": carry,
-            "expected_revenue": expected_wins * float(f.deal.mean()),
+            # Expected revenue given the trial's draws: what comparisons use.
+            "expected_revenue": f.expected_wins(self.draws) * float(f.deal.mean()),
         }
 
     def detail(self) -> dict[str, Any]:

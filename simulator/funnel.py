@@ -168,35 +168,62 @@ class Funnel:
         """Close-month distribution of a won open opportunity, then P(after the horizon)."""
         return np.append(self.lag[: self.months], 1.0 - self.lag[: self.months].sum())
 
-    def draw(self, seed: int, chunk: int, n: int) -> Draws:
-        """Per-trial draws of every uncertain quantity, at one normal score per trial each."""
-
-        def quantity(path: str, value: Any, kind: uncertain.Kind) -> np.ndarray:
-            if isinstance(value, (int, float)):
-                return np.full(n, float(value))
-            rng = stream(seed, chunk, PARAMETERS, zlib.crc32(path.encode()))
-            return uncertain.at_scores(value, kind, rng.standard_normal(n))
-
+    @cached_property
+    def quantities(self) -> list[tuple[str, Any, uncertain.Kind]]:
+        """Every per-trial quantity as (lever path, plan value, kind), in a fixed order."""
         plan = self.plan
+        out: list[tuple[str, Any, uncertain.Kind]] = [
+            ("team.calls_per_rep_per_day", plan.team.calls_per_rep_per_day, "positive")
+        ]
+        for c in self.channels:
+            if not c.from_team:
+                out.append((f"channels.{c.key}.volume_per_month", c.volume, "positive"))
+            for key, rate in zip(c.stage_keys, c.rates, strict=True):
+                out.append((f"channels.{c.key}.stages.{key}.rate", rate, "rate"))
+        out.append(("win_rate", plan.win_rate, "rate"))
+        return out
+
+    def draws_from(self, values: dict[str, np.ndarray], n: int) -> Draws:
+        """Draws from given per-trial values by lever path; fixed quantities fill the rest."""
+
+        def value(path: str, quantity: Any) -> np.ndarray:
+            if path in values:
+                return np.asarray(values[path], dtype=float)
+            return np.full(n, float(quantity))
+
         volumes, rates = {}, {}
         for c in self.channels:
             if not c.from_team:
-                volumes[c.key] = quantity(
-                    f"channels.{c.key}.volume_per_month", c.volume, "positive"
-                )
+                path = f"channels.{c.key}.volume_per_month"
+                volumes[c.key] = value(path, c.volume)
             rates[c.key] = np.column_stack(
                 [
-                    quantity(f"channels.{c.key}.stages.{key}.rate", rate, "rate")
-                    for key, rate in zip(c.stage_keys, c.rates, strict=False)
+                    value(f"channels.{c.key}.stages.{key}.rate", rate)
+                    for key, rate in zip(c.stage_keys, c.rates, strict=True)
                 ]
             )
         return Draws(
-            productivity=quantity(
-                "team.calls_per_rep_per_day", plan.team.calls_per_rep_per_day, "positive"
-            ),
+            productivity=value("team.calls_per_rep_per_day", self.plan.team.calls_per_rep_per_day),
             volumes=volumes,
             rates=rates,
-            win_rate=quantity("win_rate", plan.win_rate, "rate"),
+            win_rate=value("win_rate", self.plan.win_rate),
+        )
+
+    def draw(self, seed: int, chunk: int, n: int) -> Draws:
+        """Per-trial draws of every uncertain quantity, at one normal score per trial each."""
+        values = {}
+        for path, quantity, kind in self.quantities:
+            if not isinstance(quantity, (int, float)):
+                rng = stream(seed, chunk, PARAMETERS, zlib.crc32(path.encode()))
+                values[path] = uncertain.at_scores(quantity, kind, rng.standard_normal(n))
+        return self.draws_from(values, n)
+
+    def expected_wins(self, draws: Draws) -> np.ndarray:
+        """Each trial's expected wins inside the horizon given its draws, (n,)."""
+        won_levels = self.opportunity_levels(draws) * draws.win_rate[:, None]
+        inside = won_levels @ self.close_profiles.sum(axis=1)
+        return inside + draws.win_rate * (
+            self.plan.open_opportunities * self.open_close_pmf[:-1].sum()
         )
 
     @cached_property

@@ -1,0 +1,101 @@
+"""Center pin analysis: the tie, timing, effort, variance shares, unreachable levers."""
+
+from __future__ import annotations
+
+import pytest
+
+from simulator import center_pin
+from tests.conftest import make_plan, plan_dict
+
+TWO_CHANNELS = [
+    {
+        "key": "calls",
+        "volume_from": "team",
+        "stages": [{"key": "connect", "rate": 0.1}, {"key": "opportunity", "rate": 0.2}],
+    },
+    {"key": "inbound", "volume_per_month": 40, "stages": [{"key": "opportunity", "rate": 0.35}]},
+]
+
+
+def test_relative_steps_tie_without_open_pipeline() -> None:
+    tie, gains = center_pin.relative_tie(make_plan(channels=TWO_CHANNELS[:1]))
+    assert tie
+    assert set(gains) >= {
+        "team.calls_per_rep_per_day",
+        "channels.calls.stages.connect.rate",
+        "channels.calls.stages.opportunity.rate",
+        "win_rate",
+        "deal_size",
+    }
+    assert all(g == pytest.approx(0.10, rel=1e-6) for g in gains.values())
+    analysis = center_pin.analyse(
+        make_plan(channels=TWO_CHANNELS[:1]), trials=5_000, required=False
+    )
+    assert analysis.tie and "tie" in center_pin.reason_text(analysis)
+
+
+def test_open_pipeline_and_long_cycle_favour_late_funnel_levers() -> None:
+    plan = make_plan(open_opportunities=60, sales_cycle_months=4, months=6)
+    tie, gains = center_pin.relative_tie(plan)
+    assert not tie
+    calls = gains["team.calls_per_rep_per_day"]
+    assert gains["win_rate"] > calls and gains["deal_size"] > calls
+    # New calls close too late: only months 5 and 6 see their wins.
+    analysis = center_pin.analyse(
+        plan,
+        trials=5_000,
+        required=False,
+        steps={
+            "win_rate": 0.025,
+            "team.calls_per_rep_per_day": 4.0,  # +10% each
+        },
+    )
+    by_lever = {r.lever: r for r in analysis.levers}
+    assert by_lever["win_rate"].revenue_gain > by_lever["team.calls_per_rep_per_day"].revenue_gain
+    assert (
+        by_lever["win_rate"].half_gain_month
+        <= by_lever["team.calls_per_rep_per_day"].half_gain_month
+    )
+
+
+def test_effort_lets_a_cheap_lever_outrank_a_bigger_one() -> None:
+    plan = make_plan()
+    raw = center_pin.analyse(plan, trials=5_000, required=False)
+    gains = {r.lever: r.revenue_gain for r in raw.levers}
+    big, small = "team.reps", "deal_size"
+    assert gains[big] > gains[small]  # +1 rep of 4 is +25%; +10% deal size is +10%
+    efforts = {big: 10.0, small: 1.0}
+    ranked = center_pin.analyse(plan, trials=5_000, required=False, efforts=efforts)
+    order = [r.lever for r in ranked.levers]
+    assert order.index(small) < order.index(big)
+    assert ranked.reason["code"] == "per_effort"
+
+
+def test_one_dominant_uncertain_rate_gets_the_variance() -> None:
+    channels = plan_dict()["channels"]
+    channels[0]["stages"][0]["rate"] = {"low": 0.03, "high": 0.2}  # very uncertain
+    channels[0]["stages"][1]["rate"] = {"low": 0.19, "high": 0.21}  # well measured
+    plan = make_plan(channels=channels, win_rate={"low": 0.24, "high": 0.26})
+    shares = center_pin.variance_shares(plan, seed=1)
+    top = max(shares, key=shares.get)
+    assert top == "channels.calls.stages.connect.rate"
+    assert shares[top] > 0.8
+
+
+def test_required_values_and_unreachable_levers() -> None:
+    plan = make_plan(target={"revenue": 60_000_000, "confidence": 0.8})
+    analysis = center_pin.analyse(plan, trials=5_000)
+    by_lever = {r.lever: r for r in analysis.levers}
+    assert by_lever["team.reps"].required_for_target is not None
+    assert by_lever["sales_cycle_months"].required_problem == "not_solvable"
+    out = analysis.to_dict()
+    assert set(out) == {"levers", "center_pin", "reason"}
+    assert set(out["levers"][0]) == {
+        "lever",
+        "base",
+        "step",
+        "revenue_gain",
+        "p_target_gain",
+        "required_for_target",
+        "variance_share",
+    }
