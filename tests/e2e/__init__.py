@@ -1,0 +1,1 @@
+"""End-to-end tests of the Streamlit app in Debian's headless Chromium (``make e2e``)."""
