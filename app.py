@@ -39,6 +39,7 @@ with st.sidebar:
 
 pages = [
     st.Page("app_pages/whatif.py", title=t("nav.whatif"), icon="🎯", default=True),
+    st.Page("app_pages/center_pin.py", title=t("nav.center_pin"), icon="📌"),
     st.Page("app_pages/reverse.py", title=t("nav.reverse"), icon="🧮"),
 ]
 st.navigation(pages).run()

@@ -18,7 +18,12 @@ from functools import cached_property
 from typing import Any
 
 #: Modules whose import registers benchmarks, in the order they run.
-MODULES = ("benchmarks.engine", "benchmarks.reverse_plan", "benchmarks.ui_latency")
+MODULES = (
+    "benchmarks.engine",
+    "benchmarks.reverse_plan",
+    "benchmarks.center_pin",
+    "benchmarks.ui_latency",
+)
 
 
 @dataclass(frozen=True)

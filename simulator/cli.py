@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from simulator import engine, reverse
+from simulator import center_pin, engine, reverse
 from simulator.plan import PlanError, json_schema, load_plan
 
 EXIT_BAD_INPUT = 2
@@ -116,6 +116,26 @@ def _reverse(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def _center_pin(args: argparse.Namespace) -> dict[str, Any]:
+    plan = load_plan(args.plan)
+    analysis = center_pin.analyse(plan)
+    if not args.json:
+        print(f"{plan.name}: P(target) {analysis.base_p_target:.1%}")
+        print(f"{'lever':<45} {'step':>8} {'revenue':>9} {'P(target)':>10} {'required':>12}")
+        for r in analysis.levers:
+            required = (
+                f"{r.required_for_target:,.4g}"
+                if r.required_for_target is not None
+                else (r.required_problem or "")
+            )
+            print(
+                f"{r.lever:<45} {r.step:>+8g} {r.revenue_gain / analysis.base_revenue:>+9.1%} "
+                f"{r.p_target_gain * 100:>+8.1f}pt {required:>12}"
+            )
+        print(f"center pin: {center_pin.reason_text(analysis)}")
+    return analysis.to_dict()
+
+
 def _schema(args: argparse.Namespace) -> dict[str, Any]:
     schema = json_schema()
     if args.output:
@@ -137,6 +157,13 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--seed", type=_seed, help="override the plan's seed")
     simulate.add_argument("--json", action="store_true", help="print JSON")
     simulate.set_defaults(run=_simulate)
+
+    pin = commands.add_parser(
+        "center-pin", help="rank the plan's levers and name the center pin (センターピン)"
+    )
+    pin.add_argument("plan", help="KPI set file (JSON)")
+    pin.add_argument("--json", action="store_true", help="print JSON")
+    pin.set_defaults(run=_center_pin)
 
     backwards = commands.add_parser(
         "reverse",

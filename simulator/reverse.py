@@ -226,12 +226,18 @@ def solve(
     target: float | None = None,
     confidence: float | None = None,
     search_trials: int = SEARCH_TRIALS,
+    final_trials: int | None = None,
+    tolerance: float = 2e-3,
+    check: bool = True,
 ) -> Solution:
     """The value of one lever at which P(revenue ≥ target) reaches the confidence.
 
     Every evaluation runs the plan's seed (common random numbers), so P(target) moves only
     with the lever. The search uses ``search_trials``; the answer is then simulated with
-    the plan's own trial count. Raises :class:`Unsolvable` when no value of the lever
+    the plan's own trial count (or ``final_trials``); the search stops once P(target) is
+    within ``tolerance`` above the confidence. With ``check=False`` the answer is not
+    simulated again and its P(target) is reported as NaN (for callers that need only the
+    value). Raises :class:`Unsolvable` when no value of the lever
     reaches the target (a rate would have to pass 1, reps past the cap, or the target is
     out of reach of any volume because of the sales cycle).
     """
@@ -263,9 +269,11 @@ def solve(
     if lever.kind == "reps":
         solved = _solve_reps(plan, int(base_value), with_value, p_at, confidence)
     else:
-        solved = _solve_factor(base_value, lever, with_value, p_at, confidence)
-    result = engine.simulate(solved, seed=seed)
-    p, p_error = result.p_target(target)
+        solved = _solve_factor(base_value, lever, with_value, p_at, confidence, tolerance)
+    if check:
+        p, p_error = engine.simulate(solved, trials=final_trials, seed=seed).p_target(target)
+    else:
+        p, p_error = math.nan, math.nan
     return Solution(
         lever=path,
         value=median_of(solved, path),
@@ -273,7 +281,7 @@ def solve(
         p_target=p,
         p_target_error=p_error,
         plan=solved,
-        evaluations=evaluations + 1,
+        evaluations=evaluations + check,
     )
 
 
@@ -358,7 +366,7 @@ def _solve_reps(plan: KpiSet, base: int, with_value, p_at, confidence: float) ->
 
 
 def _solve_factor(
-    base_value: Any, lever: levers.Lever, with_value, p_at, confidence: float
+    base_value: Any, lever: levers.Lever, with_value, p_at, confidence: float, tolerance: float
 ) -> KpiSet:
     """Scale the lever (its whole range) until P(target) crosses the confidence."""
     limit = _factor_limit(base_value) if lever.kind == "rate" else MAX_FACTOR
@@ -406,7 +414,7 @@ def _solve_factor(
         [(inner, gap(inner) if inner != 0.0 else g0), (outer, g_outer)], key=lambda p: p[1]
     )
     side = 0
-    while abs(reach - short) > 1e-3 and g_reach > 2e-3:
+    while abs(reach - short) > 1e-3 and g_reach > tolerance:
         x = reach - g_reach * (reach - short) / (g_reach - g_short)
         if not min(short, reach) < x < max(short, reach):
             x = 0.5 * (short + reach)

@@ -99,3 +99,32 @@ def test_required_values_and_unreachable_levers() -> None:
         "required_for_target",
         "variance_share",
     }
+
+
+def test_cli_center_pin_json() -> None:
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "simulator",
+            "center-pin",
+            "sample_data/jp_enterprise.json",
+            "--json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["center_pin"] == out["levers"][0]["lever"]
+    assert out["reason"]["lever"] == out["center_pin"]
+    gains = [row["revenue_gain"] for row in out["levers"]]
+    assert gains == sorted(gains, reverse=True)

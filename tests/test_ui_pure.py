@@ -258,3 +258,21 @@ def test_money_ticks_are_round_and_labelled() -> None:
     assert list(ticks["tickvals"]) == [0.0, 1e8, 2e8, 3e8]
     assert ticks["ticktext"][1] == "1.00億円"
     assert charts.money_ticks(0.0, str) == {}
+
+
+def test_center_pin_figures() -> None:
+    names = ["a", "b", "c"]
+    t = charts.tornado(
+        names,
+        [0.1, 0.05, 0.01],
+        [-0.1, -0.04, 0.0],
+        {"title": "T", "x": "x", "up": "u", "down": "d"},
+    )
+    assert [trace.name for trace in t.data] == ["d", "u"]
+    assert list(t.data[1].x) == [0.1, 0.05, 0.01]
+    r = charts.required_values(names, [2.0, None, 0.5], {"title": "R", "x": "x"})
+    (bar,) = r.data
+    assert list(bar.y) == ["a", "c"] and list(bar.text) == ["×2.00", "×0.50"]
+    assert r.layout.xaxis.type == "log"
+    v = charts.variance_shares(names, [0.5, 0.3, 0.1], 0.1, {"title": "V", "x": "x", "noise": "n"})
+    assert list(v.data[0].y) == ["a", "b", "c", "n"]

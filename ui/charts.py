@@ -200,3 +200,80 @@ def monthly_targets(
         yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "title": labels["revenue"]}
     )
     return figure
+
+
+def tornado(
+    names: Sequence[str], gains: Sequence[float], losses: Sequence[float], labels: dict[str, str]
+) -> go.Figure:
+    """Each lever's change in revenue for one step up and one step down (as % of revenue)."""
+    names = list(names)
+    figure = go.Figure(
+        [
+            go.Bar(
+                y=names,
+                x=list(losses),
+                orientation="h",
+                name=labels["down"],
+                marker_color="#9fb8d6",
+                hovertemplate="%{y}: %{x:+.1%}<extra></extra>",
+            ),
+            go.Bar(
+                y=names,
+                x=list(gains),
+                orientation="h",
+                name=labels["up"],
+                marker_color=LINE_COLOR,
+                hovertemplate="%{y}: %{x:+.1%}<extra></extra>",
+            ),
+        ]
+    )
+    figure.update_layout(barmode="overlay")
+    figure.update_xaxes(tickformat="+.0%", zeroline=True, zerolinewidth=2)
+    figure.update_yaxes(autorange="reversed")
+    figure = _layout(figure, labels["title"], labels["x"], "")
+    figure.update_layout(height=max(320, 32 * len(names) + 140))
+    return figure
+
+
+def required_values(
+    names: Sequence[str], ratios: Sequence[float | None], labels: dict[str, str]
+) -> go.Figure:
+    """Required value ÷ today's value per lever (1 = the plan already reaches the target)."""
+    shown = [(n, r) for n, r in zip(names, ratios, strict=True) if r is not None]
+    figure = go.Figure(
+        go.Bar(
+            y=[n for n, _ in shown],
+            x=[r for _, r in shown],
+            orientation="h",
+            marker_color=[TARGET_COLOR if r > 1 else LINE_COLOR for _, r in shown],
+            text=[f"×{r:.2f}" for _, r in shown],
+            textposition="outside",
+            hovertemplate="%{y}: ×%{x:.2f}<extra></extra>",
+        )
+    )
+    figure.add_vline(x=1.0, line={"color": "#333", "width": 2})
+    figure.update_xaxes(type="log")
+    figure.update_yaxes(autorange="reversed")
+    figure = _layout(figure, labels["title"], labels["x"], "")
+    figure.update_layout(showlegend=False, height=max(320, 32 * len(shown) + 140))
+    return figure
+
+
+def variance_shares(
+    names: Sequence[str], shares: Sequence[float], noise: float, labels: dict[str, str]
+) -> go.Figure:
+    """Each uncertain input's first-order share of revenue variance, and chance's share."""
+    figure = go.Figure(
+        go.Bar(
+            y=[*names, labels["noise"]],
+            x=[*shares, noise],
+            orientation="h",
+            marker_color=[LINE_COLOR] * len(names) + ["#bbbbbb"],
+            hovertemplate="%{y}: %{x:.1%}<extra></extra>",
+        )
+    )
+    figure.update_xaxes(tickformat=".0%", range=[0, 1])
+    figure.update_yaxes(autorange="reversed")
+    figure = _layout(figure, labels["title"], labels["x"], "")
+    figure.update_layout(showlegend=False, height=max(300, 30 * (len(names) + 1) + 140))
+    return figure
