@@ -72,7 +72,6 @@ class LeverResult:
     revenue_gain: float  # mean revenue, CRN
     p_target_gain: float
     revenue_loss: float  # one step the other way (the tornado's other side)
-    p_target_loss: float
     effort: float | None
     score: float  # what the ranking sorts by
     required_for_target: float | None
@@ -268,13 +267,12 @@ def analyse(
         result = engine.simulate(stepped_plan, trials=trials, seed=seed)
         revenue_gain = float(result.expected_revenue.mean()) - base_expected
         p_gain = result.p_target()[0] - base_p
-        try:
+        try:  # the step down needs only its mean revenue: no counts to draw
             down_plan = levers.with_values(plan, {lever.path: stepped_value(plan, lever, -step)})
-            down = engine.simulate(down_plan, trials=trials, seed=seed)
-            revenue_loss = float(down.expected_revenue.mean()) - base_expected
-            p_loss = down.p_target()[0] - base_p
+            down = engine.expected_revenue(down_plan, trials=trials, seed=seed)
+            revenue_loss = float(down.mean()) - base_expected
         except PlanError:  # e.g. a rate already at 0
-            revenue_loss, p_loss = 0.0, 0.0
+            revenue_loss = 0.0
         required_for_target, problem = solved[lever.path]
         bench, headroom = _headroom(plan, lever, base_median)
         rows.append(
@@ -287,7 +285,6 @@ def analyse(
                 revenue_gain=revenue_gain,
                 p_target_gain=p_gain,
                 revenue_loss=revenue_loss,
-                p_target_loss=p_loss,
                 effort=None,
                 score=revenue_gain,
                 required_for_target=required_for_target,

@@ -183,6 +183,26 @@ def simulate(
     )
 
 
+def expected_revenue(
+    plan: KpiSet, *, trials: int | None = None, seed: int | None = None
+) -> np.ndarray:
+    """Each trial's expected revenue given its draws, without drawing any counts.
+
+    The same numbers as :attr:`SimulationResult.expected_revenue` for the same trials and
+    seed, at a fraction of the cost: what a comparison of mean revenue needs.
+    """
+    trials = plan.simulation.trials if trials is None else trials
+    seed = plan.simulation.seed if seed is None else seed
+    f = fn.Funnel(plan)
+    deal = float(f.deal.mean())
+    return np.concatenate(
+        [
+            f.expected_wins(f.draw(seed, index, stop - start)) * deal
+            for index, (start, stop) in enumerate(fn.chunks(trials))
+        ]
+    )
+
+
 def _run_chunk(f: fn.Funnel, seed: int, item: tuple[int, tuple[int, int]]) -> tuple[_Chunk, dict]:
     index, (start, stop) = item
     chunk = _Chunk(f, seed, index, stop - start)

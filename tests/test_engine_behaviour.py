@@ -277,3 +277,9 @@ def test_detail_head_is_the_first_trials_of_detail(simulate) -> None:
     np.testing.assert_array_equal(
         head.stages["calls"]["connect"], full.stages["calls"]["connect"][: head.trials]
     )
+
+
+def test_expected_revenue_without_counts_matches_the_simulation(sample_plan: KpiSet) -> None:
+    quick = engine.expected_revenue(sample_plan, trials=12_345, seed=8)
+    full = engine.simulate(sample_plan, trials=12_345, seed=8).expected_revenue
+    np.testing.assert_allclose(quick, full, rtol=1e-12)
