@@ -59,6 +59,7 @@ def value_text(kind: str, value: float | None) -> str:
     return f"{value:,.1f}" if kind != "reps" else f"{value:,.0f}"
 
 
+verdict_box = st.empty()  # the verdict goes on top, once the efforts below are read
 with st.spinner(t("pin.running")):
     raw = cached_analysis(plan.to_json())
 
@@ -110,7 +111,7 @@ verdict = t(
 )
 if result.tie:
     verdict += " " + t("pin.tie")
-st.success(verdict)
+verdict_box.success(verdict)
 
 rows = []
 for r in result.levers:
@@ -120,7 +121,7 @@ for r in result.levers:
             t("pin.col.step"): step_text(r),
             t("pin.col.revenue"): r.revenue_gain / result.base_revenue,
             t("pin.col.p"): r.p_target_gain * 100,
-            t("pin.col.effort"): r.effort,
+            t("pin.col.effort"): f"{r.effort:g}" if r.effort else "—",
             t("pin.col.base"): value_text(r.kind, r.base),
             t("pin.col.required"): value_text(r.kind, r.required_for_target)
             if r.required_for_target is not None

@@ -241,9 +241,9 @@ def test_monthly_targets_figure() -> None:
 
 
 def test_money_range_shares_the_unit() -> None:
-    assert format.money_range(1.62e8, 3.57e8, "JPY", "ja") == "1.62〜3.57億円"
-    assert format.money_range(4.8e7, 1.2e8, "JPY", "ja") == "4,800万〜1.20億円"
-    assert format.money_range(4.1e6, 1.02e7, "USD", "en") == "$4.10〜10.20M"
+    assert format.money_range(1.62e8, 3.57e8, "JPY", "ja") == "1.6〜3.6億円"
+    assert format.money_range(4.8e7, 1.2e8, "JPY", "ja") == "4,800万〜1.2億円"
+    assert format.money_range(4.1e6, 1.02e7, "USD", "en") == "$4.1〜10.2M"
 
 
 def test_short_month_ticks() -> None:
@@ -256,7 +256,7 @@ def test_short_month_ticks() -> None:
 def test_money_ticks_are_round_and_labelled() -> None:
     ticks = charts.money_ticks(3.3e8, lambda v: format.money(v, "JPY", "ja"))
     assert list(ticks["tickvals"]) == [0.0, 1e8, 2e8, 3e8]
-    assert ticks["ticktext"][1] == "1.00億円"
+    assert ticks["ticktext"][1] == "1億円"
     assert charts.money_ticks(0.0, str) == {}
 
 

@@ -6,6 +6,7 @@ nothing of languages or Streamlit. Large fonts: the charts are read on shared sc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -31,7 +32,9 @@ def money_ticks(high: float, money: Callable[[float], str], count: int = 5) -> d
     magnitude = 10 ** np.floor(np.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
     values = np.arange(0.0, high + step * 0.5, step)
-    return {"tickvals": values, "ticktext": [money(v) for v in values]}
+    # Round ticks need no decimals: "3億円", not "3.00億円".
+    text = [re.sub(r"\.0+(?=\D|$)", "", money(v)) for v in values]
+    return {"tickvals": values, "ticktext": text}
 
 
 def _layout(figure: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
@@ -126,7 +129,11 @@ def cumulative_fan(
     )
     if money is not None:
         figure.update_yaxes(**money_ticks(max(float(p90.max()), view.target), money))
-    return _layout(figure, labels["title"], labels["x"], labels["y"])
+    figure = _layout(figure, labels["title"], "", labels["y"])
+    # Every other month, written flat: a long horizon stays readable.
+    figure.update_xaxes(tickangle=0, tickmode="array", tickvals=months[::2], automargin=True)
+    figure.update_layout(legend={"orientation": "h", "y": -0.25})
+    return figure
 
 
 def funnel(
@@ -151,7 +158,7 @@ def funnel(
             hovertemplate="%{y}: %{x:,.0f}<extra></extra>",
         )
     )
-    figure.update_xaxes(type="log")
+    figure.update_xaxes(type="log", dtick=1, tickformat=",")
     figure.update_yaxes(autorange="reversed")
     figure = _layout(figure, labels["title"], labels["x"], "")
     figure.update_layout(height=max(320, 36 * len(stages) + 120), showlegend=False)

@@ -7,7 +7,7 @@ import math
 SYMBOLS = {"JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£"}
 
 
-def money(value: float, currency: str, lang: str) -> str:
+def money(value: float, currency: str, lang: str, digits: int = 2) -> str:
     """Japanese yen in 万円 / 億円 for a Japanese reader; otherwise a short symbol form."""
     if not math.isfinite(value):
         return "—"
@@ -15,20 +15,20 @@ def money(value: float, currency: str, lang: str) -> str:
     value = abs(value)
     if lang == "ja" and currency == "JPY":
         if value >= 1e8:
-            return f"{sign}{value / 1e8:,.2f}億円"
+            return f"{sign}{value / 1e8:,.{digits}f}億円"
         if value >= 1e4:
             return f"{sign}{value / 1e4:,.0f}万円"
         return f"{sign}{value:,.0f}円"
     symbol = SYMBOLS.get(currency, f"{currency} ")
     for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if value >= size:
-            return f"{sign}{symbol}{value / size:,.2f}{suffix}"
+            return f"{sign}{symbol}{value / size:,.{digits}f}{suffix}"
     return f"{sign}{symbol}{value:,.0f}"
 
 
 def money_range(low: float, high: float, currency: str, lang: str) -> str:
-    """``1.62〜3.57億円`` rather than ``1.62億円 – 3.57億円`` when both share a unit."""
-    a, b = money(low, currency, lang), money(high, currency, lang)
+    """``1.6〜3.6億円`` rather than ``1.62億円 – 3.57億円``: one unit, short enough for a metric."""
+    a, b = money(low, currency, lang, digits=1), money(high, currency, lang, digits=1)
     for unit in ("億円", "万円", "円", "B", "M", "k"):
         if a.endswith(unit) and b.endswith(unit):
             symbol = SYMBOLS.get(currency, "") if lang != "ja" or currency != "JPY" else ""
