@@ -74,7 +74,8 @@ class LeverResult:
     revenue_loss: float  # one step the other way (the tornado's other side)
     effort: float | None
     score: float  # what the ranking sorts by
-    required_for_target: float | None
+    required_for_target: float | None  # the lever's median at the required value
+    required_setting: Any  # that value in the file format, to put back into the plan
     required_problem: str | None
     half_gain_month: str | None  # by when half of the step's gain has arrived
     benchmark: tuple[float, float] | None
@@ -232,11 +233,11 @@ def analyse(
     noise = max(0.0, 1.0 - explained / total_var) if total_var > 0 else 0.0
     tie, _ = relative_tie(plan)
 
-    def required_value(lever: levers.Lever) -> tuple[float | None, str | None]:
+    def required_value(lever: levers.Lever) -> tuple[float | None, Any, str | None]:
         if not required:
-            return None, None
+            return None, None, None
         if lever.kind not in reverse.SOLVABLE:
-            return None, "not_solvable"
+            return None, None, "not_solvable"
         try:
             solution = reverse.solve(
                 plan,
@@ -246,8 +247,8 @@ def analyse(
                 check=False,
             )
         except reverse.Unsolvable as exc:
-            return None, exc.code
-        return solution.value, None
+            return None, None, exc.code
+        return solution.value, levers.get(solution.plan, lever.path), None
 
     # Each solve runs small single-chunk simulations: two at a time use both cores.
     all_levers = levers.levers(plan)
@@ -273,7 +274,7 @@ def analyse(
             revenue_loss = float(down.mean()) - base_expected
         except PlanError:  # e.g. a rate already at 0
             revenue_loss = 0.0
-        required_for_target, problem = solved[lever.path]
+        required_for_target, setting, problem = solved[lever.path]
         bench, headroom = _headroom(plan, lever, base_median)
         rows.append(
             LeverResult(
@@ -288,6 +289,7 @@ def analyse(
                 effort=None,
                 score=revenue_gain,
                 required_for_target=required_for_target,
+                required_setting=setting,
                 required_problem=problem,
                 half_gain_month=_half_gain_month(plan, stepped_plan),
                 benchmark=bench,

@@ -128,3 +128,24 @@ def test_cli_center_pin_json() -> None:
     assert out["reason"]["lever"] == out["center_pin"]
     gains = [row["revenue_gain"] for row in out["levers"]]
     assert gains == sorted(gains, reverse=True)
+
+
+def test_required_values_put_back_reach_the_confidence() -> None:
+    from simulator import engine, levers
+    from simulator.plan import load_plan
+    from tests.conftest import ROOT
+
+    plan = load_plan(ROOT / "sample_data" / "jp_smb_saas.json")
+    analysis = center_pin.analyse(plan)
+    checked = 0
+    for row in analysis.levers:
+        if row.required_setting is None:
+            continue
+        solved = levers.with_values(plan, {row.lever: row.required_setting})
+        fresh = engine.simulate(solved, seed=plan.simulation.seed + 7).p_target()[0]
+        if row.kind == "reps":  # whole reps: at or above the confidence
+            assert fresh >= plan.target.confidence - 0.02, row.lever
+        else:
+            assert abs(fresh - plan.target.confidence) <= 0.02, (row.lever, fresh)
+        checked += 1
+    assert checked >= 8
