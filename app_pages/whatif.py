@@ -149,8 +149,8 @@ def show_outcome(scenario) -> None:
     scenario_json = scenario.to_json()
     # The baseline runs with the scenario's trials and seed: common random numbers.
     base_json = baseline.model_copy(update={"simulation": scenario.simulation}).to_json()
-    view = cache.headline(scenario_json)
-    base = cache.headline(base_json)
+    view = cache.numbers(scenario_json)  # the metrics first: the charts can follow
+    base = cache.numbers(base_json)
 
     cols = st.columns(4)
     cols[0].metric(
@@ -193,16 +193,17 @@ def show_outcome(scenario) -> None:
             )
         )
 
-    month_labels = [month_short(m, lang, first=i == 0) for i, m in enumerate(view.months)]
+    curves = cache.headline(scenario_json)
+    month_labels = [month_short(m, lang, first=i == 0) for i, m in enumerate(curves.months)]
     left, right = st.columns(2)
     left.plotly_chart(
-        charts.revenue_histogram(view, tables.histogram_labels(), as_money),
+        charts.revenue_histogram(curves, tables.histogram_labels(), as_money),
         width="stretch",
         config=charts.CONFIG,
         key="chart_histogram",
     )
     right.plotly_chart(
-        charts.cumulative_fan(view, month_labels, tables.fan_labels(), as_money),
+        charts.cumulative_fan(curves, month_labels, tables.fan_labels(), as_money),
         width="stretch",
         config=charts.CONFIG,
         key="chart_fan",

@@ -139,28 +139,40 @@ def stepped_value(plan: KpiSet, lever: levers.Lever, step: float) -> Any:
 
 
 def relative_tie(plan: KpiSet, tolerance: float = 0.005) -> tuple[bool, dict[str, float]]:
-    """Expected revenue gain of +10% on each multiplicative lever (closed form).
+    """Expected revenue gain of +10% on the mean of each multiplicative lever (closed form).
 
-    Equal gains (within ``tolerance`` of each other, relative) are the tie a ranking by
-    relative change would show: the reason a center pin needs absolute steps.
+    Expected revenue is a sum over channels of level × product of rates × win rate × deal
+    size (plus the open pipeline's wins × deal size), so +10% on one factor adds 10% of the
+    revenue that factor multiplies. Equal gains (within ``tolerance``, relative) are the tie
+    a ranking by relative change would show: the reason a center pin needs absolute steps.
     """
-    base = analytic.expected(plan).total_revenue
-    gains = {}
+    f = Funnel(plan)
+    expect = analytic.expected(plan)
+    total = expect.total_revenue
+    if total <= 0:
+        return False, {}
+    deal, win = expect.deal_size, expect.win_rate
+    inside = f.close_matrix.sum(axis=1)  # share of a month's wins that close in the horizon
+    by_channel = {
+        channel.key: float(
+            np.dot(expect.stages[channel.key][channel.stages[-1].key] * win * deal, inside)
+        )
+        for channel in plan.channels
+    }
+    gains: dict[str, float] = {}
     for lever in levers.levers(plan):
         if lever.kind in ("reps", "cycle"):
             continue
-        value = levers.get(plan, lever.path)
-        try:
-            scaled = levers.with_values(plan, {lever.path: reverse._scaled(value, 1.10)})
-        except PlanError:  # a rate that cannot grow 10%
-            continue
-        gains[lever.path] = analytic.expected(scaled).total_revenue / base - 1 if base else 0.0
+        if lever.path in ("win_rate", "deal_size"):
+            affected = total  # every deal, the open pipeline's too
+        elif lever.channel is not None:
+            affected = by_channel[lever.channel]
+        else:  # calls per rep per day: the team's channel
+            affected = sum(by_channel[c.key] for c in plan.channels if c.volume_from == "team")
+        gains[lever.path] = 0.10 * affected / total
     values = np.array(list(gains.values()))
-    tie = (
-        len(values) > 1
-        and float(values.max() - values.min())
-        <= tolerance * max(abs(float(values.mean())), 1e-12) * 10
-    )
+    spread = float(values.max() - values.min()) if len(values) else 0.0
+    tie = len(values) > 1 and spread <= tolerance * max(float(values.mean()), 1e-12)
     return tie, gains
 
 
@@ -233,6 +245,12 @@ def analyse(
     noise = max(0.0, 1.0 - explained / total_var) if total_var > 0 else 0.0
     tie, _ = relative_tie(plan)
 
+    # The whole revenue distribution would have to scale by about this much to put its
+    # (1 - confidence) quantile on the target: with each lever's step elasticity, a first
+    # guess of its required value that saves the solver most of its search.
+    scale_needed = plan.target.revenue / max(base_result.revenue_at_confidence(), 1e-9)
+    guesses: dict[str, float] = {}
+
     def required_value(lever: levers.Lever) -> tuple[float | None, Any, str | None]:
         if not required:
             return None, None, None
@@ -245,26 +263,19 @@ def analyse(
                 search_trials=SOLVE_TRIALS,
                 tolerance=SOLVE_TOLERANCE,
                 check=False,
+                guess=guesses.get(lever.path),
             )
         except reverse.Unsolvable as exc:
             return None, None, exc.code
         return solution.value, levers.get(solution.plan, lever.path), None
 
-    # Each solve runs small single-chunk simulations: two at a time use both cores.
-    all_levers = levers.levers(plan)
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="centerpin-solve") as pool:
-        solved = dict(
-            zip([lv.path for lv in all_levers], pool.map(required_value, all_levers), strict=True)
-        )
-
-    rows = []
-    for lever in all_levers:
+    def step_row(lever: levers.Lever) -> LeverResult | None:
         step = steps.get(lever.path, STEPS[lever.kind])
         base_median = _median(plan, lever.path)
         try:
             stepped_plan = levers.with_values(plan, {lever.path: stepped_value(plan, lever, step)})
         except PlanError:
-            continue
+            return None
         result = engine.simulate(stepped_plan, trials=trials, seed=seed)
         revenue_gain = float(result.expected_revenue.mean()) - base_expected
         p_gain = result.p_target()[0] - base_p
@@ -274,29 +285,55 @@ def analyse(
             revenue_loss = float(down.mean()) - base_expected
         except PlanError:  # e.g. a rate already at 0
             revenue_loss = 0.0
-        required_for_target, setting, problem = solved[lever.path]
         bench, headroom = _headroom(plan, lever, base_median)
-        rows.append(
-            LeverResult(
-                lever=lever.path,
-                kind=lever.kind,
-                base=base_median,
-                step=step,
-                stepped=_median(stepped_plan, lever.path),
-                revenue_gain=revenue_gain,
-                p_target_gain=p_gain,
-                revenue_loss=revenue_loss,
-                effort=None,
-                score=revenue_gain,
-                required_for_target=required_for_target,
-                required_setting=setting,
-                required_problem=problem,
-                half_gain_month=_half_gain_month(plan, stepped_plan),
-                benchmark=bench,
-                headroom=headroom,
-                variance_share=shares.get(lever.path),
-            )
+        return LeverResult(
+            lever=lever.path,
+            kind=lever.kind,
+            base=base_median,
+            step=step,
+            stepped=_median(stepped_plan, lever.path),
+            revenue_gain=revenue_gain,
+            p_target_gain=p_gain,
+            revenue_loss=revenue_loss,
+            effort=None,
+            score=revenue_gain,
+            required_for_target=None,
+            required_setting=None,
+            required_problem=None,
+            half_gain_month=_half_gain_month(plan, stepped_plan),
+            benchmark=bench,
+            headroom=headroom,
+            variance_share=shares.get(lever.path),
         )
+
+    all_levers = levers.levers(plan)
+    # Levers are independent: two at a time keep both cores busy between numpy calls.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="centerpin-step") as pool:
+        rows = [row for row in pool.map(step_row, all_levers) if row is not None]
+    # First guesses from each lever's step: revenue fraction gained per unit of the lever.
+    for row in rows:
+        gain = row.revenue_gain / base_expected if base_expected else 0.0
+        if row.kind == "reps" and gain > 0:
+            guesses[row.lever] = row.base + (scale_needed - 1.0) / gain * row.step
+        elif row.kind in reverse.SOLVABLE and gain > 0 and row.base > 0:
+            factor_step = row.stepped / row.base - 1.0
+            if factor_step > 0:
+                guesses[row.lever] = 1.0 + (scale_needed - 1.0) * factor_step / gain
+    # Each solve runs small single-chunk simulations: two at a time use both cores.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="centerpin-solve") as pool:
+        solved = dict(
+            zip([lv.path for lv in all_levers], pool.map(required_value, all_levers), strict=True)
+        )
+
+    rows = [
+        replace(
+            row,
+            required_for_target=solved[row.lever][0],
+            required_setting=solved[row.lever][1],
+            required_problem=solved[row.lever][2],
+        )
+        for row in rows
+    ]
     analysis = Analysis(
         levers=rows,
         center_pin="",

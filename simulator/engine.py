@@ -119,30 +119,40 @@ class _Chunk:
             "expected_revenue": f.expected_wins(self.draws) * float(f.deal.mean()),
         }
 
-    def detail(self) -> dict[str, Any]:
-        """Stage counts consistent with the trial's wins (see the module docstring)."""
+    def detail(self, part: int) -> dict[str, Any]:
+        """Stage counts of one half of the chunk (``part`` 0 or 1), consistent with the
+        trials' wins (see the module docstring). Halves have streams of their own, so the
+        two can be drawn at once on two cores.
+        """
         f = self.f
-        rng = fn.stream(self.seed, self.index, fn.DETAIL)
-        w = self.draws.win_rate[:, None]
-        won_mean = self.won_levels @ f.profiles  # (n, M)
+        rows = slice(0, self.n // 2) if part == 0 else slice(self.n // 2, self.n)
+        n = rows.stop - rows.start
+        rng = fn.stream(self.seed, self.index, fn.DETAIL, part)
+        draws = fn.Draws(
+            productivity=self.draws.productivity[rows],
+            volumes={k: v[rows] for k, v in self.draws.volumes.items()},
+            rates={k: v[rows] for k, v in self.draws.rates.items()},
+            win_rate=self.draws.win_rate[rows],
+        )
+        levels, new_wins, new_carry = self.levels[rows], self.new_wins[rows], self.new_carry[rows]
+        w = draws.win_rate[:, None]
+        won_mean = (levels * w) @ f.profiles  # (n, M)
         # Won opportunities by creation month. Given the wins closing in month j, the month
         # each came from is multinomial with weights won_mean[m] × lag[j - m]; likewise for
         # the carry-over with the chance of closing after the horizon.
-        won = np.zeros((self.n, f.months), dtype=np.int64)
+        won = np.zeros((n, f.months), dtype=np.int64)
         for j in range(f.months):
-            won += _multinomial_split(
-                rng, self.new_wins[:, j], won_mean * f.close_matrix[:, j][None, :]
-            )
-        won += _multinomial_split(rng, self.new_carry, won_mean * f.carry_probability[None, :])
+            won += _multinomial_split(rng, new_wins[:, j], won_mean * f.close_matrix[:, j][None, :])
+        won += _multinomial_split(rng, new_carry, won_mean * f.carry_probability[None, :])
         # Then by channel, in proportion to each channel's expected opportunities.
-        by_channel = self.levels[:, None, :] * f.profiles.T[None, :, :]  # (n, M, C)
+        by_channel = levels[:, None, :] * f.profiles.T[None, :, :]  # (n, M, C)
         channel_won = _multinomial_split(
             rng, won.reshape(-1), by_channel.reshape(-1, len(f.channels))
         ).reshape(by_channel.shape)
         volumes, stages = {}, {}
-        opportunities = np.zeros((self.n, f.months), dtype=np.int64)
+        opportunities = np.zeros((n, f.months), dtype=np.int64)
         for i, channel in enumerate(f.channels):
-            means = f.stage_means(self.draws, channel)  # (S + 1, n, M)
+            means = f.stage_means(draws, channel)  # (S + 1, n, M)
             count = channel_won[..., i] + rng.poisson(means[-1] * (1.0 - w))
             opportunities += count
             per_stage = [count]
@@ -171,7 +181,8 @@ def simulate(
     chunk_objects = [p[0] for p in parts]
 
     def detail(chunk_count: int) -> Detail:
-        return Detail.concatenate(_map(lambda c: c.detail(), chunk_objects[:chunk_count]))
+        halves = [(c, part) for c in chunk_objects[:chunk_count] for part in (0, 1)]
+        return Detail.concatenate(_map(lambda item: item[0].detail(item[1]), halves))
 
     return SimulationResult(
         plan=plan,

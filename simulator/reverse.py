@@ -229,6 +229,7 @@ def solve(
     final_trials: int | None = None,
     tolerance: float = 2e-3,
     check: bool = True,
+    guess: float | None = None,
 ) -> Solution:
     """The value of one lever at which P(revenue ≥ target) reaches the confidence.
 
@@ -237,7 +238,8 @@ def solve(
     the plan's own trial count (or ``final_trials``); the search stops once P(target) is
     within ``tolerance`` above the confidence. With ``check=False`` the answer is not
     simulated again and its P(target) is reported as NaN (for callers that need only the
-    value). Raises :class:`Unsolvable` when no value of the lever
+    value). ``guess`` (a factor on the lever, or a number of reps) seeds the search when
+    the caller already has an estimate. Raises :class:`Unsolvable` when no value of the lever
     reaches the target (a rate would have to pass 1, reps past the cap, or the target is
     out of reach of any volume because of the sales cycle).
     """
@@ -267,9 +269,9 @@ def solve(
         return engine.simulate(candidate, trials=n, seed=seed).p_target(target)[0]
 
     if lever.kind == "reps":
-        solved = _solve_reps(plan, int(base_value), with_value, p_at, confidence)
+        solved = _solve_reps(plan, int(base_value), with_value, p_at, confidence, guess)
     else:
-        solved = _solve_factor(base_value, lever, with_value, p_at, confidence, tolerance)
+        solved = _solve_factor(base_value, lever, with_value, p_at, confidence, tolerance, guess)
     if check:
         p, p_error = engine.simulate(solved, trials=final_trials, seed=seed).p_target(target)
     else:
@@ -336,12 +338,29 @@ def plain_value(plan: KpiSet, path: str, target: float | None = None) -> KpiSet:
     return levers.with_values(plan, {path: _scaled(base_value, math.exp(high))})
 
 
-def _solve_reps(plan: KpiSet, base: int, with_value, p_at, confidence: float) -> KpiSet:
+def _solve_reps(
+    plan: KpiSet, base: int, with_value, p_at, confidence: float, guess: float | None = None
+) -> KpiSet:
     """The fewest starting reps that reach the confidence (whole reps, so at or above it)."""
 
     def reaches(reps: int) -> bool:
         return p_at(with_value(reps)) >= confidence
 
+    if guess is not None and math.isfinite(guess) and round(guess) > base:
+        near = min(round(guess), MAX_REPS)
+        if reaches(near):  # bracket [base, near]; the bisection below finds the fewest
+            if reaches(near - 1):
+                low, high = base, near - 1
+            else:
+                return with_value(near)
+            while high - low > 1:
+                middle = (low + high) // 2
+                if reaches(middle):
+                    high = middle
+                else:
+                    low = middle
+            return with_value(high)
+        base = near
     if reaches(base):
         low, high = 0, base  # fewer may do: find the fewest
         if reaches(0):
@@ -366,7 +385,13 @@ def _solve_reps(plan: KpiSet, base: int, with_value, p_at, confidence: float) ->
 
 
 def _solve_factor(
-    base_value: Any, lever: levers.Lever, with_value, p_at, confidence: float, tolerance: float
+    base_value: Any,
+    lever: levers.Lever,
+    with_value,
+    p_at,
+    confidence: float,
+    tolerance: float,
+    guess: float | None = None,
 ) -> KpiSet:
     """Scale the lever (its whole range) until P(target) crosses the confidence."""
     limit = _factor_limit(base_value) if lever.kind == "rate" else MAX_FACTOR
@@ -384,9 +409,20 @@ def _solve_factor(
     step = math.log(2.0)
     direction = 1.0 if g0 < 0 else -1.0
     inner, outer = 0.0, 0.0
-    g_outer = g0
+    g_inner = g_outer = g0
+    if guess is not None and guess > 0 and math.isfinite(guess):
+        # A guess on the right side of 1 either brackets the root at once or is a better
+        # place to start doubling from.
+        x = min(math.log(guess), math.log(limit) - 1e-9) if direction > 0 else math.log(guess)
+        if x * direction > 0:
+            g_x = gap(x)
+            if (g_x < 0) != (g0 < 0):
+                outer, g_outer = x, g_x
+            else:
+                inner = outer = x
+                g_inner = g_outer = g_x
     while (g_outer < 0) == (g0 < 0):
-        inner = outer
+        inner, g_inner = outer, g_outer
         outer = inner + direction * step
         if direction > 0 and outer >= math.log(limit):
             outer = math.log(limit)
@@ -411,7 +447,7 @@ def _solve_factor(
     # once the bracket is narrower than 0.1% or P is within 0.2 points of the confidence,
     # and answer with the side that reaches.
     (short, g_short), (reach, g_reach) = sorted(
-        [(inner, gap(inner) if inner != 0.0 else g0), (outer, g_outer)], key=lambda p: p[1]
+        [(inner, g_inner), (outer, g_outer)], key=lambda p: p[1]
     )
     side = 0
     while abs(reach - short) > 1e-3 and g_reach > tolerance:

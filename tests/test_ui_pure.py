@@ -142,12 +142,16 @@ def result():
 
 def test_headline_view_is_small_and_consistent(result) -> None:
     view = views.headline(result)
+    numbers = views.numbers(result)
     assert view.bin_counts.sum() == result.trials
     assert len(view.bin_counts) == views.HISTOGRAM_BINS
-    assert view.p10 <= view.p50 <= view.p90
+    assert numbers.p10 <= numbers.p50 <= numbers.p90
     assert np.all(np.diff(view.cumulative, axis=0) >= 0)  # P10 <= P50 <= P90 every month
     assert np.all(np.diff(view.cumulative, axis=1) >= 0)  # revenue to date never falls
-    assert view.p_target == pytest.approx(result.p_target()[0])
+    assert numbers.p_target == pytest.approx(result.p_target()[0])
+    np.testing.assert_allclose(
+        view.cumulative[:, -1], np.quantile(result.total_revenue, (0.1, 0.5, 0.9)), rtol=1e-9
+    )
 
 
 def test_breakdown_matches_the_closed_form(result) -> None:

@@ -20,6 +20,11 @@ def result(plan_json: str) -> SimulationResult:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
+def numbers(plan_json: str) -> views.Numbers:
+    return views.numbers(result(plan_json))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
 def headline(plan_json: str) -> views.Headline:
     return views.headline(result(plan_json))
 

@@ -20,14 +20,13 @@ DETAIL_TRIALS = 10_000
 
 
 @dataclass(frozen=True)
-class Headline:
-    """The numbers and curves that need every trial: revenue, P(target), the monthly fan."""
+class Numbers:
+    """The headline metrics alone: cheap, so they can be shown before any chart."""
 
     trials: int
     seed: int
     target: float
     confidence: float
-    currency: str
     p_target: float
     p_target_error: float
     mean: float
@@ -36,31 +35,18 @@ class Headline:
     p50: float
     p90: float
     at_confidence: float
-    expected_revenue: (
-        float  # mean of per-trial expected revenue: the common-random-numbers estimate
-    )
     wins: float
     carry_over_wins: float
-    bin_edges: np.ndarray
-    bin_counts: np.ndarray
-    months: list[str]
-    cumulative: np.ndarray  # (3, M): P10, P50, P90 of revenue to date
 
 
-def headline(result: SimulationResult) -> Headline:
-    plan = result.plan
-    total = result.total_revenue
+def numbers(result: SimulationResult) -> Numbers:
     summary = result.revenue_summary()
     p, p_error = result.p_target()
-    high = max(float(np.quantile(total, 0.999)), plan.target.revenue * 1.05, 1.0)
-    counts, edges = np.histogram(np.minimum(total, high), bins=HISTOGRAM_BINS, range=(0.0, high))
-    cumulative = np.quantile(np.cumsum(result.revenue, axis=1), (0.1, 0.5, 0.9), axis=0)
-    return Headline(
+    return Numbers(
         trials=result.trials,
         seed=result.seed,
-        target=plan.target.revenue,
-        confidence=plan.target.confidence,
-        currency=plan.currency,
+        target=result.plan.target.revenue,
+        confidence=result.plan.target.confidence,
         p_target=p,
         p_target_error=p_error,
         mean=summary.mean,
@@ -69,9 +55,33 @@ def headline(result: SimulationResult) -> Headline:
         p50=summary.p50,
         p90=summary.p90,
         at_confidence=result.revenue_at_confidence(),
-        expected_revenue=float(result.expected_revenue.mean()),
         wins=float(result.wins.sum(axis=1).mean()),
         carry_over_wins=float(result.carry_over_wins.mean()),
+    )
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The curves that need every trial: revenue's histogram and the monthly fan."""
+
+    target: float
+    bin_edges: np.ndarray
+    bin_counts: np.ndarray
+    months: list[str]
+    cumulative: np.ndarray  # (3, M): P10, P50, P90 of revenue to date
+
+
+def headline(result: SimulationResult) -> Headline:
+    total = result.total_revenue
+    target = result.plan.target.revenue
+    high = max(float(np.quantile(total, 0.999)), target * 1.05, 1.0)
+    counts, edges = np.histogram(np.minimum(total, high), bins=HISTOGRAM_BINS, range=(0.0, high))
+    # Quantiles along contiguous rows: a (months, trials) copy sorts much faster.
+    cumulative = np.quantile(
+        np.ascontiguousarray(np.cumsum(result.revenue, axis=1).T), (0.1, 0.5, 0.9), axis=1
+    )
+    return Headline(
+        target=target,
         bin_edges=edges,
         bin_counts=counts,
         months=result.months,
