@@ -8,7 +8,7 @@ import streamlit as st
 from simulator import center_pin
 from simulator.levers import levers as plan_levers
 from simulator.plan import PlanError
-from ui import charts, state
+from ui import charts, state, tables
 from ui.center_pin_view import analysis as cached_analysis
 from ui.format import money, month, percent, plain
 from ui.i18n import language, t
@@ -31,12 +31,7 @@ by_path = {lever.path: lever for lever in plan_levers(plan)}
 
 
 def name(path: str) -> str:
-    lever = by_path[path]
-    if lever.stage:
-        return t("lever.stage_rate", channel=lever.channel, stage=lever.stage)
-    if lever.kind == "volume":
-        return t("lever.volume", channel=lever.channel)
-    return t(f"lever.{path}")
+    return tables.lever_label(by_path[path])
 
 
 def step_text(row: center_pin.LeverResult) -> str:

@@ -23,14 +23,6 @@ st.caption(plain(baseline.name))
 solvable = [lv for lv in levers.levers(baseline) if lv.kind in reverse.SOLVABLE]
 
 
-def lever_name(lever: levers.Lever) -> str:
-    if lever.stage:
-        return t("lever.stage_rate", channel=lever.channel, stage=lever.stage)
-    if lever.kind == "volume":
-        return t("lever.volume", channel=lever.channel)
-    return t(f"lever.{lever.path}")
-
-
 # Inputs start from the plan, and again whenever another plan is opened.
 if st.session_state.get("reverse_of") != st.session_state["plan_id"]:
     st.session_state["reverse_of"] = st.session_state["plan_id"]
@@ -50,7 +42,7 @@ with left:
     )
     st.slider(t("whatif.confidence"), 50, 99, key="reverse_confidence")
     by_path = {lever.path: lever for lever in solvable}
-    names = {path: lever_name(lever) for path, lever in by_path.items()}
+    names = {path: tables.lever_label(lever) for path, lever in by_path.items()}
     chosen = by_path[
         st.selectbox(t("reverse.lever"), list(by_path), format_func=names.get, key="reverse_lever")
     ]
@@ -81,7 +73,7 @@ with right:
     )
     if result.value is None:
         cols[2].metric(t("reverse.solved", confidence=confidence), "—")
-        st.error(t(f"reverse.problem.{result.problem}", lever=lever_name(chosen)))
+        st.error(t(f"reverse.problem.{result.problem}", lever=tables.lever_label(chosen)))
     else:
         cols[2].metric(
             t("reverse.solved", confidence=confidence),
@@ -101,7 +93,7 @@ with right:
         st.success(
             t(
                 "reverse.verdict",
-                lever=lever_name(chosen),
+                lever=tables.lever_label(chosen),
                 base=unit(result.base_value),
                 plain=unit(result.plain_value),
                 plain_p=percent(result.plain_p),

@@ -38,24 +38,18 @@ st.title(t("whatif.title"))
 st.caption(plain(baseline.name))
 
 
-def lever_label(lever: levers.Lever) -> str:
-    if lever.stage:
-        return t("lever.stage_rate", channel=lever.channel, stage=lever.stage)
-    if lever.kind == "volume":
-        return t("lever.volume", channel=lever.channel)
-    return t(f"lever.{lever.path}")
-
-
 def lever_widgets() -> None:
     for lever in levers.levers(baseline):
         key = state.lever_key(lever)
         if lever.kind == "reps":
-            st.number_input(lever_label(lever), min_value=0, max_value=10_000, step=1, key=key)
+            st.number_input(
+                tables.lever_label(lever), min_value=0, max_value=10_000, step=1, key=key
+            )
             continue
         s = state.scale(lever, levers.get(baseline, lever.path))
         shown = st.session_state.get(key, (s.low, s.high))
         st.slider(
-            lever_label(lever),
+            tables.lever_label(lever),
             format="%.1f" if lever.kind in ("rate", "cycle") else "%.0f",
             min_value=s.low,
             max_value=max(s.high, float(shown[1])),  # a solved plan may go past the usual range

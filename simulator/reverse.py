@@ -346,42 +346,32 @@ def _solve_reps(
     def reaches(reps: int) -> bool:
         return p_at(with_value(reps)) >= confidence
 
-    if guess is not None and math.isfinite(guess) and round(guess) > base:
-        near = min(round(guess), MAX_REPS)
-        if reaches(near):  # bracket [base, near]; the bisection below finds the fewest
-            if reaches(near - 1):
-                low, high = base, near - 1
-            else:
-                return with_value(near)
-            while high - low > 1:
-                middle = (low + high) // 2
-                if reaches(middle):
-                    high = middle
-                else:
-                    low = middle
+    def fewest(low: int, high: int) -> KpiSet:
+        """Bisect whole reps; invariant: ``low`` falls short, ``high`` reaches."""
+        if high - 1 > low and not reaches(high - 1):  # a good guess is often exact
             return with_value(high)
-        base = near
-    if reaches(base):
-        low, high = 0, base  # fewer may do: find the fewest
-        if reaches(0):
-            return with_value(0)
-    else:
-        low, high = base, max(base * 2, base + 1)
-        while not reaches(high):
-            low, high = high, high * 2
-            if high > MAX_REPS:
-                raise Unsolvable(
-                    "reps_cap",
-                    f"even {MAX_REPS:,} reps do not reach the target at this confidence",
-                    cap=MAX_REPS,
-                )
-    while high - low > 1:  # invariant: low does not reach, high does
-        middle = (low + high) // 2
-        if reaches(middle):
-            high = middle
-        else:
-            low = middle
-    return with_value(high)
+        high = high - 1 if high - 1 > low else high
+        while high - low > 1:
+            middle = (low + high) // 2
+            if reaches(middle):
+                high = middle
+            else:
+                low = middle
+        return with_value(high)
+
+    if reaches(base):  # fewer may do: find the fewest
+        return with_value(0) if base == 0 or reaches(0) else fewest(0, base)
+    low = base
+    high = min(round(guess), MAX_REPS) if guess and round(guess) > base else max(2 * base, 1)
+    while not reaches(high):
+        low, high = high, high * 2
+        if high > MAX_REPS:
+            raise Unsolvable(
+                "reps_cap",
+                f"even {MAX_REPS:,} reps do not reach the target at this confidence",
+                cap=MAX_REPS,
+            )
+    return fewest(low, high)
 
 
 def _solve_factor(

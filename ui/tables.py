@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from simulator.levers import Lever
 from ui.format import month
 from ui.i18n import t
 from ui.views import Breakdown, StageRow
@@ -37,6 +38,15 @@ def fan_labels() -> dict[str, str]:
 
 def funnel_labels() -> dict[str, str]:
     return {"title": t("chart.funnel.title"), "x": t("chart.funnel.x"), "median": "P50"}
+
+
+def lever_label(lever: Lever) -> str:
+    """A lever's name for the user: a shared one from the catalog, or channel › stage."""
+    if lever.stage:
+        return t("lever.stage_rate", channel=lever.channel, stage=lever.stage)
+    if lever.kind == "volume":
+        return t("lever.volume", channel=lever.channel)
+    return t(f"lever.{lever.path}")
 
 
 def metric_label(metric: str) -> str:
