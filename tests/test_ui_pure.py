@@ -248,6 +248,7 @@ def test_money_range_shares_the_unit() -> None:
     assert format.money_range(1.62e8, 3.57e8, "JPY", "ja") == "1.6〜3.6億円"
     assert format.money_range(4.8e7, 1.2e8, "JPY", "ja") == "4,800万〜1.2億円"
     assert format.money_range(4.1e6, 1.02e7, "USD", "en") == "$4.1〜10.2M"
+    assert format.money_range(1.619e8, 3.568e8, "JPY", "en") == "¥162〜357M"
 
 
 def test_short_month_ticks() -> None:

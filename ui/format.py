@@ -28,12 +28,18 @@ def money(value: float, currency: str, lang: str, digits: int = 2) -> str:
 
 def money_range(low: float, high: float, currency: str, lang: str) -> str:
     """``1.6〜3.6億円`` rather than ``1.62億円 – 3.57億円``: one unit, short enough for a metric."""
-    a, b = money(low, currency, lang, digits=1), money(high, currency, lang, digits=1)
-    for unit in ("億円", "万円", "円", "B", "M", "k"):
-        if a.endswith(unit) and b.endswith(unit):
-            symbol = SYMBOLS.get(currency, "") if lang != "ja" or currency != "JPY" else ""
-            return f"{a[: -len(unit)]}〜{b[len(symbol) :]}" if symbol else f"{a[: -len(unit)]}〜{b}"
-    return f"{a} – {b}"
+    text = ""
+    for digits in (1, 0):  # fewer digits when the numbers are long (¥162〜357M)
+        a, b = money(low, currency, lang, digits=digits), money(high, currency, lang, digits=digits)
+        text = f"{a} – {b}"
+        for unit in ("億円", "万円", "円", "B", "M", "k"):
+            if a.endswith(unit) and b.endswith(unit):
+                symbol = SYMBOLS.get(currency, "") if lang != "ja" or currency != "JPY" else ""
+                text = f"{a[: -len(unit)]}〜{b[len(symbol) :]}"
+                break
+        if len(text) <= 12:
+            break
+    return text
 
 
 def month_short(year_month: str, lang: str, first: bool = False) -> str:
