@@ -78,10 +78,14 @@ def get(plan: KpiSet, path: str) -> Any:
     return holder[key]
 
 
-def with_values(plan: KpiSet, values: dict[str, Any]) -> KpiSet:
-    """The plan with the given levers set; raises :class:`PlanError` if the result is invalid."""
-    data = plan.model_dump(mode="json")
+def apply(data: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """Set levers in a plan's JSON form (in place, and returned); nothing is validated yet."""
     for path, value in values.items():
         holder, key = _locate(data, path)
         holder[key] = value
-    return parse_plan(data)
+    return data
+
+
+def with_values(plan: KpiSet, values: dict[str, Any]) -> KpiSet:
+    """The plan with the given levers set; raises :class:`PlanError` if the result is invalid."""
+    return parse_plan(apply(plan.model_dump(mode="json"), values))

@@ -114,11 +114,7 @@ def scenario_plan(baseline: KpiSet, state: Mapping[str, Any]) -> KpiSet:
             values[lever.path] = int(shown)
         else:
             values[lever.path] = plan_value(lever, shown, original, scale(lever, original))
-    data = (
-        levers.with_values(baseline, values).model_dump(mode="json")
-        if values
-        else baseline.model_dump(mode="json")
-    )
+    data = levers.apply(baseline.model_dump(mode="json"), values)
     data["team"]["hires"] = [
         {"month": str(h["month"]), "change": int(h["change"])} for h in state["hires"]
     ]
