@@ -8,7 +8,7 @@ import streamlit as st
 
 from simulator import levers, reverse
 from simulator.plan import PlanError, parse_plan
-from ui import charts, state, tables
+from ui import charts, state, tables, widgets
 from ui.errors import describe
 from ui.format import count, money, month, month_short, percent, plain
 from ui.i18n import language, t
@@ -32,15 +32,7 @@ if st.session_state.get("reverse_of") != st.session_state["plan_id"]:
 
 left, right = st.columns([1, 2], gap="large")
 with left:
-    st.number_input(
-        t("whatif.target", currency=baseline.currency),
-        min_value=1.0,
-        max_value=1e15,
-        step=1_000_000.0 if baseline.currency == "JPY" else 10_000.0,
-        format="%.0f",
-        key="reverse_target",
-    )
-    st.slider(t("whatif.confidence"), 50, 99, key="reverse_confidence")
+    widgets.target_inputs(baseline.currency, "reverse_target", "reverse_confidence")
     by_path = {lever.path: lever for lever in solvable}
     names = {path: tables.lever_label(lever) for path, lever in by_path.items()}
     chosen = by_path[

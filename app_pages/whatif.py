@@ -7,7 +7,7 @@ import streamlit as st
 from simulator import levers
 from simulator.calendar import month_keys
 from simulator.plan import PlanError
-from ui import cache, charts, state, tables
+from ui import cache, charts, state, tables, widgets
 from ui.errors import describe
 from ui.format import (
     count,
@@ -86,15 +86,7 @@ def team_widgets() -> None:
 
 
 def target_widgets() -> None:
-    st.number_input(
-        t("whatif.target", currency=baseline.currency),
-        min_value=1.0,
-        max_value=1e15,
-        step=1_000_000.0 if baseline.currency == "JPY" else 10_000.0,
-        format="%.0f",
-        key="target",
-    )
-    st.slider(t("whatif.confidence"), min_value=50, max_value=99, step=1, key="confidence")
+    widgets.target_inputs(baseline.currency, "target", "confidence")
     with st.expander(t("whatif.advanced")):
         st.selectbox(
             t("whatif.trials"), state.TRIAL_CHOICES, format_func=lambda n: f"{n:,}", key="trials"
