@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator import center_pin, engine, reverse
-from simulator.plan import PlanError, json_schema, load_plan
+from simulator.plan import MAX_TRIALS, PlanError, json_schema, load_plan
 
 EXIT_BAD_INPUT = 2
 EXIT_NO_SOLUTION = 4
@@ -29,24 +29,26 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_BAD_INPUT)
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
+def _argument(convert: type, allowed: Any, problem: str) -> Any:
+    """An argparse type: ``convert`` the text, then require ``allowed(value)``."""
+    noun = "whole number" if convert is int else "number"
+
+    def parse(text: str) -> Any:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a {noun}, not {text!r}") from None
+        if not allowed(value):
+            raise argparse.ArgumentTypeError(problem)
+        return value
+
+    return parse
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError("must be between 0 and 2^63 - 1")
-    return value
+_positive_int = _argument(int, lambda v: v >= 1, "must be at least 1")
+_seed = _argument(int, lambda v: 0 <= v < 2**63, "must be between 0 and 2^63 - 1")
+_confidence = _argument(float, lambda v: 0 < v < 1, "must be between 0 and 1, e.g. 0.8")
+_revenue = _argument(float, lambda v: 0 < v < float("inf"), "must be a positive number")
 
 
 def _money(value: float) -> str:
@@ -55,8 +57,10 @@ def _money(value: float) -> str:
 
 def _simulate(args: argparse.Namespace) -> dict[str, Any]:
     plan = load_plan(args.plan)
-    if args.trials is not None and args.trials > 2_000_000:
-        raise PlanError.single("trials", "trials_too_many", "--trials must be at most 2000000")
+    if args.trials is not None and args.trials > MAX_TRIALS:
+        raise PlanError.single(
+            "trials", "trials_too_many", f"--trials must be at most {MAX_TRIALS}"
+        )
     result = engine.simulate(plan, trials=args.trials, seed=args.seed)
     out = result.to_dict()
     if not args.json:
@@ -71,26 +75,6 @@ def _simulate(args: argparse.Namespace) -> dict[str, Any]:
             f"P(target) {target['p_target']:.1%} ± {target['p_target_std_error']:.1%}"
         )
     return out
-
-
-def _confidence(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError("must be between 0 and 1, e.g. 0.8")
-    return value
-
-
-def _revenue(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError("must be a positive number")
-    return value
 
 
 def _reverse(args: argparse.Namespace) -> dict[str, Any]:

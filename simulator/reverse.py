@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulator import engine, levers, uncertain
+from simulator import analytic, engine, levers, uncertain
 from simulator.funnel import Funnel
 from simulator.plan import KpiSet, PlanError
 
@@ -73,16 +73,8 @@ def plain_chain(plan: KpiSet, target: float | None = None) -> Chain:
     opportunities = new_wins / win if win > 0 else math.inf
 
     # Channels share the new opportunities in the proportion the plan expects of them.
-    expected = {}
-    for c in plan.channels:
-        rate = math.prod(uncertain.central(s.rate, "rate") for s in c.stages)
-        level = (
-            uncertain.central(plan.team.calls_per_rep_per_day, "positive")
-            * f.team_capacity_days.sum()
-            if c.volume_from == "team"
-            else uncertain.central(c.volume_per_month, "positive") * f.seasonality.sum()
-        )
-        expected[c.key] = level * rate
+    expect = analytic.expected(plan)
+    expected = {c.key: float(expect.stages[c.key][c.stages[-1].key].sum()) for c in plan.channels}
     total = sum(expected.values())
     share = {k: (v / total if total > 0 else 1.0 / len(expected)) for k, v in expected.items()}
 
@@ -293,8 +285,6 @@ def plain_value(plan: KpiSet, path: str, target: float | None = None) -> KpiSet:
     This is the single-number answer a spreadsheet gives (no chance, central values); its
     P(target) is usually near or below one half, which is the point of showing it.
     """
-    from simulator import analytic
-
     target = plan.target.revenue if target is None else target
     lever = next((item for item in levers.levers(plan) if item.path == path), None)
     if lever is None or lever.kind not in SOLVABLE:
