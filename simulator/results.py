@@ -18,6 +18,7 @@ from simulator.funnel import CHUNK_TRIALS, chunks
 from simulator.plan import KpiSet
 
 QUANTILES = (0.1, 0.5, 0.9)
+DETAIL_TRIALS = 10_000  # trials behind stage counts shown or stored as monthly KPI targets
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,35 @@ class SimulationResult:
                     }
                 )
         return pd.DataFrame(rows)
+
+    def kpi_series(self, detail: Detail) -> dict[str, np.ndarray]:
+        """Every monthly count a KPI target is set on, per trial: ``channel.volume``,
+        ``channel.stage``, ``opportunities``, ``wins`` and ``revenue``, for ``detail``'s trials.
+        """
+        n = detail.trials
+        series: dict[str, np.ndarray] = {}
+        for channel, volume in detail.volumes.items():
+            series[f"{channel}.volume"] = volume
+            for stage, counts in detail.stages[channel].items():
+                series[f"{channel}.{stage}"] = counts
+        series["opportunities"] = detail.opportunities
+        series["wins"] = self.wins[:n]
+        series["revenue"] = self.revenue[:n]
+        return series
+
+    def kpi_targets(self, detail: Detail | None = None) -> pd.DataFrame:
+        """Monthly KPI targets: each count at P50 and at the plan's confidence.
+
+        Index: month; columns: ``(metric, "p50" | "confidence")``. "At the confidence" is
+        the value reached in that share of trials: its ``1 - confidence`` quantile.
+        """
+        detail = self.detail_head(DETAIL_TRIALS) if detail is None else detail
+        low_quantile = 1.0 - self.plan.target.confidence
+        columns = {}
+        for metric, values in self.kpi_series(detail).items():
+            columns[(metric, "p50")] = np.quantile(values, 0.5, axis=0)
+            columns[(metric, "confidence")] = np.quantile(values, low_quantile, axis=0)
+        return pd.DataFrame(columns, index=pd.Index(self.months, name="month"))
 
     def stage_table(self, detail: Detail | None = None) -> pd.DataFrame:
         """One row per channel and stage: totals over the horizon at P10/P50/P90."""

@@ -12,11 +12,9 @@ import numpy as np
 import pandas as pd
 
 from simulator import analytic
-from simulator.results import Detail, SimulationResult
+from simulator.results import DETAIL_TRIALS, Detail, SimulationResult
 
 HISTOGRAM_BINS = 60
-#: Trials whose stage counts feed the funnel and the monthly table (whole chunks).
-DETAIL_TRIALS = 10_000
 
 
 @dataclass(frozen=True)
@@ -121,37 +119,25 @@ def breakdown(result: SimulationResult, detail_trials: int = DETAIL_TRIALS) -> B
     detail: Detail = result.detail_head(detail_trials)
     n = detail.trials
     expect = analytic.expected(plan)
+    series = result.kpi_series(detail)
     stages: list[StageRow] = []
-    series: dict[str, np.ndarray] = {}
     expected_totals: dict[str, float] = {}
     for channel in plan.channels:
         key = channel.key
-        volume = detail.volumes[key]
-        stages.append(StageRow(key, "volume", *_totals(volume), float(expect.volumes[key].sum())))
-        series[f"{key}.volume"] = volume
-        expected_totals[f"{key}.volume"] = float(expect.volumes[key].sum())
+        closed = float(expect.volumes[key].sum())
+        stages.append(StageRow(key, "volume", *_totals(series[f"{key}.volume"]), closed))
+        expected_totals[f"{key}.volume"] = closed
         for stage in channel.stages:
-            counts = detail.stages[key][stage.key]
             closed = float(expect.stages[key][stage.key].sum())
-            stages.append(StageRow(key, stage.key, *_totals(counts), closed))
-            series[f"{key}.{stage.key}"] = counts
+            stages.append(StageRow(key, stage.key, *_totals(series[f"{key}.{stage.key}"]), closed))
             expected_totals[f"{key}.{stage.key}"] = closed
-    series["opportunities"] = detail.opportunities
-    series["wins"] = result.wins[:n]
-    series["revenue"] = result.revenue[:n]
     expected_totals |= {
         "opportunities": float(expect.opportunities.sum()),
         "wins": float(expect.wins.sum()),
         "revenue": expect.total_revenue,
     }
     stages.append(StageRow("", "wins", *_totals(result.wins), float(expect.wins.sum())))
-
-    low_quantile = 1.0 - plan.target.confidence
-    columns = {}
-    for metric, values in series.items():
-        columns[(metric, "p50")] = np.quantile(values, 0.5, axis=0)
-        columns[(metric, "confidence")] = np.quantile(values, low_quantile, axis=0)
-    monthly = pd.DataFrame(columns, index=pd.Index(result.months, name="month"))
+    monthly = result.kpi_targets(detail)
 
     rows = []
     for metric, values in series.items():
