@@ -2,25 +2,42 @@
 
 Every command reads a KPI set file, prints JSON with ``--json`` (a short text otherwise),
 and exits 2 with a one-line message when the input is bad.
+
+``kpi-sets list|show|history|save|export|import`` work on the KPI set store (``--db URL``,
+else ``CENTERPIN_DB_URL``, else the SQLite file under ``data/``). A save that would shadow
+someone else's work (an existing name, a stale ``--base-revision``) writes nothing and
+exits 3; an import with bad files writes nothing and lists every problem, exit 2.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from simulator import center_pin, engine, reverse
+from sqlalchemy.exc import SQLAlchemyError
+
+from simulator import center_pin, engine, reverse, store
+from simulator import io as set_io
 from simulator.plan import MAX_TRIALS, PlanError, json_schema, load_plan
 
 EXIT_BAD_INPUT = 2
+EXIT_CONFLICT = 3
 EXIT_NO_SOLUTION = 4
+EXPORT_FORMATS = ("json", "csv", "xlsx")
+_CHANGED_SHOWN = 10  # changed input paths named in a conflict message
 
 
 class _NoSolution(Exception):
     pass
+
+
+class _BadInput(Exception):
+    """A bad argument found after parsing (a file that cannot be written, say): exit 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -129,6 +146,319 @@ def _schema(args: argparse.Namespace) -> dict[str, Any]:
     return schema
 
 
+# --------------------------------------------------------------------------- kpi-sets
+
+
+def _one_line(text: Any) -> str:
+    """Text for a terminal: on one line, without control characters (names are user text)."""
+    return re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", str(text))
+
+
+def _with_store(handler: Callable[[argparse.Namespace, store.Store], Any]) -> Any:
+    """Run a ``kpi-sets`` command on the store; a database failure becomes a StoreError."""
+
+    def run(args: argparse.Namespace) -> Any:
+        try:
+            kpi_store = store.Store(args.db)
+        except SQLAlchemyError as exc:
+            raise _database_error(exc) from None
+        except store.StoreError as exc:
+            if exc.code == "db_url" and args.db:
+                raise store.StoreError(exc.code, "--db: not a database URL", **exc.ctx) from None
+            raise
+        try:
+            return handler(args, kpi_store)
+        except SQLAlchemyError as exc:
+            raise _database_error(exc) from None
+        finally:
+            kpi_store.close()
+
+    return run
+
+
+def _database_error(exc: SQLAlchemyError) -> store.StoreError:
+    reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    return store.StoreError("database", f"database: {reason}")
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat()
+
+
+def _percent(value: Any) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def _amount(value: Any) -> str:
+    return "—" if value is None else _money(value)
+
+
+def _list_sets(args: argparse.Namespace, kpi_store: store.Store) -> list[dict[str, Any]]:
+    infos = kpi_store.list_sets(args.search or "", include_archived=args.archived)
+    out = [
+        {
+            "name": info.name,
+            "revision": info.head,
+            "author": info.author,
+            "updated_at": _iso(info.updated_at),
+            "archived": info.archived,
+            "tags": list(info.tags),
+            "p_target": info.summary.get("p_target"),
+            "p50": info.summary.get("p50"),
+        }
+        for info in infos
+    ]
+    if not args.json:
+        for row in out:
+            archived = "  (archived)" if row["archived"] else ""
+            print(
+                _one_line(
+                    f"{row['name']}  r{row['revision']}  P(target) {_percent(row['p_target'])}"
+                    f"  P50 {_amount(row['p50'])}  {row['updated_at'][:16]}"
+                    f"  {row['author']}{archived}"
+                )
+            )
+    return out
+
+
+def _show(args: argparse.Namespace, kpi_store: store.Store) -> dict[str, Any]:
+    revision = kpi_store.revision(args.name, args.revision)
+    plan = revision.plan
+    out = {
+        "name": revision.name,
+        "revision": revision.number,
+        "parent": revision.parent,
+        "author": revision.author,
+        "comment": revision.comment,
+        "created_at": _iso(revision.created_at),
+        "summary": revision.summary,
+        "plan": plan.model_dump(mode="json"),
+        "targets": revision.targets,
+    }
+    if not args.json:
+        summary = revision.summary
+        parent = f" (from r{revision.parent})" if revision.parent is not None else ""
+        print(_one_line(f"{revision.name}  r{revision.number}{parent}"))
+        print(_one_line(f"saved {out['created_at'][:16]} by {revision.author or '?'}"))
+        if revision.comment:
+            print(_one_line(f"comment: {revision.comment}"))
+        print(
+            f"target   {_amount(summary.get('target'))} {plan.currency} at "
+            f"{_percent(summary.get('confidence'))}: P(target) {_percent(summary.get('p_target'))}"
+        )
+        print(
+            f"revenue  P10 {_amount(summary.get('p10'))}  P50 {_amount(summary.get('p50'))}  "
+            f"P90 {_amount(summary.get('p90'))}  mean {_amount(summary.get('mean'))}"
+        )
+    return out
+
+
+def _history(args: argparse.Namespace, kpi_store: store.Store) -> list[dict[str, Any]]:
+    out = [
+        {
+            "revision": revision.number,
+            "parent": revision.parent,
+            "author": revision.author,
+            "comment": revision.comment,
+            "created_at": _iso(revision.created_at),
+            "p_target": revision.summary.get("p_target"),
+        }
+        for revision in kpi_store.history(args.name)
+    ]
+    if not args.json:
+        for row in out:
+            parent = f" <- r{row['parent']}" if row["parent"] is not None else ""
+            print(
+                _one_line(
+                    f"r{row['revision']}{parent}  {row['created_at'][:16]}  "
+                    f"{row['author'] or '?'}  P(target) {_percent(row['p_target'])}  "
+                    f"{row['comment']}"
+                ).rstrip()
+            )
+    return out
+
+
+def _save(args: argparse.Namespace, kpi_store: store.Store) -> dict[str, Any]:
+    plan = load_plan(args.plan)
+    if args.base_revision is None:
+        try:
+            revision = kpi_store.create(args.name, plan, author=args.author, comment=args.comment)
+        except store.NameTaken as exc:
+            name = args.name.strip()
+            head = kpi_store.info(name).head
+            raise store.NameTaken(
+                exc.code,
+                f"a KPI set named {name!r} already exists (at revision {head}); to save a new "
+                f"revision of it pass --base-revision {head}, or choose another --name",
+                **exc.ctx,
+            ) from None
+    else:
+        revision = kpi_store.save(
+            args.name,
+            plan,
+            base_revision=args.base_revision,
+            author=args.author,
+            comment=args.comment,
+        )
+    if not args.json:
+        print(revision.number)
+    return {"name": revision.name, "revision": revision.number}
+
+
+def _export(args: argparse.Namespace, kpi_store: store.Store) -> dict[str, Any]:
+    output = Path(args.output_file)
+    fmt = args.format or output.suffix.lower().lstrip(".")
+    if fmt not in EXPORT_FORMATS:
+        raise _BadInput(f"--format: give one of {', '.join(EXPORT_FORMATS)}")
+    if args.encoding is not None and fmt != "csv":
+        raise _BadInput("--encoding: only for --format csv")
+    revision = kpi_store.revision(args.name, args.revision)
+    if fmt == "json":
+        data = set_io.export_json(revision)
+    else:
+        info = kpi_store.info(revision.name)
+        if fmt == "csv":
+            data = set_io.export_csv(info, revision, encoding=args.encoding or "utf-8-sig")
+        else:
+            data = set_io.export_xlsx(info, revision)
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        raise _BadInput(f"{output}: cannot write ({exc.strerror or exc})") from None
+    out = {
+        "name": revision.name,
+        "revision": revision.number,
+        "format": fmt,
+        "output": str(output),
+        "bytes": len(data),
+    }
+    if not args.json:
+        print(_one_line(f"{revision.name} r{revision.number} -> {output} ({len(data):,} bytes)"))
+    return out
+
+
+def _import(args: argparse.Namespace, kpi_store: store.Store) -> list[dict[str, Any]]:
+    set_io.check_file_count(len(args.paths))
+    files: list[tuple[str, bytes]] = []
+    unreadable: list[set_io.FileProblem] = []
+    for path in args.paths:
+        try:
+            with open(path, "rb") as handle:  # enough to tell that a file is too large
+                files.append((path, handle.read(set_io.MAX_IMPORT_BYTES + 1)))
+        except OSError as exc:
+            unreadable.append(
+                set_io.FileProblem(
+                    path, "", "file_unreadable", f"cannot read ({exc.strerror or exc})"
+                )
+            )
+    try:
+        plans = set_io.read_plans(files)
+    except set_io.ImportProblem as exc:
+        order = {path: i for i, path in reversed(list(enumerate(args.paths)))}
+        problems = sorted(unreadable + exc.problems, key=lambda p: order.get(p.file, 0))
+        raise set_io.ImportProblem(problems) from None
+    if unreadable:
+        raise set_io.ImportProblem(unreadable)
+    revisions = kpi_store.import_plans(plans, author=args.author, comment=args.comment)
+    out = [{"name": revision.name, "revision": revision.number} for revision in revisions]
+    if not args.json:
+        for row in out:
+            print(_one_line(f"{row['name']} r{row['revision']}"))
+    return out
+
+
+def _add_kpi_sets(commands: Any) -> None:
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "--db",
+        metavar="URL",
+        help=f"database URL (default: ${store.ENV_URL}, else sqlite under data/)",
+    )
+    common.add_argument("--json", action="store_true", help="print JSON")
+
+    kpi_sets = commands.add_parser(
+        "kpi-sets",
+        help="saved KPI sets: list, show, history, save, export, import",
+        description="Exit code 3 when a save or import would shadow someone else's work "
+        "(nothing is written).",
+    )
+    actions = kpi_sets.add_subparsers(dest="action", required=True, parser_class=_Parser)
+
+    listing = actions.add_parser("list", parents=[common], help="KPI sets, newest first")
+    listing.add_argument("--search", help="match name, description, tags, author or comment")
+    listing.add_argument("--archived", action="store_true", help="include archived sets")
+    listing.set_defaults(run=_with_store(_list_sets))
+
+    show = actions.add_parser("show", parents=[common], help="one revision of a KPI set")
+    show.add_argument("name", help="KPI set name")
+    show.add_argument("--revision", type=_positive_int, help="revision (default: the newest)")
+    show.set_defaults(run=_with_store(_show))
+
+    history = actions.add_parser("history", parents=[common], help="every revision, newest first")
+    history.add_argument("name", help="KPI set name")
+    history.set_defaults(run=_with_store(_history))
+
+    save = actions.add_parser(
+        "save",
+        parents=[common],
+        help="save a KPI set file as a new set, or as a new revision of one",
+        description="Without --base-revision the set is created (exit 3 if the name exists). "
+        "With it, a new revision is saved on top of that revision; exit 3 if someone saved "
+        "since. Prints the new revision number.",
+    )
+    save.add_argument("plan", help="KPI set file (JSON)")
+    save.add_argument("--name", required=True, help="KPI set name")
+    save.add_argument(
+        "--base-revision", type=_positive_int, help="the revision your edit started from"
+    )
+    save.add_argument("--comment", default="", help="what changed and why")
+    save.add_argument("--author", default="", help="who saves")
+    save.set_defaults(run=_with_store(_save))
+
+    export = actions.add_parser("export", parents=[common], help="write a revision to a file")
+    export.add_argument("name", help="KPI set name")
+    export.add_argument(
+        "--format", choices=EXPORT_FORMATS, help="file format (default: from --output's suffix)"
+    )
+    export.add_argument(
+        "--output", dest="output_file", metavar="PATH", required=True, help="file to write"
+    )
+    export.add_argument("--revision", type=_positive_int, help="revision (default: the newest)")
+    export.add_argument(
+        "--encoding",
+        choices=set_io.CSV_ENCODINGS,
+        help="CSV encoding (default utf-8-sig; cp932 writes ? for what it cannot spell)",
+    )
+    export.set_defaults(run=_with_store(_export))
+
+    imports = actions.add_parser(
+        "import",
+        parents=[common],
+        help="create KPI sets from files, all or nothing",
+        description=f"At most {set_io.MAX_IMPORT_FILES} files of "
+        f"{set_io.MAX_IMPORT_BYTES:,} bytes each.",
+    )
+    imports.add_argument("paths", nargs="+", metavar="PATH", help="KPI set files (JSON)")
+    imports.add_argument("--comment", default="", help="comment of every revision 1")
+    imports.add_argument("--author", default="", help="who imports")
+    imports.set_defaults(run=_with_store(_import))
+
+
+def _conflict_message(exc: store.Conflict) -> str:
+    if not isinstance(exc, store.StaleRevision):
+        return f"conflict: {exc}"
+    paths = [change.path for change in exc.changes]
+    changed = ", ".join(paths[:_CHANGED_SHOWN]) or "no inputs (details only)"
+    if len(paths) > _CHANGED_SHOWN:
+        changed += f" and {len(paths) - _CHANGED_SHOWN} more"
+    return (
+        f"conflict: KPI set {exc.name!r} is at revision {exc.head.number}, not {exc.base} "
+        f"(saved since by {exc.ctx['authors']}); changed: {changed}. Nothing was written: "
+        f"review revision {exc.head.number} and save again with --base-revision "
+        f"{exc.head.number}, or save under another --name."
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m simulator", description="Centerpin: Monte Carlo planning for inside sales."
@@ -166,6 +496,8 @@ def build_parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="print the JSON Schema of the KPI set format")
     schema.add_argument("--output", help="write it to this file instead")
     schema.set_defaults(run=_schema, json=True)
+
+    _add_kpi_sets(commands)
     return parser
 
 
@@ -175,6 +507,16 @@ def main(argv: list[str] | None = None) -> int:
         out = args.run(args)
     except PlanError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except set_io.ImportProblem as exc:  # every problem of every file, one line each
+        for problem in exc.problems:
+            print(f"error: {_one_line(problem)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except store.Conflict as exc:
+        print(_one_line(_conflict_message(exc)), file=sys.stderr)
+        return EXIT_CONFLICT
+    except (store.StoreError, _BadInput) as exc:
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except _NoSolution as exc:
         print(f"not reachable: {exc}", file=sys.stderr)

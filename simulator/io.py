@@ -1,0 +1,387 @@
+"""KPI sets in and out of files: JSON (the file format), CSV and XLSX exports, safe imports.
+
+**Exports.** JSON is the KPI set file format of docs/design.md §3 and imports back exactly.
+CSV and XLSX are for people: the inputs, the summary and the monthly KPI targets of one
+revision. Both are written so that a spreadsheet never runs anything from them: in CSV
+every text cell that a spreadsheet would read as a formula (it starts with ``= + - @``,
+a tab or a carriage return) gets a leading apostrophe (:func:`excel_safe_text`); in XLSX
+every text is a text cell (no ``<f>`` element is ever written) with Excel's quote prefix,
+so it stays text even when someone edits it.
+
+**Imports.** :func:`read_plans` validates a batch of files all or nothing: it reads every
+file and reports every problem of every file at once (:class:`ImportProblem`), each with
+the file, the field path and a stable code the UI translates.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from io import BytesIO, StringIO
+from typing import Any, Literal
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from simulator import compare, store
+from simulator.plan import KpiSet, PlanError, parse_plan
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MAX_IMPORT_BYTES = 1_000_000
+MAX_IMPORT_FILES = 50
+
+CsvEncoding = Literal["utf-8-sig", "cp932"]
+CSV_ENCODINGS: tuple[str, ...] = ("utf-8-sig", "cp932")
+CSV_HEADER = ("section", "field", "month", "value", "at_confidence")
+SUMMARY_FIELDS = ("p_target", "p10", "p50", "p90", "mean", "target", "confidence", "at_confidence")
+
+# Characters whose usual Unicode form CP932 (Windows Japanese) spells with another code
+# point: 〜 ‖ − ¢ £ ¬ —. Mapped before encoding so Japanese text keeps them.
+_CP932_FORMS = str.maketrans(
+    {
+        "\u301c": "\uff5e",
+        "\u2016": "\u2225",
+        "\u2212": "\uff0d",
+        "\u00a2": "\uffe0",
+        "\u00a3": "\uffe1",
+        "\u00ac": "\uffe2",
+        "\u2014": "\u2015",
+    }
+)
+# Excel keeps about 15 significant digits: larger whole numbers (e.g. seeds) go in as text.
+_EXACT_IN_EXCEL = 10**15
+
+
+# ----------------------------------------------------------------------------- export
+
+
+def excel_safe_text(value: Any) -> Any:
+    """``value`` with a leading ``'`` if it is text a spreadsheet would read as a formula.
+
+    Anything else (numbers, including negative ones, None, other text) is returned as is.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def export_json(revision: store.Revision) -> bytes:
+    """The revision's plan in the KPI set file format (UTF-8), under the set's current name."""
+    return revision.plan.to_json().encode("utf-8")
+
+
+def _number(value: Any) -> Any:
+    """A finite number as a plain ``int``/``float``; NaN, infinities and None as None."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _metadata(info: store.KpiSetInfo, revision: store.Revision) -> list[tuple[str, Any]]:
+    return [
+        ("name", revision.name),
+        ("revision", revision.number),
+        ("author", revision.author),
+        ("comment", revision.comment),
+        ("saved_at", revision.created_at.isoformat()),
+        ("tags", ", ".join(info.tags)),
+    ]
+
+
+def _summary(revision: store.Revision) -> list[tuple[str, Any]]:
+    return [(key, _number(revision.summary.get(key))) for key in SUMMARY_FIELDS]
+
+
+def _monthly(revision: store.Revision) -> tuple[list[str], list[str], dict[str, Any]]:
+    """(months, metrics, {(metric, "p50" | "confidence"): values}) of the revision's targets."""
+    frame = revision.targets_frame()
+    metrics = list(dict.fromkeys(metric for metric, _ in frame.columns))
+    columns = {key: [_number(v) for v in frame[key]] for key in frame.columns}
+    return [str(month) for month in frame.index], metrics, columns
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as the file format spells them
+    if value is None:
+        return ""
+    return excel_safe_text(value)
+
+
+def export_csv(
+    info: store.KpiSetInfo, revision: store.Revision, *, encoding: CsvEncoding = "utf-8-sig"
+) -> bytes:
+    """One long table of a revision: ``section,field,month,value,at_confidence``.
+
+    Sections: ``kpi_set`` (name, revision, author, comment, saved_at, tags), ``input``
+    (every input path of the plan), ``summary`` (P(target), P10/P50/P90, mean, target,
+    confidence, revenue at the confidence) and ``monthly_target`` (field = metric such as
+    ``calls.connect``, month = YYYY-MM, value = P50, at_confidence = the value reached at
+    the plan's confidence). Text cells pass through :func:`excel_safe_text`; numbers stay
+    numbers.
+
+    ``encoding`` is ``"utf-8-sig"`` (UTF-8 with the BOM Excel needs to detect it) or
+    ``"cp932"`` (Windows Japanese). CP932 cannot spell every character: 〜 − ‖ ¢ £ ¬ — are
+    written as their CP932 forms, and anything else it lacks (emoji, for one) as ``?``.
+    """
+    if encoding not in CSV_ENCODINGS:
+        raise ValueError(f"encoding must be one of {', '.join(CSV_ENCODINGS)}, not {encoding!r}")
+    rows: list[tuple[Any, ...]] = [CSV_HEADER]
+    rows += [("kpi_set", key, "", value, "") for key, value in _metadata(info, revision)]
+    inputs = compare.flatten(revision.plan, identity=True)
+    rows += [("input", path, "", value, "") for path, value in inputs.items()]
+    rows += [("summary", key, "", value, "") for key, value in _summary(revision)]
+    months, metrics, columns = _monthly(revision)
+    for metric in metrics:
+        p50, at_confidence = columns[(metric, "p50")], columns[(metric, "confidence")]
+        rows += [
+            ("monthly_target", metric, month, p50[i], at_confidence[i])
+            for i, month in enumerate(months)
+        ]
+    buffer = StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerows([_csv_cell(cell) for cell in row] for row in rows)
+    text = buffer.getvalue()
+    if encoding == "cp932":
+        return text.translate(_CP932_FORMS).encode("cp932", errors="replace")
+    return text.encode("utf-8-sig")
+
+
+def _xlsx_value(value: Any) -> Any:
+    """The value an XLSX cell can hold: numbers and booleans as such, the rest as text."""
+    if value is None or isinstance(value, bool | float):
+        return _number(value)
+    if isinstance(value, int):
+        return value if abs(value) < _EXACT_IN_EXCEL else str(value)
+    # Control characters other than tab, LF and CR cannot be stored in XLSX's XML.
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", str(value)) or None
+
+
+def _put(sheet: Worksheet, row: int, column: int, value: Any, number_format: str = "") -> None:
+    """Write one cell; text is always a text cell (never a formula or an error value)."""
+    cell = sheet.cell(row=row, column=column)
+    value = _xlsx_value(value)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"  # openpyxl reads "=..." as a formula and "#N/A" as an error
+        cell.quotePrefix = True  # Excel keeps it as text even when the cell is edited
+    elif number_format and value is not None:
+        cell.number_format = number_format
+
+
+def _text_width(value: Any) -> int:
+    text = f"{value:,.2f}" if isinstance(value, float) else str(value if value is not None else "")
+    longest = max(text.splitlines() or [""], key=len)
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in longest)  # CJK: two columns
+
+
+def _table(
+    sheet: Worksheet,
+    header: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    formats: Sequence[Sequence[str]] | None = None,
+    *,
+    freeze: str = "A2",
+) -> None:
+    """A header row in bold, frozen, then the rows; columns as wide as their text (capped)."""
+    bold = Font(bold=True)
+    for j, title in enumerate(header, start=1):
+        _put(sheet, 1, j, title)
+        sheet.cell(row=1, column=j).font = bold
+    for i, row in enumerate(rows, start=2):
+        for j, value in enumerate(row, start=1):
+            number_format = formats[i - 2][j - 1] if formats else ""
+            _put(sheet, i, j, value, number_format)
+    for j in range(1, len(header) + 1):
+        width = max(_text_width(r[j - 1]) for r in [header, *rows])
+        sheet.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 10), 60)
+    sheet.freeze_panes = freeze
+
+
+_MONEY = "#,##0"
+_SHARE = "0.0%"
+_SUMMARY_FORMATS = {"p_target": _SHARE, "confidence": _SHARE}
+
+
+def export_xlsx(info: store.KpiSetInfo, revision: store.Revision) -> bytes:
+    """A workbook of a revision: sheets "KPI set" (details and summary as field/value rows),
+    "Inputs" (path, value) and "Monthly targets" (a row per month; per metric its P50 and
+    its value at the plan's confidence).
+
+    No cell holds a formula: every text is a text cell with Excel's quote prefix. Control
+    characters XLSX cannot store (other than tab, LF, CR) are written as U+FFFD, whole
+    numbers beyond Excel's 15 digits as text; a carriage return reads back as a line feed
+    (XML's end-of-line handling).
+    """
+    workbook = Workbook()
+    workbook.properties.creator = "Centerpin"
+
+    details = workbook.active
+    details.title = "KPI set"
+    metadata, summary = _metadata(info, revision), _summary(revision)
+    formats = [("", "")] * len(metadata)
+    formats += [("", _SUMMARY_FORMATS.get(key, _MONEY)) for key, _ in summary]
+    _table(details, ("field", "value"), [*metadata, *summary], formats)
+
+    inputs = workbook.create_sheet("Inputs")
+    flat = compare.flatten(revision.plan, identity=True)
+    _table(inputs, ("path", "value"), list(flat.items()))
+
+    monthly = workbook.create_sheet("Monthly targets")
+    months, metrics, columns = _monthly(revision)
+    header = ["month"]
+    for metric in metrics:
+        header += [f"{metric} P50", f"{metric} at confidence"]
+    table = [
+        [month]
+        + [columns[(metric, which)][i] for metric in metrics for which in ("p50", "confidence")]
+        for i, month in enumerate(months)
+    ]
+    number_formats = [[""] + [_MONEY] * (2 * len(metrics))] * len(months)
+    _table(monthly, header, table, number_formats, freeze="B2")
+
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# ----------------------------------------------------------------------------- import
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """One thing wrong with an imported file: the file, the field path (or ""), a stable
+    code the UI translates, an English sentence and the code's parameters."""
+
+    file: str
+    path: str
+    code: str
+    message: str
+    ctx: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.path}" if self.path else self.file
+        return f"{where}: {self.message}" if where else self.message
+
+
+class ImportProblem(Exception):
+    """The batch was refused; :attr:`problems` lists every problem of every file."""
+
+    def __init__(self, problems: list[FileProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(str(problem) for problem in problems))
+
+
+def _read_one(file: str, data: bytes) -> tuple[KpiSet | None, list[FileProblem]]:
+    def problem(code: str, message: str, path: str = "", **ctx: Any) -> list[FileProblem]:
+        return [FileProblem(file, path, code, message, ctx)]
+
+    if len(data) > MAX_IMPORT_BYTES:
+        return None, problem(
+            "file_too_large",
+            f"is larger than {MAX_IMPORT_BYTES:,} bytes",
+            max_bytes=MAX_IMPORT_BYTES,
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return None, problem(
+            "not_utf8", f"is not UTF-8 text (byte {exc.start})", position=exc.start
+        )
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, problem(
+            "json_invalid", f"is not valid JSON: {exc}", line=exc.lineno, column=exc.colno
+        )
+    except RecursionError:  # nested thousands deep
+        return None, problem("json_invalid", "is not valid JSON: nested too deeply")
+    if not isinstance(document, dict):
+        return None, problem(
+            "not_json_object", "must be a JSON object ({...}), as KPI set files are"
+        )
+    try:
+        plan = parse_plan(document)
+    except PlanError as exc:
+        return None, [
+            FileProblem(file, issue.path, issue.code, issue.message, dict(issue.ctx))
+            for issue in exc.issues
+        ]
+    if not plan.name.strip():
+        return None, problem("name_empty", "must not be empty", "name")
+    return plan, []
+
+
+def check_file_count(count: int) -> None:
+    """:class:`ImportProblem` (``too_many_files``) if ``count`` files are too many at once."""
+    if count > MAX_IMPORT_FILES:
+        raise ImportProblem(
+            [
+                FileProblem(
+                    "",
+                    "",
+                    "too_many_files",
+                    f"{count} files: at most {MAX_IMPORT_FILES} at a time",
+                    {"count": count, "max_files": MAX_IMPORT_FILES},
+                )
+            ]
+        )
+
+
+def read_plans(files: Sequence[tuple[str, bytes]]) -> list[KpiSet]:
+    """Validate a batch of ``(file name, content)``: every plan, or :class:`ImportProblem`.
+
+    Every file is checked (size, UTF-8 with or without BOM, a JSON object, the KPI set
+    format) and every problem of every file is reported at once; names must also differ
+    within the batch (``name_repeated``). More than :data:`MAX_IMPORT_FILES` files are
+    refused before any is read (``too_many_files``).
+    """
+    check_file_count(len(files))
+    plans: list[KpiSet] = []
+    problems: list[FileProblem] = []
+    first_file: dict[str, str] = {}  # name -> the file that first used it
+    for file, data in files:
+        plan, found = _read_one(file, data)
+        problems += found
+        if plan is None:
+            continue
+        name = plan.name.strip()
+        if name in first_file:
+            problems.append(
+                FileProblem(
+                    file,
+                    "name",
+                    "name_repeated",
+                    f"{name!r} is also the name in {first_file[name]}",
+                    {"name": name, "other_file": first_file[name]},
+                )
+            )
+        else:
+            first_file[name] = file
+        plans.append(plan)
+    if problems:
+        raise ImportProblem(problems)
+    return plans
+
+
+def import_files(
+    kpi_store: store.Store,
+    files: Sequence[tuple[str, bytes]],
+    *,
+    author: str = "",
+    comment: str = "",
+) -> list[store.Revision]:
+    """New KPI sets from files, all or nothing: :class:`ImportProblem` for bad files,
+    :class:`store.NameTaken` when a set of that name exists (nothing is written either way).
+    """
+    plans = read_plans(files)
+    return kpi_store.import_plans(plans, author=author, comment=comment)

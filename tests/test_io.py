@@ -1,0 +1,497 @@
+"""simulator.io: JSON round trips, CSV/XLSX exports a spreadsheet cannot run, safe imports."""
+
+from __future__ import annotations
+
+import csv
+import json
+import zipfile
+from collections.abc import Iterator
+from io import BytesIO, StringIO
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from simulator import compare, io, store
+from simulator.plan import load_plan
+from tests.conftest import SAMPLES, make_plan, plan_dict
+
+SMALL = {"trials": 2000, "seed": 7}
+
+# Text a spreadsheet would run or a page would render, and text CP932 cannot spell.
+HOSTILE_NAMES = [
+    "<script>alert(1)</script>",
+    '=HYPERLINK("http://x","y")',
+    "+1",
+    "-2",
+    "@SUM(A1)",
+    "🎯営業",
+]
+FORMULA_NAMES = [name for name in HOSTILE_NAMES if name[0] in "=+-@"]
+
+
+@pytest.fixture
+def kpi_store(tmp_path: Path) -> Iterator[store.Store]:
+    s = store.Store(f"sqlite:///{tmp_path}/t.db")
+    yield s
+    s.close()
+
+
+def small_plan(**overrides: Any) -> Any:
+    return make_plan(**{"simulation": SMALL, **overrides})
+
+
+def small_bytes(**overrides: Any) -> bytes:
+    document = plan_dict(**{"simulation": SMALL, **overrides})
+    return json.dumps(document, ensure_ascii=False).encode()
+
+
+def csv_rows(data: bytes, encoding: str = "utf-8-sig") -> list[list[str]]:
+    return list(csv.reader(StringIO(data.decode(encoding), newline="")))
+
+
+def cell(rows: list[list[str]], section: str, field: str, month: str = "") -> list[str]:
+    found = [r for r in rows if r[0] == section and r[1] == field and r[2] == month]
+    assert len(found) == 1, (section, field, month)
+    return found[0]
+
+
+def worksheets(data: bytes) -> dict[str, str]:
+    with zipfile.ZipFile(BytesIO(data)) as archive:
+        return {
+            name: archive.read(name).decode("utf-8")
+            for name in archive.namelist()
+            if name.startswith("xl/worksheets/") and name.endswith(".xml")
+        }
+
+
+# ----------------------------------------------------------------------------- excel_safe_text
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+81 3", "'+81 3"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tTab", "'\tTab"),
+        ("\rCR", "'\rCR"),
+        ("plain", "plain"),
+        ("a=b", "a=b"),
+        ("", ""),
+        (-2, -2),
+        (-2.5, -2.5),
+        (None, None),
+        (True, True),
+    ],
+)
+def test_excel_safe_text(value: Any, expected: Any) -> None:
+    assert io.excel_safe_text(value) == expected
+    assert type(io.excel_safe_text(value)) is type(expected)
+
+
+# ----------------------------------------------------------------------------- JSON round trip
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=[p.stem for p in SAMPLES])
+def test_sample_plans_round_trip_through_json(path: Path, tmp_path: Path) -> None:
+    original = load_plan(path)
+    first = store.Store(f"sqlite:///{tmp_path}/first.db")
+    revision = first.create(original.name, original)
+    data = io.export_json(revision)
+    assert json.loads(data.decode("utf-8")) == original.model_dump(mode="json")
+
+    second = store.Store(f"sqlite:///{tmp_path}/second.db")
+    [imported] = io.import_files(second, [(path.name, data)], author="ann", comment="import")
+    assert imported.plan.model_dump() == original.model_dump()
+    assert (imported.name, imported.number, imported.parent) == (original.name, 1, None)
+    assert (imported.author, imported.comment) == ("ann", "import")
+    # Same plan, same seed: the import derives the same numbers as the first store did.
+    assert imported.summary == revision.summary
+    assert imported.targets == revision.targets
+    first.close()
+    second.close()
+
+
+def test_export_json_uses_the_current_name(kpi_store: store.Store) -> None:
+    kpi_store.create("old", small_plan())
+    kpi_store.rename("old", "new")
+    document = json.loads(io.export_json(kpi_store.revision("new")))
+    assert document["name"] == "new"
+    assert document["schema_version"] == 1
+
+
+# ----------------------------------------------------------------------------- hostile names
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_hostile_names_survive_storage_exactly(kpi_store: store.Store, name: str) -> None:
+    kpi_store.create(name, small_plan(), comment=name)
+    revision = kpi_store.revision(name)
+    assert revision.name == revision.plan.name == kpi_store.info(name).name == name
+    assert revision.comment == name
+    assert [info.name for info in kpi_store.list_sets()] == [name]
+    assert json.loads(io.export_json(revision))["name"] == name
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_hostile_names_are_neutralised_in_csv(kpi_store: store.Store, name: str) -> None:
+    revision = kpi_store.create(name, small_plan(), comment=name)
+    rows = csv_rows(io.export_csv(kpi_store.info(name), revision))
+    expected = "'" + name if name in FORMULA_NAMES else name
+    assert cell(rows, "kpi_set", "name")[3] == expected
+    assert cell(rows, "kpi_set", "comment")[3] == expected
+    assert cell(rows, "input", "name")[3] == expected
+    for row in rows:  # nothing else in the file could start a formula either
+        for value in row:
+            assert not value.startswith(io.FORMULA_STARTS), row
+
+
+def test_tab_and_cr_starts_survive_in_text_fields_and_are_neutralised(
+    kpi_store: store.Store,
+) -> None:
+    # Set names are stripped by the store ("\tTab" is saved as "Tab"); description and
+    # comment keep every character, so a leading tab or CR reaches the exports.
+    revision = kpi_store.create(
+        "\tTab", small_plan(description="\rCR"), comment="\tTab", tags=["-minus"]
+    )
+    assert revision.name == "Tab"
+    assert (revision.comment, revision.plan.description) == ("\tTab", "\rCR")
+    info = kpi_store.info("Tab")
+    rows = csv_rows(io.export_csv(info, revision))
+    assert cell(rows, "kpi_set", "comment")[3] == "'\tTab"
+    assert cell(rows, "input", "description")[3] == "'\rCR"
+    assert cell(rows, "kpi_set", "tags")[3] == "'-minus"
+
+    book = openpyxl.load_workbook(BytesIO(io.export_xlsx(info, revision)))
+    details = {r[0].value: r[1] for r in book["KPI set"].iter_rows(min_row=2)}
+    inputs = {r[0].value: r[1] for r in book["Inputs"].iter_rows(min_row=2)}
+    assert (details["comment"].value, details["comment"].data_type) == ("\tTab", "s")
+    # XML reads a raw carriage return as a line feed; either way the cell is text.
+    assert inputs["description"].value in ("\rCR", "\nCR")
+    assert inputs["description"].data_type == "s"
+    assert (details["tags"].value, details["tags"].data_type) == ("-minus", "s")
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_hostile_names_are_text_cells_in_xlsx(kpi_store: store.Store, name: str) -> None:
+    revision = kpi_store.create(name, small_plan(), comment=name)
+    data = io.export_xlsx(kpi_store.info(name), revision)
+    sheets = worksheets(data)
+    assert len(sheets) == 3
+    for xml in sheets.values():
+        assert "<f" not in xml
+    book = openpyxl.load_workbook(BytesIO(data))
+    details = {r[0].value: r[1] for r in book["KPI set"].iter_rows(min_row=2)}
+    inputs = {r[0].value: r[1] for r in book["Inputs"].iter_rows(min_row=2)}
+    for found in (details["name"], details["comment"], inputs["name"]):
+        assert found.value == name  # the exact text, no apostrophe added
+        assert found.data_type == "s"
+        assert found.quotePrefix is True
+
+
+def test_the_xlsx_check_would_see_a_formula(tmp_path: Path) -> None:
+    # openpyxl's default turns "=..." into a formula: the check above is not vacuous.
+    book = openpyxl.Workbook()
+    book.active["A1"] = '=HYPERLINK("http://x","y")'
+    buffer = BytesIO()
+    book.save(buffer)
+    assert any("<f>" in xml for xml in worksheets(buffer.getvalue()).values())
+
+
+# ----------------------------------------------------------------------------- CSV content
+
+
+@pytest.fixture
+def saved(kpi_store: store.Store) -> tuple[store.KpiSetInfo, store.Revision]:
+    plan = small_plan(description="1〜2件/日")
+    revision = kpi_store.create(
+        "FY2027 計画", plan, author="佐藤", comment="first", tags=["営業", "Q1"]
+    )
+    return kpi_store.info("FY2027 計画"), revision
+
+
+def test_csv_has_every_section_with_the_stored_numbers(
+    saved: tuple[store.KpiSetInfo, store.Revision],
+) -> None:
+    info, revision = saved
+    data = io.export_csv(info, revision)
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert b"\r\n" in data
+    rows = csv_rows(data)
+    assert rows[0] == ["section", "field", "month", "value", "at_confidence"]
+    assert all(len(row) == 5 for row in rows)
+
+    assert cell(rows, "kpi_set", "name")[3] == "FY2027 計画"
+    assert cell(rows, "kpi_set", "revision")[3] == "1"
+    assert cell(rows, "kpi_set", "author")[3] == "佐藤"
+    assert cell(rows, "kpi_set", "comment")[3] == "first"
+    assert cell(rows, "kpi_set", "saved_at")[3] == revision.created_at.isoformat()
+    assert cell(rows, "kpi_set", "tags")[3] == "営業, Q1"
+
+    flat = compare.flatten(revision.plan, identity=True)
+    inputs = [row for row in rows if row[0] == "input"]
+    assert [row[1] for row in inputs] == list(flat)
+    assert cell(rows, "input", "target.revenue")[3] == "10000000.0"
+    assert cell(rows, "input", "team.reps")[3] == "4"
+    assert cell(rows, "input", "year_end_closure")[3] == "false"
+    assert cell(rows, "input", "team.hires")[3] == "—"
+
+    summary = [row for row in rows if row[0] == "summary"]
+    assert [row[1] for row in summary] == list(io.SUMMARY_FIELDS)
+    for row in summary:
+        assert float(row[3]) == revision.summary[row[1]]
+    assert float(cell(rows, "summary", "target")[3]) == 10_000_000
+    assert float(cell(rows, "summary", "confidence")[3]) == 0.8
+
+    frame = revision.targets_frame()
+    monthly = [row for row in rows if row[0] == "monthly_target"]
+    metrics = ["calls.volume", "calls.connect", "calls.opportunity", "opportunities", "wins"]
+    assert list(dict.fromkeys(row[1] for row in monthly)) == [*metrics, "revenue"]
+    assert len(monthly) == 6 * 6  # six metrics, six months
+    assert [row[2] for row in monthly[:6]] == [f"2027-{m:02d}" for m in range(4, 10)]
+    for row in monthly:
+        assert float(row[3]) == frame.loc[row[2], (row[1], "p50")]
+        assert float(row[4]) == frame.loc[row[2], (row[1], "confidence")]
+    # 4 reps x 40 calls x 20 days = 3,200 calls a month (Poisson): the P50 is near it.
+    assert float(cell(rows, "monthly_target", "calls.volume", "2027-04")[3]) == pytest.approx(
+        3200, abs=60
+    )
+
+
+def test_csv_in_cp932(saved: tuple[store.KpiSetInfo, store.Revision]) -> None:
+    info, revision = saved
+    data = io.export_csv(info, revision, encoding="cp932")
+    assert not data.startswith(b"\xef\xbb\xbf")
+    rows = csv_rows(data, "cp932")
+    cp932_forms = str.maketrans({"〜": "～", "—": "―"})  # CP932's wave dash and dash
+    assert rows == [
+        [value.translate(cp932_forms) for value in row]
+        for row in csv_rows(io.export_csv(info, revision))
+    ]
+    assert cell(rows, "kpi_set", "author")[3] == "佐藤"
+    assert cell(rows, "input", "description")[3] == "1～2件/日"
+
+
+def test_csv_in_cp932_replaces_what_it_cannot_spell(kpi_store: store.Store) -> None:
+    revision = kpi_store.create("🎯営業", small_plan())
+    rows = csv_rows(io.export_csv(kpi_store.info("🎯営業"), revision, encoding="cp932"), "cp932")
+    assert cell(rows, "kpi_set", "name")[3] == "?営業"
+
+
+def test_csv_refuses_other_encodings(saved: tuple[store.KpiSetInfo, store.Revision]) -> None:
+    with pytest.raises(ValueError, match="encoding"):
+        io.export_csv(*saved, encoding="latin-1")  # type: ignore[arg-type]
+
+
+# ----------------------------------------------------------------------------- XLSX content
+
+
+def test_xlsx_sheets_hold_the_stored_numbers(
+    saved: tuple[store.KpiSetInfo, store.Revision],
+) -> None:
+    info, revision = saved
+    data = io.export_xlsx(info, revision)
+    assert all("<f" not in xml for xml in worksheets(data).values())
+    book = openpyxl.load_workbook(BytesIO(data))
+    assert book.sheetnames == ["KPI set", "Inputs", "Monthly targets"]
+
+    details = book["KPI set"]
+    assert [c.value for c in details[1]] == ["field", "value"]
+    assert all(c.font.b for c in details[1])
+    assert details.freeze_panes == "A2"
+    values = {r[0].value: r[1].value for r in details.iter_rows(min_row=2)}
+    assert values["name"] == "FY2027 計画"
+    assert values["revision"] == 1
+    assert values["tags"] == "営業, Q1"
+    for key in io.SUMMARY_FIELDS:
+        assert values[key] == revision.summary[key]
+    assert details.column_dimensions["A"].width >= len("at_confidence")
+
+    inputs = book["Inputs"]
+    pairs = {r[0].value: r[1].value for r in inputs.iter_rows(min_row=2)}
+    flat = compare.flatten(revision.plan, identity=True)
+    assert list(pairs) == list(flat)
+    assert pairs["target.revenue"] == 10_000_000
+    assert pairs["year_end_closure"] is False
+    assert pairs["team.working_days_per_month"] == 20
+    assert pairs["description"] == "1〜2件/日"
+
+    monthly = book["Monthly targets"]
+    header = [c.value for c in monthly[1]]
+    assert header[:5] == [
+        "month",
+        "calls.volume P50",
+        "calls.volume at confidence",
+        "calls.connect P50",
+        "calls.connect at confidence",
+    ]
+    assert header[-2:] == ["revenue P50", "revenue at confidence"]
+    assert monthly.freeze_panes == "B2"
+    frame = revision.targets_frame()
+    table = list(monthly.iter_rows(min_row=2, values_only=True))
+    assert [row[0] for row in table] == list(frame.index)
+    for row in table:
+        for j, title in enumerate(header[1:], start=1):
+            metric, which = title.rsplit(" P50", 1)[0], "p50"
+            if title.endswith(" at confidence"):
+                metric, which = title.removesuffix(" at confidence"), "confidence"
+            assert row[j] == frame.loc[row[0], (metric, which)]
+
+
+def test_xlsx_keeps_big_whole_numbers_and_drops_control_characters(
+    kpi_store: store.Store,
+) -> None:
+    seed = 2**62 + 1  # more digits than Excel keeps: written as text
+    revision = kpi_store.create(
+        "bell", small_plan(description="a\x07b", simulation={"trials": 2000, "seed": seed})
+    )
+    book = openpyxl.load_workbook(BytesIO(io.export_xlsx(kpi_store.info("bell"), revision)))
+    inputs = {r[0].value: r[1] for r in book["Inputs"].iter_rows(min_row=2)}
+    assert (inputs["simulation.seed"].value, inputs["simulation.seed"].data_type) == (
+        str(seed),
+        "s",
+    )
+    assert inputs["simulation.trials"].value == 2000
+    assert inputs["description"].value == "a\ufffdb"
+
+
+# ----------------------------------------------------------------------------- import
+
+
+def test_import_of_ten_with_one_invalid_writes_nothing(kpi_store: store.Store) -> None:
+    files = [(f"plan_{i:02d}.json", small_bytes(name=f"plan {i}")) for i in range(10)]
+    files[6] = ("plan_06.json", small_bytes(name="plan 6", win_rate=1.5))
+    with pytest.raises(io.ImportProblem) as raised:
+        io.import_files(kpi_store, files)
+    assert [(p.file, p.path, p.code) for p in raised.value.problems] == [
+        ("plan_06.json", "win_rate", "rate_bounds")
+    ]
+    assert str(raised.value) == "plan_06.json: win_rate: must be between 0 and 1"
+    assert kpi_store.list_sets(include_archived=True) == []
+    assert kpi_store.count_revisions() == 0
+
+    files[6] = ("plan_06.json", small_bytes(name="plan 6"))
+    revisions = io.import_files(kpi_store, files, author="ann")
+    assert [r.name for r in revisions] == [f"plan {i}" for i in range(10)]
+    assert {r.number for r in revisions} == {1}
+    assert len(kpi_store.list_sets()) == 10
+
+
+@pytest.mark.parametrize(
+    ("change", "path", "code"),
+    [
+        ({"schema_version": 2}, "schema_version", "schema_version"),
+        ({"schema_version": "1"}, "schema_version", "schema_version"),
+        ({"tean": {}}, "tean", "extra_forbidden"),
+        ({"foo": 1}, "foo", "extra_forbidden"),
+        ({"months": 0}, "months", "greater_than_equal"),
+    ],
+)
+def test_read_plans_names_the_field(change: dict[str, Any], path: str, code: str) -> None:
+    with pytest.raises(io.ImportProblem) as raised:
+        io.read_plans([("bad.json", small_bytes(**change))])
+    [problem] = raised.value.problems
+    assert (problem.file, problem.path, problem.code) == ("bad.json", path, code)
+    assert str(problem).startswith(f"bad.json: {path}: ")
+
+
+def test_read_plans_reports_nested_unknown_keys_with_their_path() -> None:
+    document = plan_dict(simulation=SMALL)
+    document["team"]["foo"] = 1
+    document["channels"][0]["stages"][1]["rate"] = {"low": 0.1, "hihg": 0.2}
+    with pytest.raises(io.ImportProblem) as raised:
+        io.read_plans([("x.json", json.dumps(document).encode())])
+    found = {(p.path, p.code) for p in raised.value.problems}
+    assert ("team.foo", "extra_forbidden") in found
+    assert ("channels[0].stages[1].rate.hihg", "extra_forbidden") in found
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"not json", "json_invalid"),
+        (b'{"schema_version": 1,', "json_invalid"),
+        (b"[" * 200_000, "json_invalid"),  # deeper than the parser recurses
+        (b"[1, 2]", "not_json_object"),
+        (b'"text"', "not_json_object"),
+        (b"null", "not_json_object"),
+        (b"\xff\xfe{\x00}\x00", "not_utf8"),
+        ('{"name": "caf\xe9"}'.encode("latin-1"), "not_utf8"),
+    ],
+)
+def test_read_plans_rejects_what_is_not_a_json_object(data: bytes, code: str) -> None:
+    with pytest.raises(io.ImportProblem) as raised:
+        io.read_plans([("f.json", data)])
+    assert [(p.file, p.path, p.code) for p in raised.value.problems] == [("f.json", "", code)]
+
+
+def test_read_plans_size_limit_is_inclusive() -> None:
+    body = small_bytes()
+    exact = body + b" " * (io.MAX_IMPORT_BYTES - len(body))
+    assert len(exact) == io.MAX_IMPORT_BYTES
+    assert [p.name for p in io.read_plans([("ok.json", exact)])] == ["test plan"]
+    with pytest.raises(io.ImportProblem) as raised:
+        io.read_plans([("big.json", exact + b" ")])
+    [problem] = raised.value.problems
+    assert (problem.file, problem.code) == ("big.json", "file_too_large")
+    assert problem.ctx == {"max_bytes": io.MAX_IMPORT_BYTES}
+
+
+def test_read_plans_accepts_a_bom() -> None:
+    [plan] = io.read_plans([("bom.json", "\ufeff".encode() + small_bytes(name="名前"))])
+    assert plan.name == "名前"
+
+
+def test_read_plans_file_count_limit() -> None:
+    files = [(f"{i}.json", small_bytes(name=f"p{i}")) for i in range(io.MAX_IMPORT_FILES)]
+    assert len(io.read_plans(files)) == io.MAX_IMPORT_FILES
+    with pytest.raises(io.ImportProblem) as raised:
+        io.read_plans([*files, ("one more.json", small_bytes(name="extra"))])
+    [problem] = raised.value.problems
+    assert problem.code == "too_many_files"
+    assert problem.ctx == {"count": io.MAX_IMPORT_FILES + 1, "max_files": io.MAX_IMPORT_FILES}
+
+
+def test_read_plans_collects_every_problem_of_every_file() -> None:
+    files = [
+        ("a.json", small_bytes(name="same")),
+        ("b.json", b"{"),
+        ("c.json", small_bytes(name="same ")),  # the store strips names: the same name
+        ("d.json", small_bytes(schema_version=2)),
+        ("e.json", small_bytes(name="   ")),
+        ("f.json", small_bytes(win_rate=-1, deal_size="big")),
+    ]
+    with pytest.raises(io.ImportProblem) as raised:
+        io.read_plans(files)
+    assert [(p.file, p.path, p.code) for p in raised.value.problems] == [
+        ("b.json", "", "json_invalid"),
+        ("c.json", "name", "name_repeated"),
+        ("d.json", "schema_version", "schema_version"),
+        ("e.json", "name", "name_empty"),
+        ("f.json", "win_rate", "rate_bounds"),
+        ("f.json", "deal_size", "positive_shape"),
+    ]
+    repeated = raised.value.problems[1]
+    assert repeated.ctx == {"name": "same", "other_file": "a.json"}
+    assert "a.json" in repeated.message
+
+
+def test_import_files_refuses_a_taken_name_and_writes_nothing(kpi_store: store.Store) -> None:
+    kpi_store.create("taken", small_plan())
+    files = [("new.json", small_bytes(name="new")), ("taken.json", small_bytes(name="taken"))]
+    with pytest.raises(store.NameTaken):
+        io.import_files(kpi_store, files)
+    assert [info.name for info in kpi_store.list_sets()] == ["taken"]
+    assert kpi_store.count_revisions() == 1
+
+
+def test_import_files_records_author_and_comment(kpi_store: store.Store) -> None:
+    [revision] = io.import_files(
+        kpi_store, [("x.json", small_bytes(name="x"))], author="  ann ", comment="from Excel"
+    )
+    assert (revision.author, revision.comment, revision.parent) == ("ann", "from Excel", None)
+    assert revision.plan.model_dump() == small_plan(name="x").model_dump()
+    assert io.import_files(kpi_store, []) == []
