@@ -23,6 +23,7 @@ MODULES = (
     "benchmarks.reverse_plan",
     "benchmarks.center_pin",
     "benchmarks.ui_latency",
+    "benchmarks.store",
 )
 
 

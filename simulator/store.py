@@ -26,6 +26,7 @@ import json
 import os
 import random
 import time
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -52,7 +53,6 @@ from sqlalchemy import (
     func,
     insert,
     inspect,
-    or_,
     select,
     text,
     update,
@@ -62,6 +62,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 
 from simulator import compare, engine
 from simulator.plan import KpiSet, parse_plan
+from simulator.results import SimulationResult
 
 ENV_URL = "CENTERPIN_DB_URL"
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "centerpin.db"
@@ -145,7 +146,12 @@ class Derived:
 
 def derive(plan: KpiSet) -> Derived:
     """Simulate the plan with its own seed and trials: summary and monthly KPI targets."""
-    result = engine.simulate(plan)
+    return derive_from(engine.simulate(plan))
+
+
+def derive_from(result: SimulationResult) -> Derived:
+    """The summary and monthly KPI targets of a simulation already run."""
+    plan = result.plan
     revenue = result.revenue_summary()
     p, p_error = result.p_target()
     summary = {
@@ -164,6 +170,16 @@ def derive(plan: KpiSet) -> Derived:
     for metric, which in frame.columns:
         metrics.setdefault(metric, {})[which] = [float(v) for v in frame[(metric, which)]]
     return Derived(summary, {"months": list(frame.index), "metrics": metrics})
+
+
+def targets_frame(targets: dict[str, Any]) -> pd.DataFrame:
+    """Stored monthly KPI targets as a frame: index month, columns ``(metric, which)``."""
+    columns = {
+        (metric, which): values
+        for metric, pair in targets["metrics"].items()
+        for which, values in pair.items()
+    }
+    return pd.DataFrame(columns, index=pd.Index(targets["months"], name="month"))
 
 
 @dataclass(frozen=True)
@@ -188,12 +204,7 @@ class Revision:
 
     def targets_frame(self) -> pd.DataFrame:
         """Monthly KPI targets: index month, columns ``(metric, "p50" | "confidence")``."""
-        columns = {
-            (metric, which): values
-            for metric, pair in self.targets["metrics"].items()
-            for which, values in pair.items()
-        }
-        return pd.DataFrame(columns, index=pd.Index(self.targets["months"], name="month"))
+        return targets_frame(self.targets)
 
 
 @dataclass(frozen=True)
@@ -229,7 +240,10 @@ sets_table = Table(
     Column("name", String(MAX_NAME), nullable=False, unique=True),
     Column("author", String(MAX_AUTHOR), nullable=False),
     Column("description", Text, nullable=False),
-    Column("tags", Text, nullable=False),  # a JSON list of strings
+    Column("tags", Text, nullable=False),  # one tag per line
+    # What a search matches: name, description, tags, author and the newest revision's
+    # comment and author, NFKC-normalised and case-folded (the same on both databases).
+    Column("search", Text, nullable=False),
     Column("head", Integer, nullable=False),  # the newest revision's number
     Column("archived", Boolean, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -289,13 +303,25 @@ def _check_name(name: str, field_name: str = "name") -> str:
     return name
 
 
+def _fold(*parts: str) -> str:
+    """Text as a search compares it: NFKC (full-width Ｓ is S) and case-folded."""
+    return unicodedata.normalize("NFKC", "\n".join(parts)).casefold()
+
+
 def _check_tags(tags: Sequence[str]) -> list[str]:
-    clean = list(dict.fromkeys(tag.strip() for tag in tags if tag and tag.strip()))
+    tags = (" ".join(tag.split()) for tag in tags if tag)  # no line breaks inside a tag
+    clean = list(dict.fromkeys(tag for tag in tags if tag))
     if len(clean) > MAX_TAGS or any(len(tag) > MAX_TAG for tag in clean):
         raise StoreError(
             "tags", f"tags: at most {MAX_TAGS}, each up to {MAX_TAG} characters", field="tags"
         )
     return clean
+
+
+def _author(author: str) -> str:
+    """The author as stored: no surrounding spaces, at most MAX_AUTHOR characters (the
+    column's length, which PostgreSQL enforces and SQLite does not)."""
+    return author.strip()[:MAX_AUTHOR]
 
 
 def _is_busy(error: OperationalError) -> bool:
@@ -325,15 +351,19 @@ class Store:
         self.url = parsed
         self.sqlite = parsed.get_backend_name() == "sqlite"
         if self.sqlite:
-            if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            if parsed.database == str(DEFAULT_PATH):  # created on first use; a URL of
+                DEFAULT_PATH.parent.mkdir(parents=True, exist_ok=True)  # one's own must exist
             self.engine = create_engine(
                 parsed, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False}
             )
             self._sqlite_pragmas(self.engine)
         else:
             self.engine = create_engine(parsed, pool_pre_ping=True)
-        self._migrate()
+        try:
+            self._migrate()
+        except Exception:
+            self.engine.dispose()
+            raise
 
     @staticmethod
     def _sqlite_pragmas(engine_: Engine) -> None:
@@ -437,6 +467,17 @@ class Store:
         rows = conn.execute(query.order_by(revisions_table.c.number.desc())).all()
         return [self._revision(set_row.name, row) for row in rows]
 
+    def names(self, *, include_archived: bool = False) -> list[str]:
+        """Set names, most recently saved first (cheap: for choosers)."""
+        query = select(sets_table.c.name)
+        if not include_archived:
+            query = query.where(sets_table.c.archived.is_(False))
+        with self._read() as conn:
+            rows = conn.execute(
+                query.order_by(sets_table.c.updated_at.desc(), sets_table.c.id.desc())
+            )
+            return [row.name for row in rows]
+
     def list_sets(self, search: str = "", *, include_archived: bool = False) -> list[KpiSetInfo]:
         """KPI sets, most recently saved first; ``search`` matches name, description, tags,
         author or the newest comment, ignoring case."""
@@ -447,16 +488,9 @@ class Store:
         if not include_archived:
             query = query.where(s.c.archived.is_(False))
         if search.strip():
-            escaped = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            pattern = f"%{escaped}%"
-            query = query.where(
-                or_(
-                    *(
-                        column.ilike(pattern, escape="\\")
-                        for column in (s.c.name, s.c.description, s.c.tags, s.c.author, r.c.comment)
-                    )
-                )
-            )
+            folded = _fold(search.strip())
+            escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            query = query.where(s.c.search.like(f"%{escaped}%", escape="\\"))
         with self._read() as conn:
             rows = conn.execute(query.order_by(s.c.updated_at.desc(), s.c.id.desc())).all()
         return [
@@ -470,7 +504,7 @@ class Store:
             name=row.name,
             author=row.author,
             description=row.description,
-            tags=tuple(json.loads(row.tags)),
+            tags=tuple(tag for tag in row.tags.split("\n") if tag),
             head=row.head,
             archived=bool(row.archived),
             created_at=_utc(row.created_at),
@@ -500,6 +534,17 @@ class Store:
                 head=row.head,
             )
         return found[0]
+
+    def revision_numbers(self, name: str) -> list[int]:
+        """A set's revision numbers, newest first (cheap: for choosers)."""
+        with self._read() as conn:
+            row = self._set_row(conn, name)
+            rows = conn.execute(
+                select(revisions_table.c.number)
+                .where(revisions_table.c.set_id == row.id)
+                .order_by(revisions_table.c.number.desc())
+            )
+            return [number for (number,) in rows]
 
     def history(self, name: str) -> list[Revision]:
         """Every revision of a set, newest first."""
@@ -562,7 +607,8 @@ class Store:
                         name=name,
                         author=author,
                         description=description,
-                        tags=json.dumps(list(tags), ensure_ascii=False),
+                        tags="\n".join(tags),
+                        search=_fold(name, description, *tags, author, comment),
                         head=1,
                         archived=False,
                         created_at=now,
@@ -588,7 +634,7 @@ class Store:
     ) -> Revision:
         """A new KPI set whose revision 1 is ``plan``; :class:`NameTaken` if the name is used."""
         name = _check_name(name)
-        author = author.strip()[:MAX_AUTHOR]
+        author = _author(author)
         tags = _check_tags(tags)
         plan = _named(plan, name)
         derived = derived or derive(plan)
@@ -635,7 +681,11 @@ class Store:
         moved = conn.execute(
             update(sets_table)
             .where(sets_table.c.id == row.id, sets_table.c.head == base_revision)
-            .values(head=base_revision + 1, updated_at=now)
+            .values(
+                head=base_revision + 1,
+                updated_at=now,
+                search=_fold(row.name, row.description, row.tags, row.author, comment, author),
+            )
         )
         if moved.rowcount != 1:
             raise self._stale(conn, name, base_revision)
@@ -643,6 +693,16 @@ class Store:
             conn, row.id, base_revision + 1, parent, plan, derived, comment, author, now
         )
         return base_revision + 1
+
+    @staticmethod
+    def _refresh_search(conn: Connection, set_id: int) -> None:
+        s, r = sets_table, revisions_table
+        row = conn.execute(
+            select(s.c.name, s.c.description, s.c.tags, s.c.author, r.c.comment, r.c.author)
+            .join(r, (r.c.set_id == s.c.id) & (r.c.number == s.c.head))
+            .where(s.c.id == set_id)
+        ).one()
+        conn.execute(update(s).where(s.c.id == set_id).values(search=_fold(*row)))
 
     def _stale(self, conn: Connection, name: str, base: int) -> StaleRevision:
         row = self._set_row(conn, name)
@@ -670,7 +730,7 @@ class Store:
         derived = derived or derive(plan)
         number = self._write(
             lambda conn: self._advance(
-                conn, name, base_revision, plan, base_revision, derived, comment, author.strip()
+                conn, name, base_revision, plan, base_revision, derived, comment, _author(author)
             )
         )
         return self.revision(name, number)
@@ -683,7 +743,7 @@ class Store:
         derived = Derived(old.summary, old.targets)
         new = self._write(
             lambda conn: self._advance(
-                conn, name, base_revision, old.plan, number, derived, comment, author.strip()
+                conn, name, base_revision, old.plan, number, derived, comment, _author(author)
             )
         )
         return self.revision(name, new)
@@ -718,6 +778,7 @@ class Store:
                     "name_taken", f"a KPI set named {new_name!r} already exists", name=new_name
                 )
             conn.execute(update(sets_table).where(sets_table.c.id == row.id).values(name=new_name))
+            self._refresh_search(conn, row.id)
 
         try:
             self._write(run)
@@ -734,12 +795,13 @@ class Store:
         if description is not None:
             values["description"] = description
         if tags is not None:
-            values["tags"] = json.dumps(_check_tags(tags), ensure_ascii=False)
+            values["tags"] = "\n".join(_check_tags(tags))
 
         def run(conn: Connection) -> None:
             row = self._set_row(conn, name)
             if values:
                 conn.execute(update(sets_table).where(sets_table.c.id == row.id).values(**values))
+                self._refresh_search(conn, row.id)
 
         self._write(run)
         return self.info(name)
@@ -763,9 +825,10 @@ class Store:
         names = [_check_name(plan.name) for plan in plans]
         for i, name in enumerate(names):
             if name in names[:i]:
-                raise NameTaken(
+                raise StoreError(
                     "name_repeated", f"{name!r} appears twice in this import", name=name
                 )
+        plans = [_named(plan, name) for plan, name in zip(plans, names, strict=True)]
         derived = [derive(plan) for plan in plans]
 
         def run(conn: Connection) -> None:
@@ -775,7 +838,7 @@ class Store:
                     name,
                     plan,
                     one,
-                    author=author.strip(),
+                    author=_author(author),
                     description=plan.description,
                     tags=(),
                     comment=comment,

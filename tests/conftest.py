@@ -1,14 +1,32 @@
-"""Shared fixtures: sample plans and a small plan builder for tests."""
+"""Shared fixtures: sample plans, a small plan builder, and KPI set stores for tests.
+
+Store tests run on SQLite (a file in the test's tmp_path) and on PostgreSQL when
+``CENTERPIN_TEST_POSTGRES_URL`` names a database the role may create schemas in
+(``postgresql+psycopg://centerpin:centerpin@127.0.0.1:5432/centerpin_test``). Each
+PostgreSQL test gets its own fresh schema, dropped afterwards, so parallel workers
+(``pytest -n 2``) never see each other's tables. Without the URL the PostgreSQL cases are
+skipped, unless ``CENTERPIN_REQUIRE_POSTGRES=1`` (CI) makes them fail instead.
+"""
 
 from __future__ import annotations
 
 import copy
+import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from simulator.plan import KpiSet, load_plan, parse_plan
+from simulator.store import Store
+
+POSTGRES_URL_ENV = "CENTERPIN_TEST_POSTGRES_URL"
+REQUIRE_POSTGRES_ENV = "CENTERPIN_REQUIRE_POSTGRES"
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted((ROOT / "sample_data").glob("*.json"))
@@ -61,3 +79,55 @@ def make_plan(**overrides: Any) -> KpiSet:
 @pytest.fixture(params=SAMPLES, ids=[p.stem for p in SAMPLES])
 def sample_plan(request: pytest.FixtureRequest) -> KpiSet:
     return load_plan(request.param)
+
+
+# ----------------------------------------------------------------------------- stores
+
+
+def _postgres_base_url() -> str:
+    """The PostgreSQL test URL, or a skip (a failure when PostgreSQL is required)."""
+    url = os.environ.get(POSTGRES_URL_ENV, "").strip()
+    if url:
+        return url
+    reason = (
+        f"PostgreSQL store tests need {POSTGRES_URL_ENV}, e.g. "
+        "postgresql+psycopg://centerpin:centerpin@127.0.0.1:5432/centerpin_test"
+    )
+    if os.environ.get(REQUIRE_POSTGRES_ENV) == "1":
+        pytest.fail(f"{REQUIRE_POSTGRES_ENV}=1 but {POSTGRES_URL_ENV} is not set: {reason}")
+    pytest.skip(reason)
+
+
+def _fresh_postgres_schema(base_url: str) -> Iterator[str]:
+    """A URL whose connections use a new, empty schema; the schema is dropped afterwards."""
+    schema = f"t_{uuid.uuid4().hex}"
+    admin = create_engine(base_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text("SET lock_timeout = '30s'"))
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database for a :class:`Store`: a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'centerpin.db'}"
+    else:
+        yield from _fresh_postgres_schema(_postgres_base_url())
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    """A store on :func:`store_url`, closed after the test."""
+    opened = Store(store_url)
+    try:
+        yield opened
+    finally:
+        opened.close()
