@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import kpi_sets, state
+from ui.format import plain
 from ui.i18n import LANGUAGES, language, t
-from ui.plans import DEFAULT_PLAN, sample, sample_ids
+from ui.plans import DEFAULT_PLAN
 
 st.set_page_config(page_title="Centerpin センターピン", page_icon="🎯", layout="wide")
+
+store = kpi_sets.store()
+options = kpi_sets.choices(store)
 
 # A shared link opens in its language, on its plan, with its scenario.
 if "session_started" not in st.session_state:
@@ -15,10 +20,11 @@ if "session_started" not in st.session_state:
     query = st.query_params.to_dict()
     if query.get("lang") in LANGUAGES:
         st.session_state["lang"] = query["lang"]
-    st.session_state["plan_id"] = (
-        query["plan"] if query.get("plan") in sample_ids() else DEFAULT_PLAN
-    )
+    kpi_sets.open_plan(query["plan"] if query.get("plan") in options else DEFAULT_PLAN)
     st.session_state["apply_query"] = True
+kpi_sets.ensure_valid_plan(options)
+kpi_sets.pin_revision(store)
+state.keep_widget_values(st.session_state)
 
 language()
 with st.sidebar:
@@ -31,15 +37,24 @@ with st.sidebar:
     )
     st.selectbox(
         t("app.plan"),
-        sample_ids(),
-        format_func={plan_id: sample(plan_id).name for plan_id in sample_ids()}.get,
+        options,
+        format_func=kpi_sets.label,
         key="plan_id",
+        on_change=lambda: st.session_state.update(plan_revision=None),
     )
+    current = kpi_sets.current_set()
+    if current:
+        st.caption(t("app.revision", revision=current[1]))
+    if missing := st.session_state.pop("plan_missing", None):
+        st.warning(t("app.plan_missing", name=plain(kpi_sets.label(missing))))
+    st.text_input(t("app.author"), max_chars=100, key="author", placeholder=t("app.author_hint"))
     st.caption(t("app.tagline"))
 
 pages = [
     st.Page("app_pages/whatif.py", title=t("nav.whatif"), icon="🎯", default=True),
     st.Page("app_pages/center_pin.py", title=t("nav.center_pin"), icon="📌"),
     st.Page("app_pages/reverse.py", title=t("nav.reverse"), icon="🧮"),
+    st.Page("app_pages/library.py", title=t("nav.library"), icon="📚"),
+    st.Page("app_pages/compare.py", title=t("nav.compare"), icon="⚖️"),
 ]
 st.navigation(pages).run()

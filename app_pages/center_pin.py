@@ -8,14 +8,13 @@ import streamlit as st
 from simulator import center_pin
 from simulator.levers import levers as plan_levers
 from simulator.plan import PlanError
-from ui import charts, state, tables
+from ui import charts, kpi_sets, save, state, tables
 from ui.center_pin_view import analysis as cached_analysis
 from ui.format import money, month, percent, plain
 from ui.i18n import language, t
-from ui.plans import sample
 
 lang = language()
-baseline = sample(st.session_state["plan_id"])
+baseline = kpi_sets.baseline()
 st.title(t("pin.title"))
 
 # The scenario of the what-if page, when it is about this plan; the plan itself otherwise.
@@ -26,6 +25,8 @@ if st.session_state.get("scenario_of") == st.session_state["plan_id"]:
     except (PlanError, KeyError):
         plan = baseline
 st.caption(plain(baseline.name) + ("" if plan == baseline else " · " + t("pin.scenario")))
+save.save_panel(plan, "center_pin")
+save.outcome("center_pin")
 
 by_path = {lever.path: lever for lever in plan_levers(plan)}
 

@@ -8,15 +8,14 @@ import streamlit as st
 
 from simulator import levers, reverse
 from simulator.plan import PlanError, parse_plan
-from ui import charts, state, tables, widgets
+from ui import charts, kpi_sets, save, state, tables, widgets
 from ui.errors import describe
 from ui.format import count, money, month, month_short, percent, plain
 from ui.i18n import language, t
-from ui.plans import sample
 from ui.reverse_view import answer
 
 lang = language()
-baseline = sample(st.session_state["plan_id"])
+baseline = kpi_sets.baseline()
 st.title(t("reverse.title"))
 st.caption(plain(baseline.name))
 
@@ -100,8 +99,12 @@ with right:
             st.session_state.update(state.defaults(solved))
             st.session_state["hires_version"] = st.session_state.get("hires_version", 0) + 1
 
-        if st.button(t("reverse.use"), on_click=use_as_scenario, key="reverse_use"):
+        use_column, save_column = st.columns(2)
+        if use_column.button(t("reverse.use"), on_click=use_as_scenario, key="reverse_use"):
             st.page_link("app_pages/whatif.py", label=t("reverse.open_whatif"), icon="🎯")
+        with save_column:
+            save.save_panel(parse_plan(result.plan_json), "reverse")
+        save.outcome("reverse")
 
 st.subheader(t("reverse.chain_title"))
 lines = [

@@ -7,7 +7,7 @@ import streamlit as st
 from simulator import levers
 from simulator.calendar import month_keys
 from simulator.plan import PlanError
-from ui import cache, charts, state, tables, widgets
+from ui import cache, charts, kpi_sets, save, state, tables, widgets
 from ui.errors import describe
 from ui.format import (
     count,
@@ -20,10 +20,9 @@ from ui.format import (
     signed_money,
 )
 from ui.i18n import language, t
-from ui.plans import sample
 
 lang = language()
-baseline = sample(st.session_state["plan_id"])
+baseline = kpi_sets.baseline()
 base_state = state.defaults(baseline)
 
 # A newly opened plan starts from its own values, then from the link it was opened with.
@@ -89,7 +88,10 @@ def target_widgets() -> None:
     widgets.target_inputs(baseline.currency, "target", "confidence")
     with st.expander(t("whatif.advanced")):
         st.selectbox(
-            t("whatif.trials"), state.TRIAL_CHOICES, format_func=lambda n: f"{n:,}", key="trials"
+            t("whatif.trials"),
+            sorted({*state.TRIAL_CHOICES, baseline.simulation.trials}),  # the plan's own too
+            format_func=lambda n: f"{n:,}",
+            key="trials",
         )
         st.number_input(t("whatif.seed"), min_value=0, max_value=state.MAX_SEED, step=1, key="seed")
 
@@ -111,19 +113,23 @@ def scenario_panel() -> None:
             lever_widgets()
         with st.expander(t("whatif.group_team")):
             team_widgets()
+        try:
+            scenario, problem = state.scenario_plan(baseline, st.session_state), None
+        except PlanError as error:
+            scenario, problem = None, error
 
     st.query_params.from_dict(
         {"lang": lang, "plan": st.session_state["plan_id"]}
         | state.to_query(st.session_state, base_state)
     )
     with outputs:
-        try:
-            scenario = state.scenario_plan(baseline, st.session_state)
-        except PlanError as error:
+        save.save_panel(scenario, "whatif")  # after the widgets: it saves what they show
+        save.outcome("whatif")
+        if scenario is None:
             st.error(
                 t("whatif.invalid")
                 + "\n\n"
-                + "\n\n".join(f"- {plain(line)}" for line in describe(error, lang))
+                + "\n\n".join(f"- {plain(line)}" for line in describe(problem, lang))
             )
             return
         show_outcome(scenario)

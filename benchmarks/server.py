@@ -100,8 +100,15 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def start(root: Path = ROOT, timeout: float = 60.0, host: str = HOST) -> StreamlitServer:
+def start(
+    root: Path = ROOT,
+    timeout: float = 60.0,
+    host: str = HOST,
+    env: dict[str, str] | None = None,
+) -> StreamlitServer:
     """Start the app on a free port and return once its health check answers.
+
+    ``env`` adds to the environment, e.g. ``CENTERPIN_DB_URL`` for a scratch database.
 
     Raises :class:`ServerError` with the server's output if it exits or stays silent
     for ``timeout`` seconds.
@@ -133,6 +140,7 @@ def start(root: Path = ROOT, timeout: float = 60.0, host: str = HOST) -> Streaml
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, so stop() ends all of it
+        env={**os.environ, **(env or {})},
     )
     server = StreamlitServer(process=process, port=port, log=log, host=host)
     deadline = time.monotonic() + timeout

@@ -9,6 +9,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from simulator import levers
+from simulator import store as kpi_store
 from tests.conftest import ROOT
 from ui.plans import sample, sample_ids
 
@@ -16,7 +17,8 @@ TRIALS = 10_000
 
 
 @pytest.fixture(autouse=True)
-def _fresh_caches() -> None:
+def _fresh_caches(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv(kpi_store.ENV_URL, f"sqlite:///{tmp_path / 'whatif.db'}")
     st.cache_data.clear()
     st.cache_resource.clear()
 
@@ -154,3 +156,20 @@ def test_switching_plan_loads_its_values() -> None:
     assert not at.exception
     assert at.number_input(key="lever:team.reps").value == sample("us_sdr").team.reps
     assert at.metric[0].value.endswith("%")
+
+
+def test_the_scenario_survives_a_visit_to_another_page() -> None:
+    at = _app({"plan": "jp_smb_saas"})
+    reps = at.number_input(key="lever:team.reps")
+    moved = reps.value + 3
+    reps.set_value(moved)
+    at.run()
+    before = _p_target(at)
+    sliders = {s.key: s.value for s in at.slider}
+    for page in ("app_pages/reverse.py", "app_pages/library.py", "app_pages/whatif.py"):
+        at.switch_page(page)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+    assert at.number_input(key="lever:team.reps").value == moved
+    assert {s.key: s.value for s in at.slider} == sliders
+    assert _p_target(at) == before

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from simulator import engine, parse_plan
+from simulator import engine, parse_plan, store
 from simulator.results import SimulationResult
 from ui import views
 
@@ -32,3 +32,14 @@ def headline(plan_json: str) -> views.Headline:
 @st.cache_data(max_entries=64, show_spinner=False)
 def breakdown(plan_json: str) -> views.Breakdown:
     return views.breakdown(result(plan_json))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cdf(plan_json: str) -> views.Cdf:
+    return views.cdf(result(plan_json))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def derived(plan_json: str) -> store.Derived:
+    """Summary and monthly KPI targets, as a saved revision holds them."""
+    return store.derive_from(result(plan_json))

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from ui.views import Headline, StageRow
+from ui.views import Cdf, Headline, StageRow
 
 TARGET_COLOR = "#c0392b"
 BAND_COLOR = "rgba(31, 95, 168, 0.18)"
@@ -85,6 +85,52 @@ def revenue_histogram(
     figure.update_xaxes(**money_ticks(float(view.bin_edges[-1]), money))
     figure.update_layout(barmode="overlay", bargap=0)
     return _layout(figure, labels["title"], labels["x"], labels["y"])
+
+
+#: One colour per compared plan (up to four), told apart in grey print too.
+COMPARE_COLORS = ("#1f5fa8", "#e67e22", "#27ae60", "#8e44ad")
+COMPARE_DASHES = ("solid", "dash", "dot", "dashdot")
+
+
+def revenue_cdfs(
+    curves: Sequence[tuple[str, Cdf]], labels: dict[str, str], money: Callable[[float], str]
+) -> go.Figure:
+    """Overlaid distribution functions of revenue: P(revenue ≥ x) for each plan, with targets.
+
+    Drawn as "probability of reaching at least x", so a curve further right and higher is
+    the better plan, and each curve crosses its target line at P(target).
+    """
+    figure = go.Figure()
+    high = 0.0
+    for i, (name, curve) in enumerate(curves):
+        figure.add_trace(
+            go.Scatter(
+                x=curve.revenue,
+                y=1.0 - curve.probability,
+                mode="lines",
+                name=name,
+                line={
+                    "color": COMPARE_COLORS[i % len(COMPARE_COLORS)],
+                    "width": 3,
+                    "dash": COMPARE_DASHES[i % len(COMPARE_DASHES)],
+                },
+                hovertext=[money(x) for x in curve.revenue],
+                hovertemplate="%{hovertext}<br>%{y:.0%}<extra>%{fullData.name}</extra>",
+            )
+        )
+        high = max(high, float(curve.revenue[-1]), curve.target * 1.05)
+    for target in sorted({curve.target for _, curve in curves}):
+        figure.add_vline(
+            x=target,
+            line={"color": TARGET_COLOR, "width": 2, "dash": "dash"},
+            annotation_text=labels["target_line"],
+            annotation_position="top",
+        )
+    figure.update_yaxes(tickformat=".0%", range=[0, 1.02])
+    figure.update_xaxes(**money_ticks(high, money))
+    figure = _layout(figure, labels["title"], labels["x"], labels["y"])
+    figure.update_layout(height=420)
+    return figure
 
 
 def cumulative_fan(

@@ -184,3 +184,32 @@ def from_query(query: Mapping[str, str], base: Mapping[str, Any]) -> dict[str, A
 def reset(state: MutableMapping[str, Any], base: Mapping[str, Any]) -> None:
     for key, value in base.items():
         state[key] = value
+
+
+#: Widget values that outlive a visit to another page (Streamlit drops a widget's value
+#: when a run does not draw it); buttons and editors are not listed: they cannot be set.
+PERSISTENT_KEYS = frozenset(
+    {
+        "working_days_on",
+        "working_days",
+        "target",
+        "confidence",
+        "trials",
+        "seed",
+        "reverse_target",
+        "reverse_confidence",
+        "reverse_lever",
+        "pin_effort_unit",
+        "library_search",
+        "library_archived",
+        "library_set",
+    }
+)
+PERSISTENT_PREFIXES = (LEVER_PREFIX, "compare_")
+
+
+def keep_widget_values(session: MutableMapping[str, Any]) -> None:
+    """Re-assign the listed widget values so they survive runs of pages that do not draw them."""
+    for key in list(session.keys()):
+        if key in PERSISTENT_KEYS or key.startswith(PERSISTENT_PREFIXES):
+            session[key] = session[key]

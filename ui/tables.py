@@ -6,12 +6,11 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from simulator import io as kpi_io
 from simulator.levers import Lever
 from ui.format import month
 from ui.i18n import t
 from ui.views import Breakdown, StageRow
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def histogram_labels() -> dict[str, str]:
@@ -95,11 +94,7 @@ def math_table(detail: Breakdown, lang: str) -> pd.DataFrame:
 def excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """Text cells that a spreadsheet would read as a formula get a leading apostrophe."""
 
-    def fix(value: object) -> object:
-        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-            return "'" + value
-        return value
-
+    fix = kpi_io.excel_safe_text
     out = frame.copy()
     out.columns = [fix(str(c)) for c in out.columns]
     out.index = [fix(str(i)) for i in out.index]

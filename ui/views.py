@@ -151,3 +151,21 @@ def breakdown(result: SimulationResult, detail_trials: int = DETAIL_TRIALS) -> B
             }
         )
     return Breakdown(detail_trials=n, stages=stages, monthly=monthly, math=pd.DataFrame(rows))
+
+
+@dataclass(frozen=True)
+class Cdf:
+    """Revenue's distribution function as quantiles: P(revenue <= x[i]) = probability[i]."""
+
+    target: float
+    probability: np.ndarray
+    revenue: np.ndarray
+
+
+def cdf(result: SimulationResult, points: int = 201) -> Cdf:
+    probability = np.linspace(0.0, 1.0, points)
+    return Cdf(
+        target=result.plan.target.revenue,
+        probability=probability,
+        revenue=np.quantile(result.total_revenue, probability),
+    )

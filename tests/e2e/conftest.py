@@ -72,9 +72,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def app_url() -> Iterator[str]:
+def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The KPI set database of the app under test: a scratch SQLite file."""
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'e2e.db'}"
+
+
+@pytest.fixture(scope="session")
+def app_url(db_url: str) -> Iterator[str]:
     """The running app's address, e.g. ``http://127.0.0.1:54321/``."""
-    running = server.start()
+    running = server.start(env={"CENTERPIN_DB_URL": db_url})
     try:
         yield running.url
     finally:

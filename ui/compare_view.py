@@ -1,0 +1,156 @@
+"""The compare page's pieces: the plans chosen in each slot and their side-by-side tables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from pandas.io.formats.style import Styler
+
+from simulator import compare
+from simulator import store as kpi_store
+from simulator.plan import KpiSet
+from ui import cache, kpi_sets, tables
+from ui.format import month, percent, plain
+from ui.i18n import t
+from ui.plans import sample
+from ui.views import Cdf
+
+DIFFERENT = "background-color: #fff1c2; font-weight: 600"
+
+
+@dataclass(frozen=True)
+class Entry:
+    label: str
+    plan: KpiSet
+    summary: dict[str, float]
+    targets: pd.DataFrame  # index month; columns (metric, "p50" | "confidence")
+
+
+def default_slots(options: Sequence[str], count: int) -> None:
+    """Slot 1 starts on the session's plan, the others on the next plans not yet shown."""
+    used: list[str] = []
+    for i in range(count):
+        key = f"compare_plan_{i}"
+        if st.session_state.get(key) not in options:
+            first = st.session_state.get("plan_id") if i == 0 else None
+            free = [o for o in options if o not in used]
+            saved = [o for o in free if kpi_sets.is_set(o)]
+            st.session_state[key] = first if first in free else (saved or free or options)[0]
+        used.append(st.session_state[key])
+
+
+def slot(i: int, options: Sequence[str], opened: kpi_store.Store | None) -> Entry | None:
+    plan_id = st.selectbox(
+        t("compare.plan", n=i + 1), options, format_func=kpi_sets.label, key=f"compare_plan_{i}"
+    )
+    if not kpi_sets.is_set(plan_id):
+        plan = sample(plan_id)
+        derived = cache.derived(plan.to_json())
+        return Entry(plan.name, plan, derived.summary, kpi_store.targets_frame(derived.targets))
+    if opened is None:
+        return None
+    name = kpi_sets.set_name(plan_id)
+    key = f"compare_rev_{i}"
+    try:
+        numbers = opened.revision_numbers(name)
+        if st.session_state.get(key) not in numbers:
+            st.session_state[key] = numbers[0]
+        number = st.selectbox(t("compare.revision"), numbers, format_func="r{}".format, key=key)
+        revision = opened.revision(name, number)
+    except kpi_store.NotFound as error:
+        st.warning(plain(kpi_sets.describe(error)))
+        return None
+    return Entry(f"{name} r{number}", revision.plan, revision.summary, revision.targets_frame())
+
+
+def _unique(entries: Sequence[Entry]) -> list[str]:
+    labels: list[str] = []
+    for entry in entries:
+        label, n = entry.label, 2
+        while label in labels:
+            label, n = f"{entry.label} ({n})", n + 1
+        labels.append(label)
+    return labels
+
+
+def summary_table(entries: Sequence[Entry], money: Callable[[float], str]) -> pd.DataFrame:
+    rows = {}
+    for label, entry in zip(_unique(entries), entries, strict=True):
+        s = entry.summary
+        rows[label] = {
+            t("metric.p_target"): percent(s["p_target"]),
+            "P10": money(s["p10"]),
+            "P50": money(s["p50"]),
+            "P90": money(s["p90"]),
+            t("compare.target"): money(s["target"]),
+            t("compare.confidence"): percent(s["confidence"], 0),
+            t("compare.at_confidence"): money(s["at_confidence"]),
+        }
+    return pd.DataFrame(rows).T
+
+
+def cdf_labels() -> dict[str, str]:
+    return {
+        "title": t("compare.cdf_title"),
+        "x": t("chart.histogram.x"),
+        "y": t("compare.cdf_y"),
+        "target_line": t("chart.target"),
+    }
+
+
+def curves(entries: Sequence[Entry]) -> list[tuple[str, Cdf]]:
+    return [
+        (label, cache.cdf(entry.plan.to_json()))
+        for label, entry in zip(_unique(entries), entries, strict=True)
+    ]
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.6g}"
+    return str(value)
+
+
+def inputs_table(entries: Sequence[Entry], only_differences: bool) -> Styler:
+    """Every input of the plans side by side; rows that differ are highlighted."""
+    paths, values, differs = compare.side_by_side([entry.plan for entry in entries])
+    frame = pd.DataFrame(
+        [[_cell(v) for v in row] for row in values],
+        index=pd.Index(paths, name=t("compare.input")),
+        columns=_unique(entries),
+    )
+    flags = pd.Series(differs, index=frame.index)
+    if only_differences:
+        frame, flags = frame[flags.to_numpy()], flags[flags.to_numpy()]
+    return frame.style.apply(lambda row: [DIFFERENT if flags[row.name] else ""] * len(row), axis=1)
+
+
+def metrics(entries: Sequence[Entry]) -> list[str]:
+    out: list[str] = []
+    for entry in entries:
+        for metric, _ in entry.targets.columns:
+            if metric not in out:
+                out.append(metric)
+    return out
+
+
+def metric_name(metric: str) -> str:
+    return tables.metric_label(metric)
+
+
+def targets_table(entries: Sequence[Entry], metric: str, which: str, lang: str) -> pd.DataFrame:
+    """One monthly KPI target of every plan, month by month (— where a plan has none)."""
+    columns = {}
+    for label, entry in zip(_unique(entries), entries, strict=True):
+        if (metric, which) in entry.targets.columns:
+            columns[label] = entry.targets[(metric, which)]
+    frame = pd.DataFrame(columns).sort_index().round(0)
+    frame.index = [month(m, lang) for m in frame.index]
+    frame.index.name = t("table.month")
+    return frame

@@ -1,0 +1,121 @@
+"""The session's plan: a sample, or a saved KPI set at a revision, and the store behind it.
+
+``st.session_state["plan_id"]`` names a sample (``jp_smb_saas``) or a saved set
+(``set:<name>``); for a set, ``plan_revision`` is the revision the pages show and the one
+a save is based on (so a save after someone else's is refused, not silently applied).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
+
+from simulator import store as kpi_store
+from simulator.plan import KpiSet
+from ui.format import plain
+from ui.i18n import catalog, language, t
+from ui.plans import DEFAULT_PLAN, sample, sample_ids
+
+SET_PREFIX = "set:"
+
+
+@st.cache_resource(show_spinner=False)
+def _open(url: str) -> kpi_store.Store:
+    return kpi_store.Store(url)
+
+
+def describe(error: kpi_store.StoreError, lang: str | None = None) -> str:
+    """A store error in the user's language (its English message when not translated)."""
+    key = f"store_errors.{error.code}"
+    return t(key, lang, **error.ctx) if key in catalog(lang or language()) else str(error)
+
+
+def store() -> kpi_store.Store | None:
+    """The shared store, or None (with the reason shown) when the database cannot be used."""
+    try:
+        return _open(kpi_store.default_url())
+    except kpi_store.StoreError as error:
+        st.error(describe(error))
+    except SQLAlchemyError:
+        st.error(t("store_errors.unavailable"))
+    return None
+
+
+def is_set(plan_id: str) -> bool:
+    return plan_id.startswith(SET_PREFIX)
+
+
+def set_id(name: str) -> str:
+    return SET_PREFIX + name
+
+
+def set_name(plan_id: str) -> str:
+    return plan_id.removeprefix(SET_PREFIX)
+
+
+def choices(opened: kpi_store.Store | None) -> list[str]:
+    """Samples first, then saved KPI sets, most recently saved first."""
+    names = opened.names() if opened is not None else []
+    return list(sample_ids()) + [set_id(name) for name in names]
+
+
+def label(plan_id: str) -> str:
+    if is_set(plan_id):
+        return "📁 " + set_name(plan_id)
+    return sample(plan_id).name
+
+
+def open_plan(plan_id: str, revision: int | None = None) -> None:
+    """Make ``plan_id`` the session's plan (a callback: it sets the chooser's key)."""
+    st.session_state["plan_id"] = plan_id
+    st.session_state["plan_revision"] = revision
+    st.session_state["scenario_of"] = None  # the what-if page starts from the opened plan
+
+
+def ensure_valid_plan(options: list[str]) -> None:
+    """Fall back to the default sample when the chosen set is gone (renamed, archived)."""
+    if st.session_state.get("plan_id") not in options:
+        if st.session_state.get("plan_id"):
+            st.session_state["plan_missing"] = st.session_state["plan_id"]
+        open_plan(DEFAULT_PLAN)
+
+
+def pin_revision(opened: kpi_store.Store | None) -> None:
+    """A newly chosen set opens at its newest revision, fixed from then on for this session."""
+    plan_id = st.session_state.get("plan_id", DEFAULT_PLAN)
+    if opened is None or not is_set(plan_id) or st.session_state.get("plan_revision"):
+        return
+    try:
+        st.session_state["plan_revision"] = opened.info(set_name(plan_id)).head
+    except kpi_store.NotFound:
+        open_plan(DEFAULT_PLAN)
+
+
+def current_set() -> tuple[str, int] | None:
+    """(name, revision) when the session's plan is a saved set."""
+    plan_id = st.session_state.get("plan_id", DEFAULT_PLAN)
+    revision = st.session_state.get("plan_revision")
+    if is_set(plan_id) and revision is not None:
+        return set_name(plan_id), int(revision)
+    return None
+
+
+def baseline() -> KpiSet:
+    """The session's plan as loaded: a sample, or the saved set at ``plan_revision``."""
+    plan_id = st.session_state.get("plan_id", DEFAULT_PLAN)
+    if not is_set(plan_id):
+        return sample(plan_id if plan_id in sample_ids() else DEFAULT_PLAN)
+    opened = store()
+    if opened is not None:
+        try:
+            revision = opened.revision(set_name(plan_id), st.session_state.get("plan_revision"))
+        except kpi_store.NotFound as error:
+            st.warning(plain(describe(error)))
+        else:
+            st.session_state["plan_revision"] = revision.number
+            return revision.plan
+    return sample(DEFAULT_PLAN)
+
+
+def author() -> str:
+    return str(st.session_state.get("author", ""))

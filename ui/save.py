@@ -1,0 +1,191 @@
+"""Saving a page's plan as a KPI set: the save form, its outcome and the conflict panel.
+
+The save runs in the form's callback (before the page script), so it can switch the
+session to the saved set. A save based on a stale revision is refused by the store; the
+plan the user wanted to save is kept in the session until they save it as a copy or
+reload the newer revision on purpose.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from simulator import store as kpi_store
+from simulator.plan import KpiSet, parse_plan
+from ui import kpi_sets
+from ui.format import plain
+from ui.i18n import t
+
+CONFLICT = "save_conflict"
+MESSAGE = "save_message"
+RERUN = "save_rerun"
+
+
+def _value(value: Any) -> str:
+    return "—" if value is None else str(value)
+
+
+def _create_or_save(name: str, plan: KpiSet, comment: str) -> kpi_store.Revision:
+    opened = kpi_sets.store()
+    if opened is None:
+        raise kpi_store.StoreError("unavailable", "the database cannot be used")
+    current = kpi_sets.current_set()
+    if current is not None and current[0] == name:
+        return opened.save(
+            name, plan, base_revision=current[1], author=kpi_sets.author(), comment=comment
+        )
+    return opened.create(name, plan, author=kpi_sets.author(), comment=comment)
+
+
+def _saved(where: str, revision: kpi_store.Revision) -> None:
+    kpi_sets.open_plan(kpi_sets.set_id(revision.name), revision.number)
+    st.session_state.pop(CONFLICT, None)
+    st.session_state[RERUN] = True  # the sidebar and the page show the saved set
+    st.session_state[MESSAGE] = (
+        where,
+        "success",
+        t("save.saved", name=plain(revision.name), revision=revision.number),
+    )
+
+
+def _submit(where: str, plan_json: str) -> None:
+    name = str(st.session_state.get(f"save_name_{where}", "")).strip()
+    comment = str(st.session_state.get(f"save_comment_{where}", "")).strip()
+    try:
+        revision = _create_or_save(name, parse_plan(plan_json), comment)
+    except kpi_store.StaleRevision as error:
+        st.session_state[CONFLICT] = {
+            "where": where,
+            "name": name,
+            "plan": plan_json,
+            "comment": comment,
+            "base": error.base,
+            "head": error.head.number,
+            "authors": error.ctx["authors"],
+            "newer": [
+                (r.number, r.author, r.comment, r.created_at.strftime("%Y-%m-%d %H:%M"))
+                for r in error.newer
+            ],
+            "changes": [(c.path, _value(c.before), _value(c.after)) for c in error.changes],
+        }
+        st.session_state[f"copy_name_{where}"] = f"{name} {t('save.copy_suffix')}"
+        st.session_state.pop(MESSAGE, None)
+        return
+    except kpi_store.StoreError as error:
+        st.session_state[MESSAGE] = (where, "error", plain(kpi_sets.describe(error)))
+        return
+    _saved(where, revision)
+
+
+def _save_copy(where: str) -> None:
+    pending = st.session_state.get(CONFLICT)
+    if not pending:
+        return
+    opened = kpi_sets.store()
+    name = str(st.session_state.get(f"copy_name_{where}", "")).strip()
+    try:
+        if opened is None:
+            raise kpi_store.StoreError("unavailable", "the database cannot be used")
+        revision = opened.create(
+            name,
+            parse_plan(pending["plan"]),
+            author=kpi_sets.author(),
+            comment=pending["comment"],
+        )
+    except kpi_store.StoreError as error:
+        st.session_state[MESSAGE] = (where, "error", plain(kpi_sets.describe(error)))
+        return
+    _saved(where, revision)
+
+
+def _reload(where: str) -> None:
+    pending = st.session_state.pop(CONFLICT, None)
+    if pending:
+        kpi_sets.open_plan(kpi_sets.set_id(pending["name"]), pending["head"])
+        st.session_state[RERUN] = True
+        st.session_state[MESSAGE] = (
+            where,
+            "info",
+            t("save.reloaded", name=plain(pending["name"]), revision=pending["head"]),
+        )
+
+
+def save_panel(plan: KpiSet | None, where: str) -> None:
+    """A "save as KPI set" button for the page's plan (disabled when there is none)."""
+    current = kpi_sets.current_set()
+    name_key = f"save_name_{where}"
+    default = current[0] if current else (plan.name if plan else "")
+    if name_key not in st.session_state or st.session_state.get(f"{name_key}_for") != default:
+        st.session_state[name_key] = default
+        st.session_state[f"{name_key}_for"] = default
+    with st.popover(t("save.button"), icon=":material/save:", disabled=plan is None):
+        if current:
+            st.caption(t("save.based_on", name=plain(current[0]), revision=current[1]))
+        with st.form(f"save_form_{where}", border=False):
+            st.text_input(t("save.name"), max_chars=kpi_store.MAX_NAME, key=name_key)
+            st.text_area(t("save.comment"), max_chars=2000, key=f"save_comment_{where}")
+            st.form_submit_button(
+                t("save.submit"),
+                type="primary",
+                on_click=_submit,
+                args=(where, plan.to_json() if plan else ""),
+            )
+        st.caption(t("save.author_note", author=plain(kpi_sets.author() or "—")))
+
+
+def outcome(where: str) -> None:
+    """What the last save from ``where`` did: saved, refused, or in conflict (with choices)."""
+    if st.session_state.pop(RERUN, False):  # a save from inside a fragment: rerun the app
+        st.rerun()
+    message = st.session_state.get(MESSAGE)
+    if message and message[0] == where:
+        _, kind, text = st.session_state.pop(MESSAGE)
+        {"success": st.success, "error": st.error, "info": st.info}[kind](text)
+    pending = st.session_state.get(CONFLICT)
+    if not pending or pending["where"] != where:
+        return
+    st.warning(
+        t(
+            "save.conflict",
+            name=plain(pending["name"]),
+            base=pending["base"],
+            head=pending["head"],
+            authors=plain(pending["authors"]),
+        )
+    )
+    if pending["newer"]:
+        st.dataframe(
+            pd.DataFrame(
+                pending["newer"],
+                columns=[
+                    t("library.revision"),
+                    t("library.author"),
+                    t("library.comment"),
+                    t("library.saved_at"),
+                ],
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    if pending["changes"]:
+        st.caption(t("save.conflict_changes", base=pending["base"], head=pending["head"]))
+        st.dataframe(
+            pd.DataFrame(
+                pending["changes"],
+                columns=[t("compare.input"), f"r{pending['base']}", f"r{pending['head']}"],
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    left, right = st.columns(2)
+    with left:
+        st.text_input(t("save.copy_name"), max_chars=kpi_store.MAX_NAME, key=f"copy_name_{where}")
+        st.button(
+            t("save.copy"), type="primary", on_click=_save_copy, args=(where,), key=f"copy_{where}"
+        )
+    with right:
+        st.caption(t("save.reload_note"))
+        st.button(t("save.reload"), on_click=_reload, args=(where,), key=f"reload_{where}")
