@@ -8,7 +8,7 @@ import streamlit as st
 from simulator import compare
 from simulator import io as kpi_io
 from ui import kpi_sets, library_view
-from ui.format import money, percent, plain
+from ui.format import input_value, money, percent, plain
 from ui.i18n import language, t
 
 lang = language()
@@ -96,10 +96,7 @@ with history_tab:
         if changes:
             st.dataframe(
                 pd.DataFrame(
-                    [
-                        (c.path, library_view.text(c.before), library_view.text(c.after))
-                        for c in changes
-                    ],
+                    [(c.path, input_value(c.before), input_value(c.after)) for c in changes],
                     columns=[t("compare.input"), f"r{older}", f"r{newer}"],
                 ),
                 hide_index=True,

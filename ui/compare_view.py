@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -14,7 +13,7 @@ from simulator import compare
 from simulator import store as kpi_store
 from simulator.plan import KpiSet
 from ui import cache, kpi_sets, tables
-from ui.format import month, percent, plain
+from ui.format import input_value, month, percent, plain
 from ui.i18n import t
 from ui.plans import sample
 from ui.views import Cdf
@@ -109,19 +108,11 @@ def curves(entries: Sequence[Entry]) -> list[tuple[str, Cdf]]:
     ]
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:,.6g}"
-    return str(value)
-
-
 def inputs_table(entries: Sequence[Entry], only_differences: bool) -> Styler:
     """Every input of the plans side by side; rows that differ are highlighted."""
     paths, values, differs = compare.side_by_side([entry.plan for entry in entries])
     frame = pd.DataFrame(
-        [[_cell(v) for v in row] for row in values],
+        [[input_value(v) for v in row] for row in values],
         index=pd.Index(paths, name=t("compare.input")),
         columns=_unique(entries),
     )

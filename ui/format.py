@@ -89,3 +89,12 @@ def plain(text: str) -> str:
     ``[click](http://…)`` into a link; escaping shows exactly what the user typed.
     """
     return "".join(f"\\{ch}" if ch in _MARKDOWN_SPECIAL else ch for ch in text)
+
+
+def input_value(value: object) -> str:
+    """A plan input as table text ("—" when the plan has no such input)."""
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.6g}"
+    return str(value)

@@ -18,15 +18,6 @@ from ui.i18n import catalog, language, t
 MESSAGE = "library_message"
 
 
-def text(value: Any) -> str:
-    """A plan value as table text (tables hold one type per column)."""
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:,.6g}"
-    return str(value)
-
-
 def _say(kind: str, message: str) -> None:
     st.session_state[MESSAGE] = (kind, message)
 

@@ -8,24 +8,18 @@ reload the newer revision on purpose.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 import streamlit as st
 
 from simulator import store as kpi_store
 from simulator.plan import KpiSet, parse_plan
 from ui import kpi_sets
-from ui.format import plain
+from ui.format import input_value, plain
 from ui.i18n import t
 
 CONFLICT = "save_conflict"
 MESSAGE = "save_message"
 RERUN = "save_rerun"
-
-
-def _value(value: Any) -> str:
-    return "—" if value is None else str(value)
 
 
 def _create_or_save(name: str, plan: KpiSet, comment: str) -> kpi_store.Revision:
@@ -69,7 +63,9 @@ def _submit(where: str, plan_json: str) -> None:
                 (r.number, r.author, r.comment, r.created_at.strftime("%Y-%m-%d %H:%M"))
                 for r in error.newer
             ],
-            "changes": [(c.path, _value(c.before), _value(c.after)) for c in error.changes],
+            "changes": [
+                (c.path, input_value(c.before), input_value(c.after)) for c in error.changes
+            ],
         }
         st.session_state[f"copy_name_{where}"] = f"{name} {t('save.copy_suffix')}"
         st.session_state.pop(MESSAGE, None)
