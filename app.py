@@ -11,7 +11,7 @@ from ui.plans import DEFAULT_PLAN
 
 st.set_page_config(page_title="Centerpin センターピン", page_icon="🎯", layout="wide")
 
-store = kpi_sets.store()
+store = kpi_sets.store(quiet=True)
 options = kpi_sets.choices(store)
 
 # A shared link opens in its language, on its plan, with its scenario.

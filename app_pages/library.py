@@ -46,7 +46,7 @@ if st.session_state.get("library_set") not in by_name:
 name = st.selectbox(t("library.choose"), list(by_name), key="library_set")
 info = by_name[name]
 
-st.subheader(name, anchor=False)
+st.subheader(plain(name), anchor=False)
 if info.archived:
     st.warning(t("library.archived_note"))
 if info.description:
@@ -55,8 +55,8 @@ st.caption(
     t(
         "library.details",
         revision=info.head,
-        author=info.author or "—",
-        tags=", ".join(info.tags) or "—",
+        author=plain(info.author or "—"),
+        tags=plain(", ".join(info.tags) or "—"),
     )
 )
 st.button(

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from simulator import compare
 from simulator import store as kpi_store
 from tests.conftest import ROOT
+from ui.format import plain
 from ui.plans import sample
 
 NASTY = '=HYPERLINK("http://x","y") <script>alert(1)</script> **太字** 🎯'
@@ -160,10 +161,12 @@ def test_library_lists_searches_and_shows_names_as_text(db_url: str) -> None:
     at = _app(page="app_pages/library.py")
     table = at.dataframe[0].value
     assert set(table["名前"]) == {NASTY, "関西チーム"}
-    # The name is a heading's text, not markup: the subheader holds it verbatim.
+    # The name is a heading's text, not markup: every markup character is escaped.
     at.selectbox(key="library_set").set_value(NASTY)
     at.run()
-    assert at.subheader[0].value == NASTY
+    assert at.subheader[0].value == plain(NASTY)
+    assert "\\*\\*太字\\*\\*" in at.subheader[0].value and "\\<script\\>" in at.subheader[0].value
+    assert any("\\<b\\>x\\</b\\>" in c.value for c in at.caption)  # the author
 
     at.text_input(key="library_search").set_value("西日本")
     at.run()

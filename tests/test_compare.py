@@ -86,3 +86,16 @@ def test_download_names_keep_text_but_no_path_or_control_characters() -> None:
     assert library_view.file_stem("FY27 計画", 3) == "FY27 計画_r3"
     assert library_view.file_stem('../x/<a>:"b"|?*\x07', 1) == "x_a_b_r1"
     assert library_view.file_stem("...", 2) == "kpi_set_r2"
+
+
+def test_compare_chart_shows_plan_names_as_text_not_markup() -> None:
+    result = engine.simulate(make_plan(simulation={"trials": 2000, "seed": 1}))
+    name = '<a href="javascript:alert(1)">A</a> & <b>B</b>'
+    figure = charts.revenue_cdfs(
+        [(name, views.cdf(result))], {"title": "", "x": "", "y": "", "target_line": ""}, str
+    )
+    assert "<" not in figure.data[0].name
+    assert (
+        figure.data[0].name
+        == "&lt;a href=&quot;javascript:alert(1)&quot;&gt;A&lt;/a&gt; &amp; &lt;b&gt;B&lt;/b&gt;"
+    )

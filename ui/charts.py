@@ -6,6 +6,7 @@ nothing of languages or Streamlit. Large fonts: the charts are read on shared sc
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable, Sequence
 
@@ -108,7 +109,7 @@ def revenue_cdfs(
                 x=curve.revenue,
                 y=1.0 - curve.probability,
                 mode="lines",
-                name=name,
+                name=html.escape(name),  # Plotly reads tags in text; entities show as typed
                 line={
                     "color": COMPARE_COLORS[i % len(COMPARE_COLORS)],
                     "width": 3,

@@ -30,14 +30,17 @@ def describe(error: kpi_store.StoreError, lang: str | None = None) -> str:
     return t(key, lang, **error.ctx) if key in catalog(lang or language()) else str(error)
 
 
-def store() -> kpi_store.Store | None:
-    """The shared store, or None (with the reason shown) when the database cannot be used."""
+def store(*, quiet: bool = False) -> kpi_store.Store | None:
+    """The shared store, or None when the database cannot be used (the reason shown unless
+    ``quiet``: the chooser in the sidebar lists the samples then, and the pages say why)."""
     try:
         return _open(kpi_store.default_url())
     except kpi_store.StoreError as error:
-        st.error(describe(error))
+        message = describe(error)
     except SQLAlchemyError:
-        st.error(t("store_errors.unavailable"))
+        message = t("store_errors.unavailable")
+    if not quiet:
+        st.error(message)
     return None
 
 
