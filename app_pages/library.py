@@ -22,7 +22,9 @@ if st.session_state.pop("library_goto", None) == "whatif":
     st.switch_page("app_pages/whatif.py")
 library_view.show_message()
 
-with st.expander(t("library.import_title"), icon=":material/upload:"):
+with st.expander(
+    t("library.import_title"), icon=":material/upload:", expanded=library_view.import_open()
+):
     library_view.import_panel(opened)
 
 search_column, archived_column = st.columns([3, 1])

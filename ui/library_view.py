@@ -16,16 +16,26 @@ from ui.format import percent, plain
 from ui.i18n import catalog, language, t
 
 MESSAGE = "library_message"
+IMPORT_MESSAGE = "library_import_message"  # shown inside the importer, which stays open
 
 
-def _say(kind: str, message: str) -> None:
-    st.session_state[MESSAGE] = (kind, message)
+def _say(kind: str, message: str, key: str = MESSAGE) -> None:
+    st.session_state[key] = (kind, message)
 
 
-def show_message() -> None:
-    if message := st.session_state.pop(MESSAGE, None):
+def show_message(key: str = MESSAGE) -> None:
+    if message := st.session_state.pop(key, None):
         kind, body = message
         {"success": st.success, "error": st.error, "info": st.info}[kind](body)
+
+
+def _upload_key() -> str:
+    return f"library_upload_{st.session_state.get('upload_version', 0)}"
+
+
+def import_open() -> bool:
+    """Keep the importer open while it has something to say or files are chosen."""
+    return IMPORT_MESSAGE in st.session_state or bool(st.session_state.get(_upload_key()))
 
 
 def _local(moment: Any) -> str:
@@ -201,9 +211,9 @@ def _problem_line(problem: kpi_io.FileProblem, lang: str) -> str:
 
 
 def _import(opened: kpi_store.Store) -> None:
-    files = st.session_state.get(f"library_upload_{st.session_state.get('upload_version', 0)}")
+    files = st.session_state.get(_upload_key())
     if not files:
-        _say("error", t("library.import_none"))
+        _say("error", t("library.import_none"), IMPORT_MESSAGE)
         return
     lang = language()
     try:
@@ -215,19 +225,23 @@ def _import(opened: kpi_store.Store) -> None:
         )
     except kpi_io.ImportProblem as problem:
         lines = [_problem_line(p, lang) for p in problem.problems]
-        _say(
-            "error", t("library.import_failed") + "\n\n" + "\n".join(f"- {plain(x)}" for x in lines)
-        )
+        listed = "\n".join(f"- {plain(line)}" for line in lines)
+        _say("error", t("library.import_failed") + "\n\n" + listed, IMPORT_MESSAGE)
         return
     except kpi_store.StoreError as error:
-        _say("error", t("library.import_failed") + "\n\n- " + plain(kpi_sets.describe(error)))
+        _say(
+            "error",
+            t("library.import_failed") + "\n\n- " + plain(kpi_sets.describe(error)),
+            IMPORT_MESSAGE,
+        )
         return
     st.session_state["upload_version"] = st.session_state.get("upload_version", 0) + 1
     names = ", ".join(plain(r.name) for r in revisions)
-    _say("success", t("library.imported", count=len(revisions), names=names))
+    _say("success", t("library.imported", count=len(revisions), names=names), IMPORT_MESSAGE)
 
 
 def import_panel(opened: kpi_store.Store) -> None:
+    show_message(IMPORT_MESSAGE)
     st.caption(
         t(
             "library.import_help",
@@ -239,6 +253,6 @@ def import_panel(opened: kpi_store.Store) -> None:
         t("library.import_files"),
         type=["json"],
         accept_multiple_files=True,
-        key=f"library_upload_{st.session_state.get('upload_version', 0)}",
+        key=_upload_key(),
     )
     st.button(t("library.import"), on_click=_import, args=(opened,), key="library_import")

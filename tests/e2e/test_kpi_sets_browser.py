@@ -2,12 +2,14 @@
 
 Hooks relied on: the save popover's button and form labels in ``locales/ja.toml``
 (``save.*``), widget keys ``author``, ``lever:team.reps``, ``save_name_whatif``,
-``save_comment_whatif``, ``library_set``; Streamlit's test ids ``stPopover``,
+``save_comment_whatif``, ``library_set``; Streamlit's test ids ``stFileChip`` and
+``stFileChipDeleteBtn`` (the uploader's chosen files), ``stPopover``,
 ``stHeading``; the ``plan`` query parameter the what-if page writes.
 """
 
 from __future__ import annotations
 
+import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -62,3 +64,47 @@ def test_save_a_scenario_then_reload_it(page: Page, app_url: str, db_url: str) -
     expect(heading.locator("b")).to_have_count(0)
     errors = page.evaluate("window.__stExceptions")
     assert errors == []
+
+
+def _settled(page: Page) -> None:
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
+
+
+def test_import_is_checked_on_the_server_and_all_or_nothing(
+    page: Page, app_url: str, db_url: str, tmp_path
+) -> None:
+    good = sample("us_sdr").model_dump(mode="json") | {"name": "E2E 取り込み 正常"}
+    bad = good | {"name": "E2E 取り込み 不正", "tean": {}}
+    (tmp_path / "good.json").write_text(json.dumps(good, ensure_ascii=False), encoding="utf-8")
+    (tmp_path / "bad.json").write_text(json.dumps(bad, ensure_ascii=False), encoding="utf-8")
+    (tmp_path / "fake.json").write_bytes(b"\x89PNG\r\n\x1a\n not json")
+
+    page.goto(f"{app_url}library")
+    _settled(page)
+    page.get_by_text(t("library.import_title", "ja")).click()
+    upload = page.locator("[data-testid='stFileUploader'] input[type='file']")
+    upload.set_input_files([tmp_path / "good.json", tmp_path / "bad.json", tmp_path / "fake.json"])
+    expect(page.get_by_text("fake.json").first).to_be_visible()
+    page.get_by_role("button", name=t("library.import", "ja"), exact=True).click()
+
+    failed = page.get_by_text(t("library.import_failed", "ja"))
+    expect(failed).to_be_visible()
+    alert = page.get_by_role("alert").filter(has_text=t("library.import_failed", "ja"))
+    expect(alert).to_contain_text("bad.json › tean")
+    expect(alert).to_contain_text("fake.json")
+    names = kpi_store.Store(db_url).names()
+    assert "E2E 取り込み 正常" not in names  # all or nothing: the good file was not written
+
+    # The files stay chosen: remove the two bad ones, as a user would, and import again.
+    for bad_file in ("bad.json", "fake.json"):
+        row = page.get_by_test_id("stFileChip").filter(has_text=bad_file)
+        _settled(page)
+        row.hover()  # the remove button shows on hover
+        row.get_by_test_id("stFileChipDeleteBtn").click()
+        expect(row).to_have_count(0)
+    page.get_by_role("button", name=t("library.import", "ja"), exact=True).click()
+    expect(
+        page.get_by_text(t("library.imported", "ja", count=1, names="E2E 取り込み 正常"))
+    ).to_be_visible()
+    assert "E2E 取り込み 正常" in kpi_store.Store(db_url).names()
+    assert page.evaluate("window.__stExceptions") == []
