@@ -21,6 +21,8 @@ if "session_started" not in st.session_state:
     if query.get("lang") in LANGUAGES:
         st.session_state["lang"] = query["lang"]
     kpi_sets.open_plan(query["plan"] if query.get("plan") in options else DEFAULT_PLAN)
+    if query.get("plan") and query["plan"] not in options:  # a link to a set not (or no
+        st.session_state["plan_missing"] = query["plan"]  # longer) in this database
     st.session_state["apply_query"] = True
 kpi_sets.ensure_valid_plan(options)
 kpi_sets.pin_revision(store)

@@ -71,3 +71,4 @@ which = which_column.radio(
     key="compare_which",
 )
 st.dataframe(compare_view.targets_table(entries, metric, which, lang), width="stretch")
+st.caption(t("compare.targets_note"))

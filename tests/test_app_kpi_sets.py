@@ -248,3 +248,10 @@ def test_a_database_from_a_newer_version_is_refused_with_a_message(db_url: str) 
     at.switch_page("app_pages/whatif.py")
     at.run()
     assert not at.exception and len(at.metric) == 4  # the samples still work
+
+
+def test_a_link_to_a_set_this_database_lacks_opens_the_default_plan(db_url: str) -> None:
+    at = _app({"plan": "set:どこにもない計画"})
+    assert at.session_state["plan_id"] == "jp_smb_saas"
+    assert any("どこにもない計画" in w.value for w in at.sidebar.warning)
+    assert len(at.metric) == 4 and not at.exception
