@@ -14,61 +14,62 @@ st.caption(t("compare.caption"))
 opened = kpi_sets.store()
 options = kpi_sets.choices(opened)
 
-count = st.segmented_control(
-    t("compare.count"), [2, 3, 4], default=2, key="compare_count", format_func=str
-)
-count = count or 2
-compare_view.default_slots(options, count)
-slots = st.columns(count)
-entries = []
-for i, column in enumerate(slots):
-    with column:
-        entry = compare_view.slot(i, options, opened)
-        if entry is not None:
-            entries.append(entry)
+with kpi_sets.guard():  # a database that stops answering: a message, not a traceback
+    count = st.segmented_control(
+        t("compare.count"), [2, 3, 4], default=2, key="compare_count", format_func=str
+    )
+    count = count or 2
+    compare_view.default_slots(options, count)
+    slots = st.columns(count)
+    entries = []
+    for i, column in enumerate(slots):
+        with column:
+            entry = compare_view.slot(i, options, opened)
+            if entry is not None:
+                entries.append(entry)
 
-if len(entries) < 2:
-    st.info(t("compare.pick_more"))
-    st.stop()
+    if len(entries) < 2:
+        st.info(t("compare.pick_more"))
+        st.stop()
 
-currency = entries[0].plan.currency
-as_money = lambda v: money(v, currency, lang)  # noqa: E731
-if len({entry.plan.currency for entry in entries}) > 1:
-    st.warning(t("compare.currencies"))
+    currency = entries[0].plan.currency
+    as_money = lambda v: money(v, currency, lang)  # noqa: E731
+    if len({entry.plan.currency for entry in entries}) > 1:
+        st.warning(t("compare.currencies"))
 
-st.subheader(t("compare.outcome"))
-st.dataframe(compare_view.summary_table(entries, as_money), width="stretch")
+    st.subheader(t("compare.outcome"))
+    st.dataframe(compare_view.summary_table(entries, as_money), width="stretch")
 
-with st.spinner(t("compare.running")):
-    curves = compare_view.curves(entries)
-st.plotly_chart(
-    charts.revenue_cdfs(curves, compare_view.cdf_labels(), as_money),
-    width="stretch",
-    config=charts.CONFIG,
-    key="compare_cdf",
-)
-st.caption(t("compare.cdf_note"))
+    with st.spinner(t("compare.running")):
+        curves = compare_view.curves(entries)
+    st.plotly_chart(
+        charts.revenue_cdfs(curves, compare_view.cdf_labels(), as_money),
+        width="stretch",
+        config=charts.CONFIG,
+        key="compare_cdf",
+    )
+    st.caption(t("compare.cdf_note"))
 
-st.subheader(t("compare.inputs"))
-only_differences = st.toggle(t("compare.only_differences"), value=True, key="compare_only_diff")
-inputs = compare_view.inputs_table(entries, only_differences)
-if inputs.data.empty:
-    st.caption(t("compare.same_inputs"))
-else:
-    st.dataframe(inputs, width="stretch")
+    st.subheader(t("compare.inputs"))
+    only_differences = st.toggle(t("compare.only_differences"), value=True, key="compare_only_diff")
+    inputs = compare_view.inputs_table(entries, only_differences)
+    if inputs.data.empty:
+        st.caption(t("compare.same_inputs"))
+    else:
+        st.dataframe(inputs, width="stretch")
 
-st.subheader(t("compare.targets"))
-metric_column, which_column = st.columns([2, 1])
-metrics = compare_view.metrics(entries)
-metric = metric_column.selectbox(
-    t("compare.metric"), metrics, format_func=compare_view.metric_name, key="compare_metric"
-)
-which = which_column.radio(
-    t("compare.which"),
-    ["p50", "confidence"],
-    format_func={"p50": t("table.p50"), "confidence": t("table.at_confidence")}.get,
-    horizontal=True,
-    key="compare_which",
-)
-st.dataframe(compare_view.targets_table(entries, metric, which, lang), width="stretch")
-st.caption(t("compare.targets_note"))
+    st.subheader(t("compare.targets"))
+    metric_column, which_column = st.columns([2, 1])
+    metrics = compare_view.metrics(entries)
+    metric = metric_column.selectbox(
+        t("compare.metric"), metrics, format_func=compare_view.metric_name, key="compare_metric"
+    )
+    which = which_column.radio(
+        t("compare.which"),
+        ["p50", "confidence"],
+        format_func={"p50": t("table.p50"), "confidence": t("table.at_confidence")}.get,
+        horizontal=True,
+        key="compare_which",
+    )
+    st.dataframe(compare_view.targets_table(entries, metric, which, lang), width="stretch")
+    st.caption(t("compare.targets_note"))

@@ -18,166 +18,167 @@ opened = kpi_sets.store()
 if opened is None:
     st.stop()
 
-if st.session_state.pop("library_goto", None) == "whatif":
-    st.switch_page("app_pages/whatif.py")
-library_view.show_message()
+with kpi_sets.guard():  # a database that stops answering: a message, not a traceback
+    if st.session_state.pop("library_goto", None) == "whatif":
+        st.switch_page("app_pages/whatif.py")
+    library_view.show_message()
 
-with st.expander(
-    t("library.import_title"), icon=":material/upload:", expanded=library_view.import_open()
-):
-    library_view.import_panel(opened)
+    with st.expander(
+        t("library.import_title"), icon=":material/upload:", expanded=library_view.import_open()
+    ):
+        library_view.import_panel(opened)
 
-search_column, archived_column = st.columns([3, 1])
-search = search_column.text_input(
-    t("library.search"), placeholder=t("library.search_hint"), key="library_search"
-)
-include_archived = archived_column.toggle(t("library.show_archived"), key="library_archived")
-sets = opened.list_sets(search, include_archived=include_archived)
-if not sets:
-    st.info(t("library.empty") if not search else t("library.no_match", search=plain(search)))
-    st.stop()
-
-st.dataframe(library_view.sets_table(sets, lang), hide_index=True, width="stretch")
-
-by_name = {info.name: info for info in sets}
-if st.session_state.get("library_set") not in by_name:
-    current = kpi_sets.current_set()
-    st.session_state["library_set"] = (
-        current[0] if current and current[0] in by_name else sets[0].name
+    search_column, archived_column = st.columns([3, 1])
+    search = search_column.text_input(
+        t("library.search"), placeholder=t("library.search_hint"), key="library_search"
     )
-name = st.selectbox(t("library.choose"), list(by_name), key="library_set")
-info = by_name[name]
+    include_archived = archived_column.toggle(t("library.show_archived"), key="library_archived")
+    sets = opened.list_sets(search, include_archived=include_archived)
+    if not sets:
+        st.info(t("library.empty") if not search else t("library.no_match", search=plain(search)))
+        st.stop()
 
-st.subheader(plain(name), anchor=False)
-if info.archived:
-    st.warning(t("library.archived_note"))
-if info.description:
-    st.text(info.description)
-st.caption(
-    t(
-        "library.details",
-        revision=info.head,
-        author=plain(info.author or "—"),
-        tags=plain(", ".join(info.tags) or "—"),
-    )
-)
-st.button(
-    t("library.open"),
-    type="primary",
-    icon=":material/open_in_new:",
-    on_click=library_view.open_in_whatif,
-    args=(name, None),
-    disabled=info.archived,
-    key="library_open",
-)
+    st.dataframe(library_view.sets_table(sets, lang), hide_index=True, width="stretch")
 
-history_tab, manage_tab, export_tab = st.tabs(
-    [t("library.history"), t("library.manage"), t("library.export")]
-)
-history = opened.history(name)
-by_number = {revision.number: revision for revision in history}
-currency = history[0].plan.currency
-
-with history_tab:
-    st.dataframe(
-        library_view.history_table(history, lambda v: money(v, currency, lang)),
-        hide_index=True,
-        width="stretch",
-    )
-    numbers = list(by_number)
-    if len(numbers) > 1:
-        st.markdown(f"**{t('library.diff_title')}**")
-        left, right = st.columns(2)
-        older = left.selectbox(
-            t("library.diff_from"), numbers, index=1, format_func="r{}".format, key="diff_from"
+    by_name = {info.name: info for info in sets}
+    if st.session_state.get("library_set") not in by_name:
+        current = kpi_sets.current_set()
+        st.session_state["library_set"] = (
+            current[0] if current and current[0] in by_name else sets[0].name
         )
-        newer = right.selectbox(
-            t("library.diff_to"), numbers, index=0, format_func="r{}".format, key="diff_to"
-        )
-        changes = compare.diff(by_number[older].plan, by_number[newer].plan)
-        if changes:
-            st.dataframe(
-                pd.DataFrame(
-                    [(c.path, input_value(c.before), input_value(c.after)) for c in changes],
-                    columns=[t("compare.input"), f"r{older}", f"r{newer}"],
-                ),
-                hide_index=True,
-                width="stretch",
-            )
-        else:
-            st.caption(t("library.no_diff"))
-    chosen = st.selectbox(
-        t("library.revision_to_use"), numbers, format_func="r{}".format, key="library_revision"
-    )
-    restore_column, open_column = st.columns(2)
-    restore_column.button(
-        t("library.restore", revision=chosen),
-        on_click=library_view.restore,
-        args=(opened, name, chosen, info.head),
-        disabled=chosen == info.head or info.archived,
-        icon=":material/history:",
-        key="library_restore",
-    )
-    open_column.button(
-        t("library.open_revision", revision=chosen),
-        on_click=library_view.open_in_whatif,
-        args=(name, chosen),
-        icon=":material/open_in_new:",
-        key="library_open_revision",
-    )
+    name = st.selectbox(t("library.choose"), list(by_name), key="library_set")
+    info = by_name[name]
 
-with manage_tab:
-    library_view.manage_panel(opened, info)
-
-with export_tab:
-    revision = by_number[
-        st.selectbox(
-            t("library.export_revision"),
-            list(by_number),
-            format_func="r{}".format,
-            key="export_rev",
-        )
-    ]
-    stem = library_view.file_stem(name, revision.number)
-    columns = st.columns(4)
-    columns[0].download_button(
-        "JSON",
-        kpi_io.export_json(revision),
-        file_name=f"{stem}.json",
-        mime="application/json",
-        icon=":material/data_object:",
-        key="export_json",
-    )
-    columns[1].download_button(
-        t("library.csv_utf8"),
-        kpi_io.export_csv(info, revision),
-        file_name=f"{stem}.csv",
-        mime="text/csv",
-        icon=":material/table:",
-        key="export_csv",
-    )
-    columns[2].download_button(
-        t("library.csv_cp932"),
-        kpi_io.export_csv(info, revision, encoding="cp932"),
-        file_name=f"{stem}_sjis.csv",
-        mime="text/csv",
-        icon=":material/table:",
-        key="export_csv_cp932",
-    )
-    columns[3].download_button(
-        "Excel (XLSX)",
-        kpi_io.export_xlsx(info, revision),
-        file_name=f"{stem}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/grid_on:",
-        key="export_xlsx",
-    )
-    st.caption(t("library.export_note"))
-    summary = revision.summary
+    st.subheader(plain(name), anchor=False)
+    if info.archived:
+        st.warning(t("library.archived_note"))
+    if info.description:
+        st.text(info.description)
     st.caption(
         t(
-            "library.export_summary",
-            p=percent(summary["p_target"]),
-            p50=money(summary["p50"], currency, lang),
+            "library.details",
+            revision=info.head,
+            author=plain(info.author or "—"),
+            tags=plain(", ".join(info.tags) or "—"),
         )
     )
+    st.button(
+        t("library.open"),
+        type="primary",
+        icon=":material/open_in_new:",
+        on_click=library_view.open_in_whatif,
+        args=(name, None),
+        disabled=info.archived,
+        key="library_open",
+    )
+
+    history_tab, manage_tab, export_tab = st.tabs(
+        [t("library.history"), t("library.manage"), t("library.export")]
+    )
+    history = opened.history(name)
+    by_number = {revision.number: revision for revision in history}
+    currency = history[0].plan.currency
+
+    with history_tab:
+        st.dataframe(
+            library_view.history_table(history, lambda v: money(v, currency, lang)),
+            hide_index=True,
+            width="stretch",
+        )
+        numbers = list(by_number)
+        if len(numbers) > 1:
+            st.markdown(f"**{t('library.diff_title')}**")
+            left, right = st.columns(2)
+            older = left.selectbox(
+                t("library.diff_from"), numbers, index=1, format_func="r{}".format, key="diff_from"
+            )
+            newer = right.selectbox(
+                t("library.diff_to"), numbers, index=0, format_func="r{}".format, key="diff_to"
+            )
+            changes = compare.diff(by_number[older].plan, by_number[newer].plan)
+            if changes:
+                st.dataframe(
+                    pd.DataFrame(
+                        [(c.path, input_value(c.before), input_value(c.after)) for c in changes],
+                        columns=[t("compare.input"), f"r{older}", f"r{newer}"],
+                    ),
+                    hide_index=True,
+                    width="stretch",
+                )
+            else:
+                st.caption(t("library.no_diff"))
+        chosen = st.selectbox(
+            t("library.revision_to_use"), numbers, format_func="r{}".format, key="library_revision"
+        )
+        restore_column, open_column = st.columns(2)
+        restore_column.button(
+            t("library.restore", revision=chosen),
+            on_click=library_view.restore,
+            args=(opened, name, chosen, info.head),
+            disabled=chosen == info.head or info.archived,
+            icon=":material/history:",
+            key="library_restore",
+        )
+        open_column.button(
+            t("library.open_revision", revision=chosen),
+            on_click=library_view.open_in_whatif,
+            args=(name, chosen),
+            icon=":material/open_in_new:",
+            key="library_open_revision",
+        )
+
+    with manage_tab:
+        library_view.manage_panel(opened, info)
+
+    with export_tab:
+        revision = by_number[
+            st.selectbox(
+                t("library.export_revision"),
+                list(by_number),
+                format_func="r{}".format,
+                key="export_rev",
+            )
+        ]
+        stem = library_view.file_stem(name, revision.number)
+        columns = st.columns(4)
+        columns[0].download_button(
+            "JSON",
+            kpi_io.export_json(revision),
+            file_name=f"{stem}.json",
+            mime="application/json",
+            icon=":material/data_object:",
+            key="export_json",
+        )
+        columns[1].download_button(
+            t("library.csv_utf8"),
+            kpi_io.export_csv(info, revision),
+            file_name=f"{stem}.csv",
+            mime="text/csv",
+            icon=":material/table:",
+            key="export_csv",
+        )
+        columns[2].download_button(
+            t("library.csv_cp932"),
+            kpi_io.export_csv(info, revision, encoding="cp932"),
+            file_name=f"{stem}_sjis.csv",
+            mime="text/csv",
+            icon=":material/table:",
+            key="export_csv_cp932",
+        )
+        columns[3].download_button(
+            "Excel (XLSX)",
+            kpi_io.export_xlsx(info, revision),
+            file_name=f"{stem}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            icon=":material/grid_on:",
+            key="export_xlsx",
+        )
+        st.caption(t("library.export_note"))
+        summary = revision.summary
+        st.caption(
+            t(
+                "library.export_summary",
+                p=percent(summary["p_target"]),
+                p50=money(summary["p50"], currency, lang),
+            )
+        )

@@ -21,16 +21,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from io import BytesIO, StringIO
-from typing import Any, Literal
-
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING, Any, Literal
 
 from simulator import compare, store
 from simulator.plan import KpiSet, PlanError, parse_plan
+
+if TYPE_CHECKING:  # openpyxl is imported when a workbook is written: the app starts faster
+    from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_IMPORT_BYTES = 1_000_000
@@ -163,6 +160,8 @@ def _xlsx_value(value: Any) -> Any:
     if isinstance(value, int):
         return value if abs(value) < _EXACT_IN_EXCEL else str(value)
     # Control characters other than tab, LF and CR cannot be stored in XLSX's XML.
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     return ILLEGAL_CHARACTERS_RE.sub("\ufffd", str(value)) or None
 
 
@@ -193,6 +192,9 @@ def _table(
     freeze: str = "A2",
 ) -> None:
     """A header row in bold, frozen, then the rows; columns as wide as their text (capped)."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     bold = Font(bold=True)
     for j, title in enumerate(header, start=1):
         _put(sheet, 1, j, title)
@@ -222,6 +224,8 @@ def export_xlsx(info: store.KpiSetInfo, revision: store.Revision) -> bytes:
     numbers beyond Excel's 15 digits as text; a carriage return reads back as a line feed
     (XML's end-of-line handling).
     """
+    from openpyxl import Workbook
+
     workbook = Workbook()
     workbook.properties.creator = "Centerpin"
 

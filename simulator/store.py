@@ -58,7 +58,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError, InterfaceError, OperationalError
 
 from simulator import compare, engine
 from simulator.plan import KpiSet, parse_plan
@@ -329,6 +329,12 @@ def _is_busy(error: OperationalError) -> bool:
     return "locked" in text_ or "busy" in text_ or "deadlock" in text_
 
 
+def _unavailable(error: Exception) -> StoreError:
+    """A database that cannot be reached, or stays locked, as the store's own error."""
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    return StoreError("unavailable", f"the KPI set database cannot be used: {reason}")
+
+
 def _named(plan: KpiSet, name: str) -> KpiSet:
     """The plan under the set's name, validated again (a copy may have skipped validation)."""
     data = plan.model_dump(mode="json")
@@ -388,8 +394,11 @@ class Store:
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
-            yield conn
+        try:
+            with self.engine.connect() as conn, conn.begin():
+                yield conn
+        except (OperationalError, InterfaceError) as error:
+            raise _unavailable(error) from error
 
     def _write(self, work: Callable[[Connection], T]) -> T:
         """Run ``work`` in one write transaction, retrying only when the database is busy."""
@@ -403,8 +412,10 @@ class Store:
                         return work(conn)
             except OperationalError as error:
                 if not _is_busy(error) or attempt == _RETRIES - 1:
-                    raise
+                    raise _unavailable(error) from error
                 time.sleep(0.05 * 2**attempt * (1 + random.random()))
+            except InterfaceError as error:
+                raise _unavailable(error) from error
         raise AssertionError("unreachable")
 
     def _migrate(self) -> None:

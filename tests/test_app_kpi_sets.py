@@ -255,3 +255,19 @@ def test_a_link_to_a_set_this_database_lacks_opens_the_default_plan(db_url: str)
     assert at.session_state["plan_id"] == "jp_smb_saas"
     assert any("どこにもない計画" in w.value for w in at.sidebar.warning)
     assert len(at.metric) == 4 and not at.exception
+
+
+def test_an_unreachable_database_leaves_the_samples_working(monkeypatch) -> None:
+    monkeypatch.setenv(
+        kpi_store.ENV_URL, "postgresql+psycopg://nobody:nothing@127.0.0.1:1/none?connect_timeout=2"
+    )
+    st.cache_resource.clear()
+    at = _app({"plan": "us_sdr"})
+    assert len(at.metric) == 4 and not at.error  # the what-if page needs no database
+    for page in ("app_pages/library.py", "app_pages/compare.py"):
+        at.switch_page(page)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+    at.switch_page("app_pages/library.py")
+    at.run()
+    assert any("データベースに接続できません" in e.value for e in at.error)

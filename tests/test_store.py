@@ -766,3 +766,10 @@ def test_search_folds_case_and_width_and_ignores_storage_syntax(
     assert found("renamed") == ["renamed set"] and found("pipeline") == ["renamed set"]
     store.update_details("renamed set", tags=["Kansai"])
     assert found("kansai") == ["renamed set"] and found("west") == []
+
+
+def test_an_unreachable_database_is_a_store_error_not_a_driver_traceback() -> None:
+    with pytest.raises(StoreError) as caught:
+        Store("postgresql+psycopg://nobody:nothing@127.0.0.1:1/none?connect_timeout=2")
+    assert caught.value.code == "unavailable"
+    assert "cannot be used" in str(caught.value)

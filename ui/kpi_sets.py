@@ -7,6 +7,9 @@ a save is based on (so a save after someone else's is refused, not silently appl
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -57,9 +60,23 @@ def set_name(plan_id: str) -> str:
 
 
 def choices(opened: kpi_store.Store | None) -> list[str]:
-    """Samples first, then saved KPI sets, most recently saved first."""
-    names = opened.names() if opened is not None else []
+    """Samples first, then saved KPI sets, most recently saved first (samples only when
+    the database cannot be read: the pages that need it say why)."""
+    try:
+        names = opened.names() if opened is not None else []
+    except kpi_store.StoreError:
+        names = []
     return list(sample_ids()) + [set_id(name) for name in names]
+
+
+@contextmanager
+def guard() -> Iterator[None]:
+    """Show a store error in the user's language and stop the page (no traceback)."""
+    try:
+        yield
+    except kpi_store.StoreError as error:
+        st.error(plain(describe(error)))
+        st.stop()
 
 
 def label(plan_id: str) -> str:
@@ -90,7 +107,8 @@ def pin_revision(opened: kpi_store.Store | None) -> None:
         return
     try:
         st.session_state["plan_revision"] = opened.info(set_name(plan_id)).head
-    except kpi_store.NotFound:
+    except kpi_store.StoreError:
+        st.session_state["plan_missing"] = plan_id
         open_plan(DEFAULT_PLAN)
 
 
@@ -112,7 +130,7 @@ def baseline() -> KpiSet:
     if opened is not None:
         try:
             revision = opened.revision(set_name(plan_id), st.session_state.get("plan_revision"))
-        except kpi_store.NotFound as error:
+        except kpi_store.StoreError as error:
             st.warning(plain(describe(error)))
         else:
             st.session_state["plan_revision"] = revision.number

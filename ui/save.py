@@ -20,6 +20,9 @@ from ui.i18n import t
 CONFLICT = "save_conflict"
 MESSAGE = "save_message"
 RERUN = "save_rerun"
+#: Pages whose save form sits inside an ``st.fragment``: a save there reruns the whole app,
+#: so the sidebar and the page show the saved set (other pages rerun whole anyway).
+IN_FRAGMENT = frozenset({"whatif"})
 
 
 def _create_or_save(name: str, plan: KpiSet, comment: str) -> kpi_store.Revision:
@@ -37,7 +40,7 @@ def _create_or_save(name: str, plan: KpiSet, comment: str) -> kpi_store.Revision
 def _saved(where: str, revision: kpi_store.Revision) -> None:
     kpi_sets.open_plan(kpi_sets.set_id(revision.name), revision.number)
     st.session_state.pop(CONFLICT, None)
-    st.session_state[RERUN] = True  # the sidebar and the page show the saved set
+    st.session_state[RERUN] = where in IN_FRAGMENT
     st.session_state[MESSAGE] = (
         where,
         "success",
@@ -101,7 +104,7 @@ def _reload(where: str) -> None:
     pending = st.session_state.pop(CONFLICT, None)
     if pending:
         kpi_sets.open_plan(kpi_sets.set_id(pending["name"]), pending["head"])
-        st.session_state[RERUN] = True
+        st.session_state[RERUN] = where in IN_FRAGMENT
         st.session_state[MESSAGE] = (
             where,
             "info",
@@ -134,7 +137,7 @@ def save_panel(plan: KpiSet | None, where: str) -> None:
 
 def outcome(where: str) -> None:
     """What the last save from ``where`` did: saved, refused, or in conflict (with choices)."""
-    if st.session_state.pop(RERUN, False):  # a save from inside a fragment: rerun the app
+    if st.session_state.pop(RERUN, False):
         st.rerun()
     message = st.session_state.get(MESSAGE)
     if message and message[0] == where:
