@@ -76,6 +76,9 @@ def test_save_from_whatif_stores_the_scenario_and_opens_it(db_url: str) -> None:
     assert revision.number == 1 and revision.author == "田中" and revision.comment == "2名増員案"
     assert revision.plan.team.reps == sample("jp_smb_saas").team.reps + 2
     assert revision.trials == 1_000
+    # Derived from the page's own cached run: the same numbers a fresh simulation gives.
+    fresh = kpi_store.derive(revision.plan)
+    assert revision.summary == fresh.summary and revision.targets == fresh.targets
     # The session now shows the saved set, and the widgets still show the saved values.
     assert at.session_state["plan_id"] == "set:FY27 上期"
     assert at.number_input(key="lever:team.reps").value == revision.plan.team.reps

@@ -13,7 +13,7 @@ import streamlit as st
 
 from simulator import store as kpi_store
 from simulator.plan import KpiSet, parse_plan
-from ui import kpi_sets
+from ui import cache, kpi_sets
 from ui.format import input_value, plain
 from ui.i18n import t
 
@@ -25,16 +25,23 @@ RERUN = "save_rerun"
 IN_FRAGMENT = frozenset({"whatif"})
 
 
-def _create_or_save(name: str, plan: KpiSet, comment: str) -> kpi_store.Revision:
+def _create_or_save(name: str, plan_json: str, comment: str) -> kpi_store.Revision:
     opened = kpi_sets.store()
     if opened is None:
         raise kpi_store.StoreError("unavailable", "the database cannot be used")
+    plan = parse_plan(plan_json)
+    derived = cache.derived(plan_json)  # the page has usually simulated this plan already
     current = kpi_sets.current_set()
     if current is not None and current[0] == name:
         return opened.save(
-            name, plan, base_revision=current[1], author=kpi_sets.author(), comment=comment
+            name,
+            plan,
+            base_revision=current[1],
+            author=kpi_sets.author(),
+            comment=comment,
+            derived=derived,
         )
-    return opened.create(name, plan, author=kpi_sets.author(), comment=comment)
+    return opened.create(name, plan, author=kpi_sets.author(), comment=comment, derived=derived)
 
 
 def _saved(where: str, revision: kpi_store.Revision) -> None:
@@ -52,7 +59,7 @@ def _submit(where: str, plan_json: str) -> None:
     name = str(st.session_state.get(f"save_name_{where}", "")).strip()
     comment = str(st.session_state.get(f"save_comment_{where}", "")).strip()
     try:
-        revision = _create_or_save(name, parse_plan(plan_json), comment)
+        revision = _create_or_save(name, plan_json, comment)
     except kpi_store.StaleRevision as error:
         st.session_state[CONFLICT] = {
             "where": where,
@@ -93,6 +100,7 @@ def _save_copy(where: str) -> None:
             parse_plan(pending["plan"]),
             author=kpi_sets.author(),
             comment=pending["comment"],
+            derived=cache.derived(pending["plan"]),
         )
     except kpi_store.StoreError as error:
         st.session_state[MESSAGE] = (where, "error", plain(kpi_sets.describe(error)))
