@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -38,7 +40,7 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
         st.info(t("library.empty") if not search else t("library.no_match", search=plain(search)))
         st.stop()
 
-    st.dataframe(library_view.sets_table(sets, lang), hide_index=True, width="stretch")
+    st.dataframe(library_view.sets_table(sets), hide_index=True, width="stretch")
 
     by_name = {info.name: info for info in sets}
     if st.session_state.get("library_set") not in by_name:
@@ -140,38 +142,43 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
             )
         ]
         stem = library_view.file_stem(name, revision.number)
+        # Files are written when a button is pressed (deferred), not on every rerun.
         columns = st.columns(4)
         columns[0].download_button(
             "JSON",
-            kpi_io.export_json(revision),
+            partial(kpi_io.export_json, revision),
             file_name=f"{stem}.json",
             mime="application/json",
             icon=":material/data_object:",
             key="export_json",
+            on_click="ignore",
         )
         columns[1].download_button(
             t("library.csv_utf8"),
-            kpi_io.export_csv(info, revision),
+            partial(kpi_io.export_csv, info, revision),
             file_name=f"{stem}.csv",
             mime="text/csv",
             icon=":material/table:",
             key="export_csv",
+            on_click="ignore",
         )
         columns[2].download_button(
             t("library.csv_cp932"),
-            kpi_io.export_csv(info, revision, encoding="cp932"),
+            partial(kpi_io.export_csv, info, revision, encoding="cp932"),
             file_name=f"{stem}_sjis.csv",
             mime="text/csv",
             icon=":material/table:",
             key="export_csv_cp932",
+            on_click="ignore",
         )
         columns[3].download_button(
             "Excel (XLSX)",
-            kpi_io.export_xlsx(info, revision),
+            partial(kpi_io.export_xlsx, info, revision),
             file_name=f"{stem}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             icon=":material/grid_on:",
             key="export_xlsx",
+            on_click="ignore",
         )
         st.caption(t("library.export_note"))
         summary = revision.summary

@@ -42,8 +42,7 @@ def _local(moment: Any) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-def sets_table(sets: Sequence[kpi_store.KpiSetInfo], lang: str) -> pd.DataFrame:
-    del lang  # columns are translated through t(); kept for symmetry with other tables
+def sets_table(sets: Sequence[kpi_store.KpiSetInfo]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             t("library.name"): [info.name for info in sets],

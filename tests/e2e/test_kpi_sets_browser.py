@@ -10,8 +10,10 @@ Hooks relied on: the save popover's button and form labels in ``locales/ja.toml`
 from __future__ import annotations
 
 import json
+import zipfile
 from urllib.parse import parse_qs, urlsplit
 
+import openpyxl
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -107,4 +109,29 @@ def test_import_is_checked_on_the_server_and_all_or_nothing(
         page.get_by_text(t("library.imported", "ja", count=1, names="E2E 取り込み 正常"))
     ).to_be_visible()
     assert "E2E 取り込み 正常" in kpi_store.Store(db_url).names()
+    assert page.evaluate("window.__stExceptions") == []
+
+
+def test_the_excel_export_downloads_a_workbook_without_formulas(
+    page: Page, app_url: str, db_url: str, tmp_path
+) -> None:
+    name = '=HYPERLINK("http://example.com","x") E2E エクスポート'
+    kpi_store.Store(db_url).create(name, sample("jp_enterprise"), author="@SUM(A1)")
+    page.goto(f"{app_url}library")
+    _settled(page)
+    # The newest set is the one chosen when the library opens.
+    expect(page.get_by_test_id("stHeading").filter(has_text="E2E エクスポート")).to_be_visible()
+    page.get_by_role("tab", name=t("library.export", "ja")).click()
+    with page.expect_download() as download:
+        page.locator(key_class("export_xlsx")).get_by_role("button").click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert path.suffix == ".xlsx"
+    with zipfile.ZipFile(path) as workbook:
+        sheets = [n for n in workbook.namelist() if n.startswith("xl/worksheets/")]
+        assert sheets and not any(
+            b"<f>" in workbook.read(n) or b"<f " in workbook.read(n) for n in sheets
+        )
+    cells = [c.value for c in openpyxl.load_workbook(path)["KPI set"]["B"]]
+    assert name in cells and "@SUM(A1)" in cells  # the text itself, kept as text
     assert page.evaluate("window.__stExceptions") == []
