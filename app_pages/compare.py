@@ -15,8 +15,11 @@ opened = kpi_sets.store()
 options = kpi_sets.choices(opened)
 
 with kpi_sets.guard():  # a database that stops answering: a message, not a traceback
+    # Defaults through the session state only: the values outlive page visits (ui.state).
+    st.session_state.setdefault("compare_count", 2)
+    st.session_state.setdefault("compare_only_diff", True)
     count = st.segmented_control(
-        t("compare.count"), [2, 3, 4], default=2, key="compare_count", format_func=str
+        t("compare.count"), [2, 3, 4], key="compare_count", format_func=str
     )
     count = count or 2
     compare_view.default_slots(options, count)
@@ -51,7 +54,7 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
     st.caption(t("compare.cdf_note"))
 
     st.subheader(t("compare.inputs"))
-    only_differences = st.toggle(t("compare.only_differences"), value=True, key="compare_only_diff")
+    only_differences = st.toggle(t("compare.only_differences"), key="compare_only_diff")
     inputs = compare_view.inputs_table(entries, only_differences)
     if inputs.data.empty:
         st.caption(t("compare.same_inputs"))

@@ -21,8 +21,9 @@ if opened is None:
     st.stop()
 
 with kpi_sets.guard():  # a database that stops answering: a message, not a traceback
-    if st.session_state.pop("library_goto", None) == "whatif":
-        st.switch_page("app_pages/whatif.py")
+    goto = st.session_state.pop("library_goto", None)
+    if goto:
+        st.switch_page(f"app_pages/{goto}.py")
     library_view.show_message()
 
     with st.expander(
@@ -77,6 +78,10 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
     history_tab, manage_tab, export_tab = st.tabs(
         [t("library.history"), t("library.manage"), t("library.export")]
     )
+    if st.session_state.get("library_history_of") != name:  # revision choices of this set
+        for key in ("diff_from", "diff_to", "library_revision", "export_rev"):
+            st.session_state.pop(key, None)
+        st.session_state["library_history_of"] = name
     history = opened.history(name)
     by_number = {revision.number: revision for revision in history}
     currency = history[0].plan.currency
@@ -109,6 +114,13 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
                 )
             else:
                 st.caption(t("library.no_diff"))
+            st.button(
+                t("library.compare_these", older=older, newer=newer),
+                on_click=library_view.open_in_compare,
+                args=((name, older), (name, newer)),
+                icon=":material/compare_arrows:",
+                key="library_compare",
+            )
         chosen = st.selectbox(
             t("library.revision_to_use"), numbers, format_func="r{}".format, key="library_revision"
         )

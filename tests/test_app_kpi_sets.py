@@ -274,3 +274,18 @@ def test_an_unreachable_database_leaves_the_samples_working(monkeypatch) -> None
     at.switch_page("app_pages/library.py")
     at.run()
     assert any("データベースに接続できません" in e.value for e in at.error)
+
+
+def test_history_opens_two_revisions_on_the_compare_page(db_url: str) -> None:
+    store = kpi_store.Store(db_url)
+    store.create("比較元", _small())
+    store.save("比較元", _small(open_opportunities=30), base_revision=1)
+    at = _app(page="app_pages/library.py")
+    _button(at, "r1 と r2 を比較ページで並べる").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "KPIセット比較"
+    assert list(at.dataframe[0].value.index) == ["比較元 r1", "比較元 r2"]
+    assert list(at.dataframe[1].value.index) == ["open_opportunities"]
+    at.run()  # a second run of the page: the remembered choices raise no warning
+    assert not at.warning and not at.exception

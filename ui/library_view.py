@@ -84,6 +84,15 @@ def open_in_whatif(name: str, revision: int | None) -> None:
     st.session_state["library_goto"] = "whatif"
 
 
+def open_in_compare(*revisions: tuple[str, int]) -> None:
+    """Show these (set, revision) pairs side by side on the compare page."""
+    st.session_state["compare_count"] = len(revisions)
+    for i, (name, number) in enumerate(revisions):
+        st.session_state[f"compare_plan_{i}"] = kpi_sets.set_id(name)
+        st.session_state[f"compare_rev_{i}"] = number
+    st.session_state["library_goto"] = "compare"
+
+
 def _store_error(error: kpi_store.StoreError) -> None:
     _say("error", plain(kpi_sets.describe(error)))
 
