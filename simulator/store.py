@@ -364,7 +364,9 @@ class Store:
             )
             self._sqlite_pragmas(self.engine)
         else:
-            self.engine = create_engine(parsed, pool_pre_ping=True)
+            # A server that does not answer fails the page in seconds, not a TCP timeout.
+            wait = {} if "connect_timeout" in parsed.query else {"connect_timeout": 10}
+            self.engine = create_engine(parsed, pool_pre_ping=True, connect_args=wait)
         try:
             self._migrate()
         except Exception:
