@@ -32,8 +32,9 @@ FORMULA_NAMES = [name for name in HOSTILE_NAMES if name[0] in "=+-@"]
 
 
 @pytest.fixture
-def kpi_store(tmp_path: Path) -> Iterator[store.Store]:
-    s = store.Store(f"sqlite:///{tmp_path}/t.db")
+def kpi_store(store_url: str) -> Iterator[store.Store]:
+    """A store on SQLite and on PostgreSQL (see tests/conftest.py: ``store_url``)."""
+    s = store.Store(store_url)
     yield s
     s.close()
 
@@ -96,9 +97,11 @@ def test_excel_safe_text(value: Any, expected: Any) -> None:
 
 
 @pytest.mark.parametrize("path", SAMPLES, ids=[p.stem for p in SAMPLES])
-def test_sample_plans_round_trip_through_json(path: Path, tmp_path: Path) -> None:
+def test_sample_plans_round_trip_through_json(
+    path: Path, tmp_path: Path, kpi_store: store.Store
+) -> None:
     original = load_plan(path)
-    first = store.Store(f"sqlite:///{tmp_path}/first.db")
+    first = kpi_store  # exported from each database, imported into a fresh SQLite file
     revision = first.create(original.name, original)
     data = io.export_json(revision)
     assert json.loads(data.decode("utf-8")) == original.model_dump(mode="json")
@@ -111,7 +114,6 @@ def test_sample_plans_round_trip_through_json(path: Path, tmp_path: Path) -> Non
     # Same plan, same seed: the import derives the same numbers as the first store did.
     assert imported.summary == revision.summary
     assert imported.targets == revision.targets
-    first.close()
     second.close()
 
 
