@@ -12,6 +12,7 @@ exits 3; an import with bad files writes nothing and lists every problem, exit 2
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import re
 import sys
@@ -412,7 +413,7 @@ def _add_kpi_sets(commands: Any) -> None:
         "--base-revision", type=_positive_int, help="the revision your edit started from"
     )
     save.add_argument("--comment", default="", help="what changed and why")
-    save.add_argument("--author", default="", help="who saves")
+    save.add_argument("--author", default=_login(), help="who saves (default: your login name)")
     save.set_defaults(run=_with_store(_save))
 
     export = actions.add_parser("export", parents=[common], help="write a revision to a file")
@@ -440,7 +441,9 @@ def _add_kpi_sets(commands: Any) -> None:
     )
     imports.add_argument("paths", nargs="+", metavar="PATH", help="KPI set files (JSON)")
     imports.add_argument("--comment", default="", help="comment of every revision 1")
-    imports.add_argument("--author", default="", help="who imports")
+    imports.add_argument(
+        "--author", default=_login(), help="who imports (default: your login name)"
+    )
     imports.set_defaults(run=_with_store(_import))
 
 
@@ -457,6 +460,14 @@ def _conflict_message(exc: store.Conflict) -> str:
         f"review revision {exc.head.number} and save again with --base-revision "
         f"{exc.head.number}, or save under another --name."
     )
+
+
+def _login() -> str:
+    """The user's login name, the author of a save unless --author says otherwise."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this user id (e.g. some containers)
+        return ""
 
 
 def build_parser() -> argparse.ArgumentParser:

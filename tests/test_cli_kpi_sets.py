@@ -411,3 +411,18 @@ def test_import_too_many_files_exits_2(
 def test_bad_database_url_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     code = cli.main(["kpi-sets", "list", "--db", "not a url"])
     assert (code, capsys.readouterr().err) == (2, "error: --db: not a database URL\n")
+
+
+def test_the_author_defaults_to_the_login_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli.getpass, "getuser", lambda: "yamada")
+    plan = write_plan(tmp_path / "plan.json")
+    code, _, _ = run(capsys, db, "save", plan, "--name", "login")
+    assert code == 0
+    code, _, _ = run(
+        capsys, db, "save", plan, "--name", "login", "--base-revision", "1", "--author", "鈴木"
+    )
+    assert code == 0
+    authors = [revision.author for revision in open_store(db).history("login")]
+    assert authors == ["鈴木", "yamada"]
