@@ -116,8 +116,13 @@ def test_a_stale_save_shows_the_conflict_and_keeps_both_edits(db_url: str) -> No
     warning = " ".join(w.value for w in at.warning)
     assert "保存できませんでした" in warning and "鈴木" in warning and "r4" in warning
     assert store.revision("共有計画").number == 4  # nothing written
-    changed = [df.value for df in at.dataframe if "r3" in df.value.columns]
-    assert changed and "open_opportunities" in set(changed[0].iloc[:, 0])
+    # Base, theirs and mine side by side: their pipeline change and my extra rep.
+    [changes] = [df.value for df in at.dataframe if "あなたの案" in df.value.columns]
+    rows = changes.set_index(changes.columns[0])
+    reps = str(plan.team.reps)
+    assert list(rows.loc["open_opportunities"]) == ["3", "40", "3"]
+    assert list(rows.loc["team.reps"]) == [reps, reps, str(plan.team.reps + 1)]
+    assert len(rows) == 2
 
     at.text_input(key="copy_name_whatif").set_value("共有計画 私の案")
     _button(at, "コピーとして保存").click()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from simulator import compare
 from simulator import store as kpi_store
 from simulator.plan import KpiSet, parse_plan
 from ui import cache, kpi_sets
@@ -73,9 +74,7 @@ def _submit(where: str, plan_json: str) -> None:
                 (r.number, r.author, r.comment, r.created_at.strftime("%Y-%m-%d %H:%M"))
                 for r in error.newer
             ],
-            "changes": [
-                (c.path, input_value(c.before), input_value(c.after)) for c in error.changes
-            ],
+            "changes": _three_way(name, error, plan_json),
         }
         st.session_state[f"copy_name_{where}"] = f"{name} {t('save.copy_suffix')}"
         st.session_state.pop(MESSAGE, None)
@@ -84,6 +83,25 @@ def _submit(where: str, plan_json: str) -> None:
         st.session_state[MESSAGE] = (where, "error", plain(kpi_sets.describe(error)))
         return
     _saved(where, revision)
+
+
+def _three_way(name: str, error: kpi_store.StaleRevision, plan_json: str) -> list[tuple]:
+    """Every input that the newer revisions or this save changed: base, theirs, yours."""
+    opened = kpi_sets.store(quiet=True)
+    try:
+        base = opened.revision(name, error.base).plan if opened is not None else None
+    except kpi_store.StoreError:
+        base = None
+    if base is None:  # the base cannot be read: their changes are all we can show
+        return [(c.path, input_value(c.before), input_value(c.after), "") for c in error.changes]
+    flat = [compare.flatten(plan) for plan in (base, error.head.plan, parse_plan(plan_json))]
+    paths = list(dict.fromkeys(path for one in flat for path in one))
+    rows = []
+    for path in paths:
+        values = [one.get(path) for one in flat]
+        if values[0] != values[1] or values[0] != values[2]:
+            rows.append((path, *(input_value(v) for v in values)))
+    return rows
 
 
 def _save_copy(where: str) -> None:
@@ -182,7 +200,12 @@ def outcome(where: str) -> None:
         st.dataframe(
             pd.DataFrame(
                 pending["changes"],
-                columns=[t("compare.input"), f"r{pending['base']}", f"r{pending['head']}"],
+                columns=[
+                    t("compare.input"),
+                    f"r{pending['base']}",
+                    f"r{pending['head']}",
+                    t("save.yours"),
+                ],
             ),
             hide_index=True,
             width="stretch",
