@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from io import BytesIO, StringIO
@@ -12,6 +13,8 @@ from typing import Any
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simulator import compare, io, store
 from simulator.plan import load_plan
@@ -497,3 +500,58 @@ def test_import_files_records_author_and_comment(kpi_store: store.Store) -> None
     assert (revision.author, revision.comment, revision.parent) == ("ann", "from Excel", None)
     assert revision.plan.model_dump() == small_plan(name="x").model_dump()
     assert io.import_files(kpi_store, []) == []
+
+
+# ----------------------------------------------------------------------------- properties
+
+_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Cn", "Co")), max_size=40)
+_DERIVED = store.derive(make_plan(simulation=SMALL))
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    name=_TEXT.filter(lambda text: text.strip()),
+    comment=_TEXT,
+    prefix=st.sampled_from(["", *io.FORMULA_STARTS]),
+    reps=st.integers(min_value=0, max_value=500),
+    hire=st.integers(min_value=-3, max_value=3).filter(bool),
+)
+def test_any_text_round_trips_and_never_exports_as_a_formula(
+    name: str, comment: str, prefix: str, reps: int, hire: int
+) -> None:
+    name = (prefix + name).strip() or "x"
+    team = plan_dict()["team"] | {"reps": reps + 3, "hires": [{"month": "2027-05", "change": hire}]}
+    plan = make_plan(name=name, team=team, simulation=SMALL)
+    with tempfile.TemporaryDirectory() as folder:
+        kpi = store.Store(f"sqlite:///{folder}/p.db")
+        revision = kpi.create(name, plan, comment=prefix + comment, derived=_DERIVED)
+        info = kpi.info(name)
+        kpi.close()
+
+    # JSON: the same plan comes back.
+    [back] = io.read_plans([("plan.json", io.export_json(revision))])
+    assert back.model_dump() == revision.plan.model_dump()
+
+    # CSV: a cell that starts like a formula is a number or starts with an apostrophe.
+    rows = list(csv.reader(StringIO(io.export_csv(info, revision).decode("utf-8-sig"))))
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(io.FORMULA_STARTS) or _is_number(cell), (cell, row)
+    assert ["kpi_set", "name", "", io.excel_safe_text(revision.name), ""] in rows
+
+    # XLSX: no formula anywhere, and the name is the text itself.
+    data = io.export_xlsx(info, revision)
+    with zipfile.ZipFile(BytesIO(data)) as book:
+        for part in book.namelist():
+            if part.startswith("xl/worksheets/"):
+                assert b"<f>" not in book.read(part) and b"<f " not in book.read(part)
+    cells = [c.value for c in openpyxl.load_workbook(BytesIO(data))["KPI set"]["B"]]
+    assert revision.name.replace("\r", "\n") in cells
