@@ -56,8 +56,10 @@ def _saved(where: str, revision: kpi_store.Revision) -> None:
     )
 
 
-def _submit(where: str, plan_json: str) -> None:
-    name = str(st.session_state.get(f"save_name_{where}", "")).strip()
+def _submit(where: str, plan_json: str, default_name: str) -> None:
+    # An empty field means the name shown as its placeholder (the browser may also report
+    # an empty value for a field in a popover that was never opened).
+    name = str(st.session_state.get(f"save_name_{where}", "")).strip() or default_name
     comment = str(st.session_state.get(f"save_comment_{where}", "")).strip()
     try:
         revision = _create_or_save(name, plan_json, comment)
@@ -150,13 +152,15 @@ def save_panel(plan: KpiSet | None, where: str) -> None:
         if current:
             st.caption(t("save.based_on", name=plain(current[0]), revision=current[1]))
         with st.form(f"save_form_{where}", border=False):
-            st.text_input(t("save.name"), max_chars=kpi_store.MAX_NAME, key=name_key)
+            st.text_input(
+                t("save.name"), max_chars=kpi_store.MAX_NAME, key=name_key, placeholder=default
+            )
             st.text_area(t("save.comment"), max_chars=2000, key=f"save_comment_{where}")
             st.form_submit_button(
                 t("save.submit"),
                 type="primary",
                 on_click=_submit,
-                args=(where, plan.to_json() if plan else ""),
+                args=(where, plan.to_json() if plan else "", default),
             )
         st.caption(t("save.author_note", author=plain(kpi_sets.author() or "—")))
 

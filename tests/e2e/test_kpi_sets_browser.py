@@ -59,6 +59,17 @@ def test_save_a_scenario_then_reload_it(page: Page, app_url: str, db_url: str) -
     expect(page.locator(f"{key_class('lever:team.reps')} input")).to_have_value(str(reps))
     expect(page.get_by_text(t("app.revision", "ja", revision=1))).to_be_visible()
 
+    # A second save leaves the name as it is: a new revision of the same set.
+    _fill(page, "lever:team.reps", str(reps + 1))
+    settled(page)
+    page.get_by_role("button", name=t("save.button", "ja")).click()
+    _fill(page, "save_comment_whatif", "もう1名")
+    page.get_by_role("button", name=t("save.submit", "ja"), exact=True).click()
+    expect(page.get_by_text(t("save.saved", "ja", name=NAME, revision=2))).to_be_visible()
+    second = kpi_store.Store(db_url).revision(NAME)
+    assert (second.number, second.parent, second.comment) == (2, 1, "もう1名")
+    assert second.plan.team.reps == reps + 1
+
     # The library shows the name exactly as typed: as text, not as markup.
     page.get_by_role("link", name=t("nav.library", "ja")).click()
     heading = page.get_by_test_id("stHeading").filter(has_text="E2E 計画")
