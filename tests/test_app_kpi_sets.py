@@ -82,6 +82,7 @@ def test_save_from_whatif_stores_the_scenario_and_opens_it(db_url: str) -> None:
     # The session now shows the saved set, and the widgets still show the saved values.
     assert at.session_state["plan_id"] == "set:FY27 上期"
     assert at.number_input(key="lever:team.reps").value == revision.plan.team.reps
+    assert at.text_area(key="save_comment_whatif").value == ""  # ready for the next save
     assert not at.error
 
 

@@ -47,6 +47,7 @@ def _create_or_save(name: str, plan_json: str, comment: str) -> kpi_store.Revisi
 
 def _saved(where: str, revision: kpi_store.Revision) -> None:
     kpi_sets.open_plan(kpi_sets.set_id(revision.name), revision.number)
+    st.session_state[f"save_comment_{where}"] = ""  # the next save gets its own comment
     st.session_state.pop(CONFLICT, None)
     st.session_state[RERUN] = where in IN_FRAGMENT
     st.session_state[MESSAGE] = (
