@@ -163,7 +163,7 @@ def manage_panel(opened: kpi_store.Store, info: kpi_store.KpiSetInfo) -> None:
     """Duplicate, rename, edit description and tags, archive."""
     if st.session_state.get("library_manage_of") != info.name:  # fresh fields per set
         st.session_state["library_manage_of"] = info.name
-        st.session_state["library_copy_name"] = f"{info.name} {t('save.copy_suffix')}"
+        st.session_state["library_copy_name"] = info.name + t("save.copy_suffix")
         st.session_state["library_new_name"] = info.name
         st.session_state["library_description"] = info.description
         st.session_state["library_tags"] = ", ".join(info.tags)

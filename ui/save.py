@@ -79,7 +79,7 @@ def _submit(where: str, plan_json: str, default_name: str) -> None:
             ],
             "changes": _three_way(name, error, plan_json),
         }
-        st.session_state[f"copy_name_{where}"] = f"{name} {t('save.copy_suffix')}"
+        st.session_state[f"copy_name_{where}"] = name + t("save.copy_suffix")
         st.session_state.pop(MESSAGE, None)
         return
     except kpi_store.StoreError as error:
