@@ -150,13 +150,8 @@ class SimulationResult:
         Stage counts come from ``detail`` (all trials unless a :meth:`detail_head` is given).
         """
         detail = self.detail if detail is None else detail
-        columns: dict[str, np.ndarray] = {}
-        for channel, volume in detail.volumes.items():
-            columns[f"{channel}.volume"] = volume
-            for stage, counts in detail.stages[channel].items():
-                columns[f"{channel}.{stage}"] = counts
-        columns["opportunities"] = detail.opportunities
-        columns["wins"] = self.wins
+        columns = self.kpi_series(detail)
+        columns["wins"] = self.wins  # wins and revenue over every trial, not the head's
         columns["revenue"] = self.revenue
         columns["cumulative_revenue"] = np.cumsum(self.revenue, axis=1)
         rows = []
