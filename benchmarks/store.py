@@ -173,23 +173,32 @@ def _sqlite_store() -> Iterator[kpi_store.Store]:
 
 
 @contextmanager
-def _postgres_store(base_url: str) -> Iterator[kpi_store.Store]:
-    """A store in a new schema of the database at ``base_url``, dropped afterwards."""
-    schema = f"bench_{uuid.uuid4().hex}"
+def scratch_postgres_url(base_url: str, prefix: str = "bench") -> Iterator[str]:
+    """A URL whose connections use a new, empty schema of the database at ``base_url``;
+    the schema is dropped afterwards. The store tests use it too (tests/conftest.py)."""
+    schema = f"{prefix}_{uuid.uuid4().hex}"
     admin = create_engine(base_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
         url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
-        store = kpi_store.Store(url.render_as_string(hide_password=False))
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text("SET lock_timeout = '30s'"))
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@contextmanager
+def _postgres_store(base_url: str) -> Iterator[kpi_store.Store]:
+    """A store in a new schema of the database at ``base_url``, dropped afterwards."""
+    with scratch_postgres_url(base_url) as url:
+        store = kpi_store.Store(url)
         try:
             yield store
         finally:
             store.close()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @register("store")

@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import copy
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 
+from benchmarks.store import scratch_postgres_url
 from simulator.plan import KpiSet, load_plan, parse_plan
 from simulator.store import Store
 
@@ -98,29 +95,14 @@ def _postgres_base_url() -> str:
     pytest.skip(reason)
 
 
-def _fresh_postgres_schema(base_url: str) -> Iterator[str]:
-    """A URL whose connections use a new, empty schema; the schema is dropped afterwards."""
-    schema = f"t_{uuid.uuid4().hex}"
-    admin = create_engine(base_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text("SET lock_timeout = '30s'"))
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database for a :class:`Store`: a SQLite file, or a fresh PostgreSQL schema."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'centerpin.db'}"
     else:
-        yield from _fresh_postgres_schema(_postgres_base_url())
+        with scratch_postgres_url(_postgres_base_url(), prefix="t") as url:
+            yield url
 
 
 @pytest.fixture
