@@ -31,6 +31,7 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
             if entry is not None:
                 entries.append(entry)
 
+    entries = compare_view.unique(entries)
     if len(entries) < 2:
         st.info(t("compare.pick_more"))
         st.stop()

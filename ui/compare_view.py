@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import streamlit as st
@@ -66,21 +66,22 @@ def slot(i: int, options: Sequence[str], opened: kpi_store.Store | None) -> Entr
     return Entry(f"{name} r{number}", revision.plan, revision.summary, revision.targets_frame())
 
 
-def _unique(entries: Sequence[Entry]) -> list[str]:
+def unique(entries: Sequence[Entry]) -> list[Entry]:
+    """The entries with labels told apart ("name r3", "name r3 (2)" for a repeat)."""
     labels: list[str] = []
     for entry in entries:
         label, n = entry.label, 2
         while label in labels:
             label, n = f"{entry.label} ({n})", n + 1
         labels.append(label)
-    return labels
+    return [replace(entry, label=label) for entry, label in zip(entries, labels, strict=True)]
 
 
 def summary_table(entries: Sequence[Entry], money: Callable[[float], str]) -> pd.DataFrame:
     rows = {}
-    for label, entry in zip(_unique(entries), entries, strict=True):
+    for entry in entries:
         s = entry.summary
-        rows[label] = {
+        rows[entry.label] = {
             t("metric.p_target"): percent(s["p_target"]),
             "P10": money(s["p10"]),
             "P50": money(s["p50"]),
@@ -102,10 +103,7 @@ def cdf_labels() -> dict[str, str]:
 
 
 def curves(entries: Sequence[Entry]) -> list[tuple[str, Cdf]]:
-    return [
-        (label, cache.cdf(entry.plan.to_json()))
-        for label, entry in zip(_unique(entries), entries, strict=True)
-    ]
+    return [(entry.label, cache.cdf(entry.plan.to_json())) for entry in entries]
 
 
 def inputs_table(entries: Sequence[Entry], only_differences: bool) -> Styler:
@@ -114,7 +112,7 @@ def inputs_table(entries: Sequence[Entry], only_differences: bool) -> Styler:
     frame = pd.DataFrame(
         [[input_value(v) for v in row] for row in values],
         index=pd.Index(paths, name=t("compare.input")),
-        columns=_unique(entries),
+        columns=[entry.label for entry in entries],
     )
     flags = pd.Series(differs, index=frame.index)
     if only_differences:
@@ -138,9 +136,9 @@ def metric_name(metric: str) -> str:
 def targets_table(entries: Sequence[Entry], metric: str, which: str, lang: str) -> pd.DataFrame:
     """One monthly KPI target of every plan, month by month (— where a plan has none)."""
     columns = {}
-    for label, entry in zip(_unique(entries), entries, strict=True):
+    for entry in entries:
         if (metric, which) in entry.targets.columns:
-            columns[label] = entry.targets[(metric, which)]
+            columns[entry.label] = entry.targets[(metric, which)]
     frame = pd.DataFrame(columns).sort_index().round(0)
     frame.index = [month(m, lang) for m in frame.index]
     frame.index.name = t("table.month")
