@@ -287,7 +287,7 @@ def _save(args: argparse.Namespace, kpi_store: store.Store) -> dict[str, Any]:
         except store.NameTaken as exc:
             name = args.name.strip()
             head = kpi_store.info(name).head
-            raise store.NameTaken(
+            raise store.Conflict(
                 exc.code,
                 f"a KPI set named {name!r} already exists (at revision {head}); to save a new "
                 f"revision of it pass --base-revision {head}, or choose another --name",

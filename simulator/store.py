@@ -102,7 +102,8 @@ class Conflict(StoreError):
 
 
 class NameTaken(Conflict):
-    pass
+    def __init__(self, name: str) -> None:
+        super().__init__("name_taken", f"a KPI set named {name!r} already exists", name=name)
 
 
 class StaleRevision(Conflict):
@@ -612,7 +613,7 @@ class Store:
     ) -> None:
         now = _now()
         if conn.execute(select(sets_table.c.id).where(sets_table.c.name == name)).first():
-            raise NameTaken("name_taken", f"a KPI set named {name!r} already exists", name=name)
+            raise NameTaken(name)
         try:
             with conn.begin_nested():
                 set_id = conn.execute(
@@ -629,9 +630,7 @@ class Store:
                     )
                 ).inserted_primary_key[0]
         except IntegrityError:  # created by someone else since the check above
-            raise NameTaken(
-                "name_taken", f"a KPI set named {name!r} already exists", name=name
-            ) from None
+            raise NameTaken(name) from None
         self._insert_revision(conn, set_id, 1, None, plan, derived, comment, author, now)
 
     def create(
@@ -787,18 +786,14 @@ class Store:
                     select(sets_table.c.id).where(sets_table.c.name == new_name)
                 ).first()
             ):
-                raise NameTaken(
-                    "name_taken", f"a KPI set named {new_name!r} already exists", name=new_name
-                )
+                raise NameTaken(new_name)
             conn.execute(update(sets_table).where(sets_table.c.id == row.id).values(name=new_name))
             self._refresh_search(conn, row.id)
 
         try:
             self._write(run)
         except IntegrityError:
-            raise NameTaken(
-                "name_taken", f"a KPI set named {new_name!r} already exists", name=new_name
-            ) from None
+            raise NameTaken(new_name) from None
         return self.info(new_name)
 
     def update_details(
