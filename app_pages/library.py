@@ -13,6 +13,8 @@ from ui import kpi_sets, library_view
 from ui.format import input_value, money, percent, plain
 from ui.i18n import language, t
 
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 lang = language()
 st.title(t("library.title"))
 st.caption(t("library.caption"))
@@ -155,43 +157,28 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
         ]
         stem = library_view.file_stem(name, revision.number)
         # Files are written when a button is pressed (deferred), not on every rerun.
-        columns = st.columns(4)
-        columns[0].download_button(
-            "JSON",
-            partial(kpi_io.export_json, revision),
-            file_name=f"{stem}.json",
-            mime="application/json",
-            icon=":material/data_object:",
-            key="export_json",
-            on_click="ignore",
-        )
-        columns[1].download_button(
-            t("library.csv_utf8"),
-            partial(kpi_io.export_csv, info, revision),
-            file_name=f"{stem}.csv",
-            mime="text/csv",
-            icon=":material/table:",
-            key="export_csv",
-            on_click="ignore",
-        )
-        columns[2].download_button(
-            t("library.csv_cp932"),
-            partial(kpi_io.export_csv, info, revision, encoding="cp932"),
-            file_name=f"{stem}_sjis.csv",
-            mime="text/csv",
-            icon=":material/table:",
-            key="export_csv_cp932",
-            on_click="ignore",
-        )
-        columns[3].download_button(
-            "Excel (XLSX)",
-            partial(kpi_io.export_xlsx, info, revision),
-            file_name=f"{stem}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            icon=":material/grid_on:",
-            key="export_xlsx",
-            on_click="ignore",
-        )
+        as_csv = partial(kpi_io.export_csv, info, revision)
+        exports = [  # (key, label, file suffix, MIME type, icon, the file, written on press)
+            ("json", "JSON", ".json", "application/json", "data_object",
+             partial(kpi_io.export_json, revision)),
+            ("csv", t("library.csv_utf8"), ".csv", "text/csv", "table", as_csv),
+            ("csv_cp932", t("library.csv_cp932"), "_sjis.csv", "text/csv", "table",
+             partial(as_csv, encoding="cp932")),
+            ("xlsx", "Excel (XLSX)", ".xlsx", XLSX_MIME, "grid_on",
+             partial(kpi_io.export_xlsx, info, revision)),
+        ]  # fmt: skip
+        for column, (key, label, suffix, mime, icon, data) in zip(
+            st.columns(len(exports)), exports, strict=True
+        ):
+            column.download_button(
+                label,
+                data,
+                file_name=stem + suffix,
+                mime=mime,
+                icon=f":material/{icon}:",
+                key=f"export_{key}",
+                on_click="ignore",
+            )
         st.caption(t("library.export_note"))
         summary = revision.summary
         st.caption(
