@@ -281,3 +281,13 @@ def test_center_pin_figures() -> None:
     assert r.layout.xaxis.type == "log"
     v = charts.variance_shares(names, [0.5, 0.3, 0.1], 0.1, {"title": "V", "x": "x", "noise": "n"})
     assert list(v.data[0].y) == ["a", "b", "c", "n"]
+
+
+def test_plan_inputs_read_as_numbers_not_exponents() -> None:
+    from ui.format import input_value
+
+    assert input_value(250_000_000.0) == "250,000,000"
+    assert input_value(1_234_567.5) == "1,234,567.50"
+    assert input_value(0.06) == "0.06"
+    assert input_value(1e-7) == "1e-07"  # tiny values keep their digits
+    assert input_value(None) == "—" and input_value(35) == "35"

@@ -96,5 +96,8 @@ def input_value(value: object) -> str:
     if value is None:
         return "—"
     if isinstance(value, float):
-        return f"{value:,.6g}"
+        if value.is_integer():  # 250,000,000 rather than 2.5e+08
+            return f"{value:,.0f}"
+        text = f"{value:,.6g}"
+        return f"{value:,.2f}" if "e" in text and abs(value) >= 1 else text
     return str(value)
