@@ -349,7 +349,7 @@ def _import(args: argparse.Namespace, kpi_store: store.Store) -> list[dict[str, 
         except OSError as exc:
             unreadable.append(
                 set_io.FileProblem(
-                    path, "", "file_unreadable", f"cannot read ({exc.strerror or exc})"
+                    "", "file_unreadable", f"cannot read ({exc.strerror or exc})", file=path
                 )
             )
     try:

@@ -19,11 +19,11 @@ import csv
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from io import BytesIO, StringIO
 from typing import TYPE_CHECKING, Any, Literal
 
 from simulator import compare, store
+from simulator.errors import CodedError, Problem, several
 from simulator.plan import KpiSet, PlanError, parse_plan
 
 if TYPE_CHECKING:  # openpyxl is imported when a workbook is written: the app starts faster
@@ -261,33 +261,23 @@ def export_xlsx(info: store.KpiSetInfo, revision: store.Revision) -> bytes:
 # ----------------------------------------------------------------------------- import
 
 
-@dataclass(frozen=True)
-class FileProblem:
-    """One thing wrong with an imported file: the file, the field path (or ""), a stable
-    code the UI translates, an English sentence and the code's parameters."""
-
-    file: str
-    path: str
-    code: str
-    message: str
-    ctx: dict[str, Any] = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        where = f"{self.file}: {self.path}" if self.path else self.file
-        return f"{where}: {self.message}" if where else self.message
+#: One thing wrong with an imported file: its ``file``, the field ``path`` (or ""), a
+#: stable code the UI translates, an English sentence and the code's parameters.
+FileProblem = Problem
 
 
-class ImportProblem(Exception):
+class ImportProblem(CodedError):
     """The batch was refused; :attr:`problems` lists every problem of every file."""
 
     def __init__(self, problems: list[FileProblem]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(str(problem) for problem in problems))
+        code, message, ctx = several(problems)
+        super().__init__(code, message, **ctx)
+        self.problems = list(problems)
 
 
 def _read_one(file: str, data: bytes) -> tuple[KpiSet | None, list[FileProblem]]:
     def problem(code: str, message: str, path: str = "", **ctx: Any) -> list[FileProblem]:
-        return [FileProblem(file, path, code, message, ctx)]
+        return [FileProblem(path, code, message, ctx, file)]
 
     if len(data) > MAX_IMPORT_BYTES:
         return None, problem(
@@ -317,7 +307,7 @@ def _read_one(file: str, data: bytes) -> tuple[KpiSet | None, list[FileProblem]]
         plan = parse_plan(document)
     except PlanError as exc:
         return None, [
-            FileProblem(file, issue.path, issue.code, issue.message, dict(issue.ctx))
+            FileProblem(issue.path, issue.code, issue.message, dict(issue.ctx), file)
             for issue in exc.issues
         ]
     if not plan.name.strip():
@@ -331,7 +321,6 @@ def check_file_count(count: int) -> None:
         raise ImportProblem(
             [
                 FileProblem(
-                    "",
                     "",
                     "too_many_files",
                     f"{count} files: at most {MAX_IMPORT_FILES} at a time",
@@ -362,11 +351,11 @@ def read_plans(files: Sequence[tuple[str, bytes]]) -> list[KpiSet]:
         if name in first_file:
             problems.append(
                 FileProblem(
-                    file,
                     "name",
                     "name_repeated",
                     f"{name!r} is also the name in {first_file[name]}",
                     {"name": name, "other_file": first_file[name]},
+                    file,
                 )
             )
         else:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -29,6 +28,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from simulator import uncertain
+from simulator.errors import CodedError, Problem, several
 
 SCHEMA_VERSION = 1
 MAX_MONTHS = 36
@@ -37,25 +37,21 @@ MAX_TRIALS = 2_000_000
 # --------------------------------------------------------------------------- errors
 
 
-@dataclass(frozen=True)
-class Issue:
-    """One thing wrong with a plan: where, a stable code, and an English sentence."""
-
-    path: str
-    code: str
-    message: str
-    ctx: dict[str, Any] = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
+#: One thing wrong with a plan: where, a stable code, and an English sentence.
+Issue = Problem
 
 
-class PlanError(ValueError):
+class PlanError(CodedError, ValueError):
     """A plan that cannot be simulated; ``issues`` lists every problem found."""
 
     def __init__(self, issues: list[Issue]) -> None:
-        self.issues = issues
-        super().__init__("; ".join(str(issue) for issue in issues))
+        code, message, ctx = several(issues)
+        super().__init__(code, message, **ctx)
+        self.problems = list(issues)
+
+    @property
+    def issues(self) -> list[Issue]:
+        return self.problems
 
     @classmethod
     def single(cls, path: str, code: str, message: str, **ctx: Any) -> PlanError:

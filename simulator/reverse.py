@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from simulator import analytic, engine, levers, uncertain
+from simulator.errors import CodedError
 from simulator.funnel import Funnel
 from simulator.plan import KpiSet, PlanError
 
@@ -30,13 +31,8 @@ MAX_REPS = 10_000
 SOLVABLE = ("reps", "productivity", "volume", "rate", "deal_size")
 
 
-class Unsolvable(ValueError):
+class Unsolvable(CodedError, ValueError):
     """The target cannot be reached at the confidence by moving this lever alone."""
-
-    def __init__(self, code: str, message: str, **ctx: Any) -> None:
-        super().__init__(message)
-        self.code = code
-        self.ctx = ctx
 
 
 # ----------------------------------------------------------------------------- plain chain

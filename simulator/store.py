@@ -61,6 +61,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, InterfaceError, OperationalError
 
 from simulator import compare, engine
+from simulator.errors import CodedError
 from simulator.plan import KpiSet, parse_plan
 from simulator.results import SimulationResult
 
@@ -80,13 +81,8 @@ T = TypeVar("T")
 # ----------------------------------------------------------------------------- errors
 
 
-class StoreError(Exception):
+class StoreError(CodedError):
     """A request the store refuses, with a ``code`` the UI translates and its values."""
-
-    def __init__(self, code: str, message: str, **ctx: Any) -> None:
-        super().__init__(message)
-        self.code = code
-        self.ctx = ctx
 
 
 class NotFound(StoreError):

@@ -23,19 +23,16 @@ from typing import Any, Literal, Protocol
 import numpy as np
 from scipy import optimize, special, stats
 
+from simulator.errors import CodedError
+
 #: z such that P(Z <= z) = 0.9 for a standard normal: a range's high end.
 Z90 = float(stats.norm.ppf(0.9))
 
 Kind = Literal["rate", "positive"]
 
 
-class Unfittable(ValueError):
+class Unfittable(CodedError, ValueError):
     """No distribution of the requested family has the stated percentiles."""
-
-    def __init__(self, code: str, message: str, **ctx: Any) -> None:
-        super().__init__(message)
-        self.code = code
-        self.ctx = ctx
 
 
 class _Range(Protocol):
