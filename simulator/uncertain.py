@@ -162,6 +162,18 @@ def is_uncertain(quantity: float | _Range | _Counts, kind: Kind) -> bool:
     return not isinstance(distribution(quantity, kind), PointMass)
 
 
+def p10_p90(value: Any) -> tuple[float, float]:
+    """A lever value in the file format as its (P10, P90): a number twice, a range's ends,
+    counts as their Beta posterior's 10th and 90th percentiles."""
+    if isinstance(value, (int, float)):
+        return float(value), float(value)
+    if "successes" in value:
+        dist = beta_from_counts(int(value["successes"]), int(value["trials"]))
+        low, high = dist.ppf([0.1, 0.9])
+        return float(low), float(high)
+    return float(value["low"]), float(value["high"])
+
+
 def central(quantity: float | _Range | _Counts, kind: Kind) -> float:
     """The mean of a quantity: what a single-number spreadsheet would use."""
     return float(distribution(quantity, kind).mean())
