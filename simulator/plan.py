@@ -21,8 +21,10 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    SerializerFunctionWrapHandler,
     Tag,
     ValidationError,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -278,13 +280,55 @@ class Team(_Model):
     hires: list[Hire] = Field(default_factory=list, max_length=120)
 
 
-class Stage(_Model):
+#: A display name: one line of plain text, no control or invisible formatting characters
+#: (bidi overrides, zero-width spaces), no leading or trailing space.
+_INVISIBLE = r"\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff"
+LabelText = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=40,
+        pattern=rf"^[^\s{_INVISIBLE}]([^{_INVISIBLE}]*[^\s{_INVISIBLE}])?$",
+    ),
+]
+
+
+class Label(_Model):
+    """How a channel or stage is named on screen, per language; either may be left out.
+
+    Without it (or without the user's language) the glossary names standard keys
+    (``calls`` 架電数, ``connect`` 接触率 …) and humanises any other key.
+    """
+
+    ja: LabelText | None = None
+    en: LabelText | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_missing(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return {k: v for k, v in handler(self).items() if v is not None}
+
+
+class _Labelled(_Model):
+    """A model with an optional ``label``, left out of its dump when not given."""
+
+    @model_serializer(mode="wrap")
+    def _without_missing_label(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Plans without labels dump (and so save, diff and export) exactly as before.
+        data = handler(self)
+        if data.get("label") is None:
+            data.pop("label", None)
+        return data
+
+
+class Stage(_Labelled):
     key: Key
+    label: Label | None = None
     rate: UncertainRate
 
 
-class Channel(_Model):
+class Channel(_Labelled):
     key: Key
+    label: Label | None = None
     volume_from: Literal["team"] | None = None
     volume_per_month: UncertainPositive | None = None
     stages: list[Stage] = Field(min_length=1, max_length=10)
