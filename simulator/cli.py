@@ -22,8 +22,8 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from simulator import center_pin, engine, reverse, store
-from simulator import io as set_io
+from simulator import center_pin, engine, reverse
+from simulator import kpi_sets as kpi_store
 from simulator.plan import MAX_TRIALS, PlanError, json_schema, load_plan
 
 EXIT_BAD_INPUT = 2
@@ -155,31 +155,33 @@ def _one_line(text: Any) -> str:
     return re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", str(text))
 
 
-def _with_store(handler: Callable[[argparse.Namespace, store.Store], Any]) -> Any:
+def _with_store(handler: Callable[[argparse.Namespace, kpi_store.Store], Any]) -> Any:
     """Run a ``kpi-sets`` command on the store; a database failure becomes a StoreError."""
 
     def run(args: argparse.Namespace) -> Any:
         try:
-            kpi_store = store.Store(args.db)
+            opened = kpi_store.Store(args.db)
         except SQLAlchemyError as exc:
             raise _database_error(exc) from None
-        except store.StoreError as exc:
+        except kpi_store.StoreError as exc:
             if exc.code == "db_url" and args.db:
-                raise store.StoreError(exc.code, "--db: not a database URL", **exc.ctx) from None
+                raise kpi_store.StoreError(
+                    exc.code, "--db: not a database URL", **exc.ctx
+                ) from None
             raise
         try:
-            return handler(args, kpi_store)
+            return handler(args, opened)
         except SQLAlchemyError as exc:
             raise _database_error(exc) from None
         finally:
-            kpi_store.close()
+            opened.close()
 
     return run
 
 
-def _database_error(exc: SQLAlchemyError) -> store.StoreError:
+def _database_error(exc: SQLAlchemyError) -> kpi_store.StoreError:
     reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-    return store.StoreError("database", f"database: {reason}")
+    return kpi_store.StoreError("database", f"database: {reason}")
 
 
 def _iso(value: Any) -> str:
@@ -194,8 +196,8 @@ def _amount(value: Any) -> str:
     return "—" if value is None else _money(value)
 
 
-def _list_sets(args: argparse.Namespace, kpi_store: store.Store) -> list[dict[str, Any]]:
-    infos = kpi_store.list_sets(args.search or "", include_archived=args.archived)
+def _list_sets(args: argparse.Namespace, opened: kpi_store.Store) -> list[dict[str, Any]]:
+    infos = opened.list_sets(args.search or "", include_archived=args.archived)
     out = [
         {
             "name": info.name,
@@ -222,8 +224,8 @@ def _list_sets(args: argparse.Namespace, kpi_store: store.Store) -> list[dict[st
     return out
 
 
-def _show(args: argparse.Namespace, kpi_store: store.Store) -> dict[str, Any]:
-    revision = kpi_store.revision(args.name, args.revision)
+def _show(args: argparse.Namespace, opened: kpi_store.Store) -> dict[str, Any]:
+    revision = opened.revision(args.name, args.revision)
     plan = revision.plan
     out = {
         "name": revision.name,
@@ -254,7 +256,7 @@ def _show(args: argparse.Namespace, kpi_store: store.Store) -> dict[str, Any]:
     return out
 
 
-def _history(args: argparse.Namespace, kpi_store: store.Store) -> list[dict[str, Any]]:
+def _history(args: argparse.Namespace, opened: kpi_store.Store) -> list[dict[str, Any]]:
     out = [
         {
             "revision": revision.number,
@@ -264,7 +266,7 @@ def _history(args: argparse.Namespace, kpi_store: store.Store) -> list[dict[str,
             "created_at": _iso(revision.created_at),
             "p_target": revision.summary.get("p_target"),
         }
-        for revision in kpi_store.history(args.name)
+        for revision in opened.history(args.name)
     ]
     if not args.json:
         for row in out:
@@ -279,22 +281,22 @@ def _history(args: argparse.Namespace, kpi_store: store.Store) -> list[dict[str,
     return out
 
 
-def _save(args: argparse.Namespace, kpi_store: store.Store) -> dict[str, Any]:
+def _save(args: argparse.Namespace, opened: kpi_store.Store) -> dict[str, Any]:
     plan = load_plan(args.plan)
     if args.base_revision is None:
         try:
-            revision = kpi_store.create(args.name, plan, author=args.author, comment=args.comment)
-        except store.NameTaken as exc:
+            revision = opened.create(args.name, plan, author=args.author, comment=args.comment)
+        except kpi_store.NameTaken as exc:
             name = args.name.strip()
-            head = kpi_store.info(name).head
-            raise store.Conflict(
+            head = opened.info(name).head
+            raise kpi_store.Conflict(
                 exc.code,
                 f"a KPI set named {name!r} already exists (at revision {head}); to save a new "
                 f"revision of it pass --base-revision {head}, or choose another --name",
                 **exc.ctx,
             ) from None
     else:
-        revision = kpi_store.save(
+        revision = opened.save(
             args.name,
             plan,
             base_revision=args.base_revision,
@@ -306,22 +308,22 @@ def _save(args: argparse.Namespace, kpi_store: store.Store) -> dict[str, Any]:
     return {"name": revision.name, "revision": revision.number}
 
 
-def _export(args: argparse.Namespace, kpi_store: store.Store) -> dict[str, Any]:
+def _export(args: argparse.Namespace, opened: kpi_store.Store) -> dict[str, Any]:
     output = Path(args.output_file)
     fmt = args.format or output.suffix.lower().lstrip(".")
     if fmt not in EXPORT_FORMATS:
         raise _BadInput(f"--format: give one of {', '.join(EXPORT_FORMATS)}")
     if args.encoding is not None and fmt != "csv":
         raise _BadInput("--encoding: only for --format csv")
-    revision = kpi_store.revision(args.name, args.revision)
+    revision = opened.revision(args.name, args.revision)
     if fmt == "json":
-        data = set_io.export_json(revision)
+        data = kpi_store.export_json(revision)
     else:
-        info = kpi_store.info(revision.name)
+        info = opened.info(revision.name)
         if fmt == "csv":
-            data = set_io.export_csv(info, revision, encoding=args.encoding or "utf-8-sig")
+            data = kpi_store.export_csv(info, revision, encoding=args.encoding or "utf-8-sig")
         else:
-            data = set_io.export_xlsx(info, revision)
+            data = kpi_store.export_xlsx(info, revision)
     try:
         output.write_bytes(data)
     except OSError as exc:
@@ -338,29 +340,29 @@ def _export(args: argparse.Namespace, kpi_store: store.Store) -> dict[str, Any]:
     return out
 
 
-def _import(args: argparse.Namespace, kpi_store: store.Store) -> list[dict[str, Any]]:
-    set_io.check_file_count(len(args.paths))
+def _import(args: argparse.Namespace, opened: kpi_store.Store) -> list[dict[str, Any]]:
+    kpi_store.check_file_count(len(args.paths))
     files: list[tuple[str, bytes]] = []
-    unreadable: list[set_io.FileProblem] = []
+    unreadable: list[kpi_store.FileProblem] = []
     for path in args.paths:
         try:
             with open(path, "rb") as handle:  # enough to tell that a file is too large
-                files.append((path, handle.read(set_io.MAX_IMPORT_BYTES + 1)))
+                files.append((path, handle.read(kpi_store.MAX_IMPORT_BYTES + 1)))
         except OSError as exc:
             unreadable.append(
-                set_io.FileProblem(
+                kpi_store.FileProblem(
                     "", "file_unreadable", f"cannot read ({exc.strerror or exc})", file=path
                 )
             )
     try:
-        plans = set_io.read_plans(files)
-    except set_io.ImportProblem as exc:
+        plans = kpi_store.read_plans(files)
+    except kpi_store.ImportProblem as exc:
         order = {path: i for i, path in reversed(list(enumerate(args.paths)))}
         problems = sorted(unreadable + exc.problems, key=lambda p: order.get(p.file, 0))
-        raise set_io.ImportProblem(problems) from None
+        raise kpi_store.ImportProblem(problems) from None
     if unreadable:
-        raise set_io.ImportProblem(unreadable)
-    revisions = kpi_store.import_plans(plans, author=args.author, comment=args.comment)
+        raise kpi_store.ImportProblem(unreadable)
+    revisions = opened.import_plans(plans, author=args.author, comment=args.comment)
     out = [{"name": revision.name, "revision": revision.number} for revision in revisions]
     if not args.json:
         for row in out:
@@ -373,7 +375,7 @@ def _add_kpi_sets(commands: Any) -> None:
     common.add_argument(
         "--db",
         metavar="URL",
-        help=f"database URL (default: ${store.ENV_URL}, else sqlite under data/)",
+        help=f"database URL (default: ${kpi_store.ENV_URL}, else sqlite under data/)",
     )
     common.add_argument("--json", action="store_true", help="print JSON")
 
@@ -427,7 +429,7 @@ def _add_kpi_sets(commands: Any) -> None:
     export.add_argument("--revision", type=_positive_int, help="revision (default: the newest)")
     export.add_argument(
         "--encoding",
-        choices=set_io.CSV_ENCODINGS,
+        choices=kpi_store.CSV_ENCODINGS,
         help="CSV encoding (default utf-8-sig; cp932 writes ? for what it cannot spell)",
     )
     export.set_defaults(run=_with_store(_export))
@@ -436,8 +438,8 @@ def _add_kpi_sets(commands: Any) -> None:
         "import",
         parents=[common],
         help="create KPI sets from files, all or nothing",
-        description=f"At most {set_io.MAX_IMPORT_FILES} files of "
-        f"{set_io.MAX_IMPORT_BYTES:,} bytes each.",
+        description=f"At most {kpi_store.MAX_IMPORT_FILES} files of "
+        f"{kpi_store.MAX_IMPORT_BYTES:,} bytes each.",
     )
     imports.add_argument("paths", nargs="+", metavar="PATH", help="KPI set files (JSON)")
     imports.add_argument("--comment", default="", help="comment of every revision 1")
@@ -447,8 +449,8 @@ def _add_kpi_sets(commands: Any) -> None:
     imports.set_defaults(run=_with_store(_import))
 
 
-def _conflict_message(exc: store.Conflict) -> str:
-    if not isinstance(exc, store.StaleRevision):
+def _conflict_message(exc: kpi_store.Conflict) -> str:
+    if not isinstance(exc, kpi_store.StaleRevision):
         return f"conflict: {exc}"
     paths = [change.path for change in exc.changes]
     changed = ", ".join(paths[:_CHANGED_SHOWN]) or "no inputs (details only)"
@@ -519,14 +521,14 @@ def main(argv: list[str] | None = None) -> int:
     except PlanError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except set_io.ImportProblem as exc:  # every problem of every file, one line each
+    except kpi_store.ImportProblem as exc:  # every problem of every file, one line each
         for problem in exc.problems:
             print(f"error: {_one_line(problem)}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except store.Conflict as exc:
+    except kpi_store.Conflict as exc:
         print(_one_line(_conflict_message(exc)), file=sys.stderr)
         return EXIT_CONFLICT
-    except (store.StoreError, _BadInput) as exc:
+    except (kpi_store.StoreError, _BadInput) as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except _NoSolution as exc:
