@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import getpass
 import json
 import os
 import subprocess
@@ -414,7 +415,7 @@ def test_bad_database_url_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
 def test_the_author_defaults_to_the_login_name(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cli.getpass, "getuser", lambda: "yamada")
+    monkeypatch.setattr(getpass, "getuser", lambda: "yamada")
     plan = write_plan(tmp_path / "plan.json")
     code, _, _ = run(capsys, db, "save", plan, "--name", "login")
     assert code == 0
