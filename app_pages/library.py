@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from simulator import compare
-from simulator import io as kpi_io
+from simulator import kpi_sets as kpi_store
 from ui import kpi_sets, library_view
 from ui.format import input_value, money, percent, plain
 from ui.i18n import language, t
@@ -157,15 +157,15 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
         ]
         stem = library_view.file_stem(name, revision.number)
         # Files are written when a button is pressed (deferred), not on every rerun.
-        as_csv = partial(kpi_io.export_csv, info, revision)
+        as_csv = partial(kpi_store.export_csv, info, revision)
         exports = [  # (key, label, file suffix, MIME type, icon, the file, written on press)
             ("json", "JSON", ".json", "application/json", "data_object",
-             partial(kpi_io.export_json, revision)),
+             partial(kpi_store.export_json, revision)),
             ("csv", t("library.csv_utf8"), ".csv", "text/csv", "table", as_csv),
             ("csv_cp932", t("library.csv_cp932"), "_sjis.csv", "text/csv", "table",
              partial(as_csv, encoding="cp932")),
             ("xlsx", "Excel (XLSX)", ".xlsx", XLSX_MIME, "grid_on",
-             partial(kpi_io.export_xlsx, info, revision)),
+             partial(kpi_store.export_xlsx, info, revision)),
         ]  # fmt: skip
         for column, (key, label, suffix, mime, icon, data) in zip(
             st.columns(len(exports)), exports, strict=True

@@ -30,7 +30,7 @@ from sqlalchemy.pool import NullPool
 from benchmarks import Context, Row, register, row
 from benchmarks.plans import SAMPLE_DATA
 from benchmarks.timing import measure
-from simulator import store as kpi_store
+from simulator import kpi_sets as kpi_store
 from simulator.plan import KpiSet, load_plan
 
 POSTGRES_URL_ENV = "CENTERPIN_TEST_POSTGRES_URL"
@@ -73,7 +73,7 @@ def _fill(store: kpi_store.Store, samples: list[KpiSet], derived: kpi_store.Deri
                 comment="最初の版" if i % 2 else "first draft",
             )
 
-    store._write(insert_all)
+    store.database.write(insert_all)
     for k in range(HISTORY_SETS):
         name = f"compare set {k + 1}"
         plan = samples[k % len(samples)]

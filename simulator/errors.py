@@ -4,7 +4,7 @@ Every refusal the user can meet (a bad plan, a range no distribution fits, a lev
 of which reaches the target, a KPI set that was saved by someone else first, a bad file)
 is a :class:`CodedError`. The core only raises them; they are put into words in the
 user's language in one place for the UI (``ui/errors.py``) and one for the command line
-(``simulator/cli``). Each carries one or more :class:`Problem` rows, so a caller that
+(``simulator/cli/errors.py``). Each carries one or more :class:`Problem` rows, so a caller that
 reports "which file, which field, what is allowed" treats every kind of error alike.
 """
 

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from benchmarks.store import scratch_postgres_url
+from simulator.kpi_sets import Store
 from simulator.plan import KpiSet, load_plan, parse_plan
-from simulator.store import Store
 
 POSTGRES_URL_ENV = "CENTERPIN_TEST_POSTGRES_URL"
 REQUIRE_POSTGRES_ENV = "CENTERPIN_REQUIRE_POSTGRES"

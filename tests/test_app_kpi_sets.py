@@ -8,7 +8,9 @@ from sqlalchemy import insert
 from streamlit.testing.v1 import AppTest
 
 from simulator import compare
-from simulator import store as kpi_store
+from simulator import kpi_sets as kpi_store
+from simulator.kpi_sets import schema
+from simulator.plan import parse_plan
 from tests.conftest import ROOT
 from ui.format import plain
 from ui.plans import sample
@@ -31,7 +33,7 @@ def _small(plan_id: str = "jp_smb_saas", **update):
     data = plan.model_dump(mode="json")
     data["simulation"] = {"trials": 2_000, "seed": 11}
     data.update(update)
-    return kpi_store.parse_plan(data)
+    return parse_plan(data)
 
 
 def _app(query: dict[str, str] | None = None, page: str | None = None) -> AppTest:
@@ -247,8 +249,8 @@ def test_a_database_from_a_newer_version_is_refused_with_a_message(db_url: str) 
     store = kpi_store.Store(db_url)
     with store.engine.begin() as conn:
         conn.execute(
-            insert(kpi_store.schema_table).values(
-                version=kpi_store.SCHEMA_VERSION + 1, applied_at=kpi_store._now()
+            insert(schema.schema_table).values(
+                version=schema.SCHEMA_VERSION + 1, applied_at=schema.now()
             )
         )
     store.close()

@@ -6,7 +6,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from simulator import store as kpi_store
+from simulator import kpi_sets as kpi_store
 from tests.conftest import ROOT, make_plan
 
 PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "app_pages").glob("*.py"))

@@ -8,8 +8,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from simulator import kpi_sets as kpi_store
 from simulator import levers
-from simulator import store as kpi_store
 from tests.conftest import ROOT
 from ui.plans import sample, sample_ids
 

@@ -14,7 +14,10 @@ from typing import Any
 import pytest
 
 from simulator import cli
+from simulator.cli.errors import report
 from simulator.plan import json_schema, load_plan
+from simulator.reverse import Unsolvable
+from simulator.uncertain import Unfittable
 from tests.conftest import ROOT, plan_dict
 
 SMB = "sample_data/jp_smb_saas.json"
@@ -248,3 +251,73 @@ def test_main_schema_prints_and_writes_the_schema(
     assert json.loads(target.read_text(encoding="utf-8")) == json_schema()
     committed = (ROOT / "schema" / "kpi_set.v1.json").read_text(encoding="utf-8")
     assert target.read_text(encoding="utf-8") == committed  # `make schema` is a no-op
+
+
+# --------------------------------------------------------------------------- reverse, center-pin
+
+
+@pytest.fixture
+def small_plan(tmp_path: Path) -> str:
+    """4 reps at fixed rates: 48M expected in six months against a 10M target."""
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan_dict(simulation={"trials": 2000, "seed": 3})), "utf-8")
+    return str(path)
+
+
+def test_reverse_json_and_text(small_plan: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["reverse", small_plan, "--lever", "win_rate", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert list(out) == ["lever", "value", "p_target", "plan"]
+    assert out["lever"] == "win_rate"
+    assert 0 < out["value"] < 0.25  # the target is far below the plan: a lower rate will do
+    assert out["plan"]["win_rate"] == pytest.approx(out["value"])
+    assert out["p_target"] == pytest.approx(0.8, abs=0.05)
+
+    assert cli.main(["reverse", small_plan, "--lever", "win_rate"]) == 0
+    out_text, err = capsys.readouterr()
+    assert err == ""
+    assert re.fullmatch(
+        r"win_rate: 0\.25 -> 0\.\d+ \(median\); P\(target\) 100\.0% -> \d+\.\d%\n", out_text
+    )
+
+
+def test_reverse_refusals_exit_2_or_4(small_plan: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["reverse", small_plan, "--lever", "nope"]) == cli.EXIT_BAD_INPUT
+    assert capsys.readouterr() == ("", "error: --lever: 'nope' is not a lever of this plan\n")
+    code = cli.main(["reverse", small_plan, "--lever", "win_rate", "--target", "1e15", "--json"])
+    assert code == cli.EXIT_NO_SOLUTION == 4
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("not reachable: win_rate: ") and len(err.splitlines()) == 1
+
+
+def test_center_pin_json_and_text(small_plan: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["center-pin", small_plan, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert list(out) == ["levers", "center_pin", "reason"]
+    assert out["center_pin"] == out["levers"][0]["lever"]
+    assert cli.main(["center-pin", small_plan]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "test plan: P(target) 100.0%"
+    assert lines[1].split() == ["lever", "step", "revenue", "P(target)", "required"]
+    assert lines[-1].startswith(f"center pin: {out['center_pin']}")
+
+
+def test_schema_with_json_prints_it_even_when_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "schema.json"
+    assert cli.main(["schema", "--output", str(target), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == json_schema()
+    assert json.loads(target.read_text(encoding="utf-8")) == json_schema()
+
+
+def test_every_coded_error_has_an_exit_code_and_lines() -> None:
+    assert report(Unfittable("no_fit", "low: no\x1bfit", field="low")) == (
+        cli.EXIT_BAD_INPUT,
+        ["error: low: no fit"],
+    )
+    assert report(Unsolvable("reps_cap", "team.reps: even 10 reps do not reach it")) == (
+        cli.EXIT_NO_SOLUTION,
+        ["not reachable: team.reps: even 10 reps do not reach it"],
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import getpass
 import json
 import os
 import subprocess
@@ -14,8 +15,8 @@ from typing import Any
 import openpyxl
 import pytest
 
-from simulator import cli, store
-from simulator import io as set_io
+from simulator import cli
+from simulator import kpi_sets as kpi_store
 from tests.conftest import ROOT, make_plan, plan_dict
 
 SMALL = {"trials": 2000, "seed": 7}
@@ -44,8 +45,8 @@ def run_json(capsys: pytest.CaptureFixture[str], db: str, *args: str) -> Any:
     return json.loads(out)
 
 
-def open_store(db: str) -> store.Store:
-    return store.Store(db)
+def open_store(db: str) -> kpi_store.Store:
+    return kpi_store.Store(db)
 
 
 # ----------------------------------------------------------------------------- save
@@ -75,12 +76,12 @@ def test_save_creates_then_advances_and_refuses_a_stale_base(
     assert "changed: team.reps." in err
     assert "--base-revision 2" in err
 
-    kpi_store = open_store(db)
-    history = kpi_store.history("FY27")
+    opened = open_store(db)
+    history = opened.history("FY27")
     assert [(r.number, r.parent, r.author) for r in history] == [(2, 1, "bob"), (1, None, "ann")]
     assert history[0].plan.team.reps == 6
     assert history[0].plan.win_rate == 0.25
-    kpi_store.close()
+    opened.close()
 
 
 def test_save_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str], db: str) -> None:
@@ -102,9 +103,9 @@ def test_save_to_a_taken_name_without_base_exits_3(
         "conflict: a KPI set named 'x' already exists (at revision 2); to save a new "
         "revision of it pass --base-revision 2, or choose another --name"
     ]
-    kpi_store = open_store(db)
-    assert kpi_store.count_revisions() == 2
-    kpi_store.close()
+    opened = open_store(db)
+    assert opened.count_revisions() == 2
+    opened.close()
 
 
 def test_save_bad_base_revision_exits_2(
@@ -118,9 +119,9 @@ def test_save_bad_base_revision_exits_2(
         run(capsys, db, "save", plan, "--name", "x", "--base-revision", "0")
     assert exited.value.code == 2
     assert capsys.readouterr().err.endswith("error: argument --base-revision: must be at least 1\n")
-    kpi_store = open_store(db)
-    assert kpi_store.count_revisions() == 1
-    kpi_store.close()
+    opened = open_store(db)
+    assert opened.count_revisions() == 1
+    opened.close()
 
 
 def test_save_a_bad_plan_exits_2_and_writes_nothing(
@@ -129,9 +130,9 @@ def test_save_a_bad_plan_exits_2_and_writes_nothing(
     plan = write_plan(tmp_path / "a.json", win_rate=1.5)
     code, out, err = run(capsys, db, "save", plan, "--name", "x")
     assert (code, out, err) == (2, "", "error: win_rate: must be between 0 and 1\n")
-    kpi_store = open_store(db)
-    assert kpi_store.list_sets() == []
-    kpi_store.close()
+    opened = open_store(db)
+    assert opened.list_sets() == []
+    opened.close()
 
 
 # ----------------------------------------------------------------------------- read
@@ -160,13 +161,13 @@ def test_show_json(capsys: pytest.CaptureFixture[str], db: str, two_revisions: s
     assert (out["author"], out["comment"]) == ("bob", "8 reps")
     assert out["plan"]["team"]["reps"] == 8
     assert out["plan"]["name"] == "FY27"
-    kpi_store = open_store(db)
-    head = kpi_store.revision("FY27")
+    opened = open_store(db)
+    head = opened.revision("FY27")
     assert out["plan"] == head.plan.model_dump(mode="json")
     assert out["summary"] == head.summary
     assert out["targets"] == head.targets
     assert out["created_at"] == head.created_at.isoformat()
-    kpi_store.close()
+    opened.close()
     assert out["targets"]["months"] == [f"2027-{m:02d}" for m in range(4, 10)]
 
     first = run_json(capsys, db, "show", two_revisions, "--revision", "1")
@@ -198,11 +199,9 @@ def test_history_json(capsys: pytest.CaptureFixture[str], db: str, two_revisions
         (2, 1, "bob", "8 reps"),
         (1, None, "ann", ""),
     ]
-    kpi_store = open_store(db)
-    assert [r["p_target"] for r in out] == [
-        r.summary["p_target"] for r in kpi_store.history("FY27")
-    ]
-    kpi_store.close()
+    opened = open_store(db)
+    assert [r["p_target"] for r in out] == [r.summary["p_target"] for r in opened.history("FY27")]
+    opened.close()
     assert 0.1 < out[1]["p_target"] < 0.6  # 48M expected against 50M
     assert out[0]["p_target"] > 0.99  # twice the reps
 
@@ -225,15 +224,15 @@ def test_list_json_search_and_archived(
         False,
         [],
     )
-    kpi_store = open_store(db)
-    head = kpi_store.revision("FY27")
+    opened = open_store(db)
+    head = opened.revision("FY27")
     assert (fy27["p_target"], fy27["p50"]) == (head.summary["p_target"], head.summary["p50"])
 
     assert [row["name"] for row in run_json(capsys, db, "list", "--search", "fy2")] == ["FY27"]
     assert run_json(capsys, db, "list", "--search", "nothing like it") == []
 
-    kpi_store.archive("FY27")
-    kpi_store.close()
+    opened.archive("FY27")
+    opened.close()
     assert [row["name"] for row in run_json(capsys, db, "list")] == ["営業 Q2"]
     archived = run_json(capsys, db, "list", "--archived")
     assert [(row["name"], row["archived"]) for row in archived] == [
@@ -259,10 +258,10 @@ def test_list_on_an_empty_store(capsys: pytest.CaptureFixture[str], db: str) -> 
 
 
 def test_list_subprocess_reads_the_url_from_the_environment(tmp_path: Path, db: str) -> None:
-    kpi_store = open_store(db)
-    kpi_store.create("from env", make_plan(simulation=SMALL))
-    kpi_store.close()
-    env = {**os.environ, store.ENV_URL: db, "PYTHONUTF8": "1"}
+    opened = open_store(db)
+    opened.create("from env", make_plan(simulation=SMALL))
+    opened.close()
+    env = {**os.environ, kpi_store.ENV_URL: db, "PYTHONUTF8": "1"}
     result = subprocess.run(
         [sys.executable, "-m", "simulator", "kpi-sets", "list", "--json"],
         cwd=ROOT,
@@ -326,10 +325,10 @@ def test_export_csv_and_xlsx(
     )
     assert run(capsys, db, "export", "FY27", "--output", str(xlsx_path))[0] == 0  # from suffix
 
-    kpi_store = open_store(db)
-    info, head = kpi_store.info("FY27"), kpi_store.revision("FY27")
-    kpi_store.close()
-    assert csv_path.read_bytes() == set_io.export_csv(info, head, encoding="cp932")
+    opened = open_store(db)
+    info, head = opened.info("FY27"), opened.revision("FY27")
+    opened.close()
+    assert csv_path.read_bytes() == kpi_store.export_csv(info, head, encoding="cp932")
     rows = list(csv.reader(StringIO(csv_path.read_bytes().decode("cp932"), newline="")))
     assert rows[0] == ["section", "field", "month", "value", "at_confidence"]
     assert ["kpi_set", "revision", "", "2", ""] in rows
@@ -380,7 +379,7 @@ def test_import_bad_files_lists_every_problem_and_writes_nothing(
     array = tmp_path / "array.json"
     array.write_text("[]", encoding="utf-8")
     big = tmp_path / "big.json"
-    big.write_bytes(b" " * (set_io.MAX_IMPORT_BYTES + 1))
+    big.write_bytes(b" " * (kpi_store.MAX_IMPORT_BYTES + 1))
     missing = tmp_path / "missing.json"
 
     paths = [good, version, str(typo), str(missing), str(array), str(big)]
@@ -394,16 +393,16 @@ def test_import_bad_files_lists_every_problem_and_writes_nothing(
         f"error: {array}: must be a JSON object ({{...}}), as KPI set files are",
         f"error: {big}: is larger than 1,000,000 bytes",
     ]
-    kpi_store = open_store(db)
-    assert kpi_store.list_sets(include_archived=True) == []
-    kpi_store.close()
+    opened = open_store(db)
+    assert opened.list_sets(include_archived=True) == []
+    opened.close()
 
 
 def test_import_too_many_files_exits_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], db: str
 ) -> None:
     plan = write_plan(tmp_path / "a.json")
-    code, out, err = run(capsys, db, "import", *[plan] * (set_io.MAX_IMPORT_FILES + 1))
+    code, out, err = run(capsys, db, "import", *[plan] * (kpi_store.MAX_IMPORT_FILES + 1))
     assert (code, out) == (2, "")
     assert err == "error: 51 files: at most 50 at a time\n"
 
@@ -416,7 +415,7 @@ def test_bad_database_url_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
 def test_the_author_defaults_to_the_login_name(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cli.getpass, "getuser", lambda: "yamada")
+    monkeypatch.setattr(getpass, "getuser", lambda: "yamada")
     plan = write_plan(tmp_path / "plan.json")
     code, _, _ = run(capsys, db, "save", plan, "--name", "login")
     assert code == 0

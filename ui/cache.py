@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from simulator import engine, parse_plan, store
+from simulator import engine, parse_plan
+from simulator import kpi_sets as kpi_store
 from simulator.results import SimulationResult
 from ui import views
 
@@ -40,6 +41,6 @@ def cdf(plan_json: str) -> views.Cdf:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def derived(plan_json: str) -> store.Derived:
+def derived(plan_json: str) -> kpi_store.Derived:
     """Summary and monthly KPI targets, as a saved revision holds them."""
-    return store.derive_from(result(plan_json))
+    return kpi_store.derive_from(result(plan_json))

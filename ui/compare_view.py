@@ -10,7 +10,7 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 
 from simulator import compare
-from simulator import store as kpi_store
+from simulator import kpi_sets as kpi_store
 from simulator.plan import KpiSet
 from ui import cache, kpi_sets, tables
 from ui.format import input_value, month, percent, plain

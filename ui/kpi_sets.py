@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from simulator import store as kpi_store
+from simulator import kpi_sets as kpi_store
 from simulator.plan import KpiSet
 from ui.format import plain
 from ui.i18n import catalog, language, t

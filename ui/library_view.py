@@ -9,8 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from simulator import io as kpi_io
-from simulator import store as kpi_store
+from simulator import kpi_sets as kpi_store
 from ui import kpi_sets
 from ui.format import percent, plain
 from ui.i18n import catalog, language, t
@@ -205,7 +204,7 @@ def manage_panel(opened: kpi_store.Store, info: kpi_store.KpiSetInfo) -> None:
     st.caption(t("library.archive_note"))
 
 
-def _problem_line(problem: kpi_io.FileProblem, lang: str) -> str:
+def _problem_line(problem: kpi_store.FileProblem, lang: str) -> str:
     messages = catalog(lang)
     key = f"import_errors.{problem.code}"
     if key in messages:
@@ -225,13 +224,13 @@ def _import(opened: kpi_store.Store) -> None:
         return
     lang = language()
     try:
-        revisions = kpi_io.import_files(
+        revisions = kpi_store.import_files(
             opened,
             [(file.name, file.getvalue()) for file in files],
             author=kpi_sets.author(),
             comment=t("library.imported_comment"),
         )
-    except kpi_io.ImportProblem as problem:
+    except kpi_store.ImportProblem as problem:
         lines = [_problem_line(p, lang) for p in problem.problems]
         listed = "\n".join(f"- {plain(line)}" for line in lines)
         _say("error", t("library.import_failed") + "\n\n" + listed, IMPORT_MESSAGE)
@@ -253,8 +252,8 @@ def import_panel(opened: kpi_store.Store) -> None:
     st.caption(
         t(
             "library.import_help",
-            size=kpi_io.MAX_IMPORT_BYTES // 1000,
-            files=kpi_io.MAX_IMPORT_FILES,
+            size=kpi_store.MAX_IMPORT_BYTES // 1000,
+            files=kpi_store.MAX_IMPORT_FILES,
         )
     )
     st.file_uploader(

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from simulator import compare
-from simulator import store as kpi_store
+from simulator import kpi_sets as kpi_store
 from simulator.plan import KpiSet, parse_plan
 from ui import cache, kpi_sets
 from ui.format import input_value, plain

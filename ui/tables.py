@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from simulator import io as kpi_io
+from simulator import kpi_sets as kpi_store
 from simulator.levers import Lever
 from ui.format import month
 from ui.i18n import t
@@ -94,7 +94,7 @@ def math_table(detail: Breakdown, lang: str) -> pd.DataFrame:
 def excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """Text cells that a spreadsheet would read as a formula get a leading apostrophe."""
 
-    fix = kpi_io.excel_safe_text
+    fix = kpi_store.excel_safe_text
     out = frame.copy()
     out.columns = [fix(str(c)) for c in out.columns]
     out.index = [fix(str(i)) for i in out.index]

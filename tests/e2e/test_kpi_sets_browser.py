@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import Page, expect
 
-from simulator import store as kpi_store
+from simulator import kpi_sets as kpi_store
 from tests.e2e.test_whatif_browser import PERCENT, key_class, open_app, p_target, settled
 from ui.i18n import t
 from ui.plans import DEFAULT_PLAN, sample

@@ -22,8 +22,10 @@ from collections.abc import Sequence
 from io import BytesIO, StringIO
 from typing import TYPE_CHECKING, Any, Literal
 
-from simulator import compare, store
-from simulator.errors import CodedError, Problem, several
+from simulator import compare
+from simulator.kpi_sets.errors import FileProblem, ImportProblem
+from simulator.kpi_sets.records import KpiSetInfo, Revision
+from simulator.kpi_sets.store import Store
 from simulator.plan import KpiSet, PlanError, parse_plan
 
 if TYPE_CHECKING:  # openpyxl is imported when a workbook is written: the app starts faster
@@ -68,7 +70,7 @@ def excel_safe_text(value: Any) -> Any:
     return value
 
 
-def export_json(revision: store.Revision) -> bytes:
+def export_json(revision: Revision) -> bytes:
     """The revision's plan in the KPI set file format (UTF-8), under the set's current name."""
     return revision.plan.to_json().encode("utf-8")
 
@@ -83,7 +85,7 @@ def _number(value: Any) -> Any:
     return number if math.isfinite(number) else None
 
 
-def _metadata(info: store.KpiSetInfo, revision: store.Revision) -> list[tuple[str, Any]]:
+def _metadata(info: KpiSetInfo, revision: Revision) -> list[tuple[str, Any]]:
     return [
         ("name", revision.name),
         ("revision", revision.number),
@@ -94,11 +96,11 @@ def _metadata(info: store.KpiSetInfo, revision: store.Revision) -> list[tuple[st
     ]
 
 
-def _summary(revision: store.Revision) -> list[tuple[str, Any]]:
+def _summary(revision: Revision) -> list[tuple[str, Any]]:
     return [(key, _number(revision.summary.get(key))) for key in SUMMARY_FIELDS]
 
 
-def _monthly(revision: store.Revision) -> tuple[list[str], list[str], dict[str, Any]]:
+def _monthly(revision: Revision) -> tuple[list[str], list[str], dict[str, Any]]:
     """(months, metrics, {(metric, "p50" | "confidence"): values}) of the revision's targets."""
     frame = revision.targets_frame()
     metrics = list(dict.fromkeys(metric for metric, _ in frame.columns))
@@ -115,7 +117,7 @@ def _csv_cell(value: Any) -> Any:
 
 
 def export_csv(
-    info: store.KpiSetInfo, revision: store.Revision, *, encoding: CsvEncoding = "utf-8-sig"
+    info: KpiSetInfo, revision: Revision, *, encoding: CsvEncoding = "utf-8-sig"
 ) -> bytes:
     """One long table of a revision: ``section,field,month,value,at_confidence``.
 
@@ -214,7 +216,7 @@ _SHARE = "0.0%"
 _SUMMARY_FORMATS = {"p_target": _SHARE, "confidence": _SHARE}
 
 
-def export_xlsx(info: store.KpiSetInfo, revision: store.Revision) -> bytes:
+def export_xlsx(info: KpiSetInfo, revision: Revision) -> bytes:
     """A workbook of a revision: sheets "KPI set" (details and summary as field/value rows),
     "Inputs" (path, value) and "Monthly targets" (a row per month; per metric its P50 and
     its value at the plan's confidence).
@@ -259,20 +261,6 @@ def export_xlsx(info: store.KpiSetInfo, revision: store.Revision) -> bytes:
 
 
 # ----------------------------------------------------------------------------- import
-
-
-#: One thing wrong with an imported file: its ``file``, the field ``path`` (or ""), a
-#: stable code the UI translates, an English sentence and the code's parameters.
-FileProblem = Problem
-
-
-class ImportProblem(CodedError):
-    """The batch was refused; :attr:`problems` lists every problem of every file."""
-
-    def __init__(self, problems: list[FileProblem]) -> None:
-        code, message, ctx = several(problems)
-        super().__init__(code, message, **ctx)
-        self.problems = list(problems)
 
 
 def _read_one(file: str, data: bytes) -> tuple[KpiSet | None, list[FileProblem]]:
@@ -367,14 +355,14 @@ def read_plans(files: Sequence[tuple[str, bytes]]) -> list[KpiSet]:
 
 
 def import_files(
-    kpi_store: store.Store,
+    store: Store,
     files: Sequence[tuple[str, bytes]],
     *,
     author: str = "",
     comment: str = "",
-) -> list[store.Revision]:
+) -> list[Revision]:
     """New KPI sets from files, all or nothing: :class:`ImportProblem` for bad files,
-    :class:`store.NameTaken` when a set of that name exists (nothing is written either way).
+    :class:`NameTaken` when a set of that name exists (nothing is written either way).
     """
     plans = read_plans(files)
-    return kpi_store.import_plans(plans, author=author, comment=comment)
+    return store.import_plans(plans, author=author, comment=comment)

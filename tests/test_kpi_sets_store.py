@@ -1,4 +1,4 @@
-"""The KPI set store (simulator.store) on SQLite and PostgreSQL: every test runs on both.
+"""The KPI set store (simulator.kpi_sets) on SQLite and PostgreSQL: every test runs on both.
 
 See ``store_url`` in conftest.py: SQLite is a file in tmp_path, PostgreSQL a fresh schema
 per test in the database named by ``CENTERPIN_TEST_POSTGRES_URL``.
@@ -17,16 +17,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hst
 from sqlalchemy import insert, select
 
-from simulator import store as store_mod
-from simulator.plan import KpiSet, parse_plan
-from simulator.store import (
+from simulator import kpi_sets as kpi_store
+from simulator.kpi_sets import (
     NameTaken,
     NotFound,
     SchemaTooNew,
     StaleRevision,
     Store,
     StoreError,
+    database,
+    schema,
 )
+from simulator.kpi_sets.store import MAX_TAG, MAX_TAGS
+from simulator.plan import KpiSet, parse_plan
 from tests.conftest import make_plan
 
 
@@ -45,19 +48,19 @@ def edited(plan: KpiSet, **changes: Any) -> KpiSet:
 
 
 @pytest.fixture(scope="module")
-def derived() -> store_mod.Derived:
+def derived() -> kpi_store.Derived:
     """One simulation reused by saves, so the tests time the database, not the engine."""
-    return store_mod.derive(small_plan())
+    return kpi_store.derive(small_plan())
 
 
 def raw_revisions(store: Store) -> list[tuple[Any, ...]]:
     """Every stored revision row, exactly as the database holds it."""
-    table = store_mod.revisions_table
+    table = schema.revisions_table
     with store.engine.connect() as conn:
         return [tuple(row) for row in conn.execute(select(table).order_by(table.c.id))]
 
 
-def assert_contiguous(store: Store, name: str, head: int) -> list[store_mod.Revision]:
+def assert_contiguous(store: Store, name: str, head: int) -> list[kpi_store.Revision]:
     """The set's head is ``head`` and its revisions are exactly 1..head, newest first."""
     history = store.history(name)
     assert store.info(name).head == head
@@ -69,7 +72,7 @@ def assert_contiguous(store: Store, name: str, head: int) -> list[store_mod.Revi
 
 
 def test_second_save_on_the_same_revision_is_refused_and_can_be_kept(
-    store: Store, derived: store_mod.Derived
+    store: Store, derived: kpi_store.Derived
 ) -> None:
     name = "FY27 inside sales"
     plan = small_plan()
@@ -152,7 +155,7 @@ SAVES = 50
 
 
 def test_concurrent_saves_to_one_set_keep_every_revision(
-    store: Store, derived: store_mod.Derived
+    store: Store, derived: kpi_store.Derived
 ) -> None:
     name = "shared set"
     plan = small_plan()
@@ -189,7 +192,7 @@ def test_concurrent_saves_to_one_set_keep_every_revision(
     _assert_sqlite_healthy(store)
 
 
-def test_concurrent_creates_and_saves_to_own_sets(store: Store, derived: store_mod.Derived) -> None:
+def test_concurrent_creates_and_saves_to_own_sets(store: Store, derived: kpi_store.Derived) -> None:
     plan = small_plan()
 
     def work(i: int) -> None:
@@ -210,7 +213,7 @@ def test_concurrent_creates_and_saves_to_own_sets(store: Store, derived: store_m
     _assert_sqlite_healthy(store)
 
 
-def test_concurrent_creates_of_one_name(store: Store, derived: store_mod.Derived) -> None:
+def test_concurrent_creates_of_one_name(store: Store, derived: kpi_store.Derived) -> None:
     outcomes: list[str] = []
 
     def work(i: int) -> None:
@@ -231,7 +234,7 @@ def test_concurrent_creates_of_one_name(store: Store, derived: store_mod.Derived
 # ----------------------------------------------------------------------------- sets
 
 
-def test_create_and_read(store: Store, derived: store_mod.Derived) -> None:
+def test_create_and_read(store: Store, derived: kpi_store.Derived) -> None:
     plan = small_plan(description="Plan for the SMB team")
     first = store.create(
         "  SMB FY27  ", plan, author=" Sato ", tags=["smb", " fy27 ", "smb"], comment="first"
@@ -250,7 +253,7 @@ def test_create_and_read(store: Store, derived: store_mod.Derived) -> None:
     assert frame.index.name == "month"
     assert {which for _, which in frame.columns} == {"p50", "confidence"}
     # The stored targets are what derive() says for this plan.
-    assert first.targets == store_mod.derive(first.plan).targets
+    assert first.targets == kpi_store.derive(first.plan).targets
 
     info = store.info("SMB FY27")
     assert (info.name, info.author, info.description) == ("SMB FY27", "Sato", plan.description)
@@ -270,20 +273,20 @@ def test_create_and_read(store: Store, derived: store_mod.Derived) -> None:
     assert store.info(other.name).description == "my own words"
 
 
-def test_save_adds_revisions(store: Store, derived: store_mod.Derived) -> None:
+def test_save_adds_revisions(store: Store, derived: kpi_store.Derived) -> None:
     plan = small_plan()
     store.create("s", plan, author="A", comment="one", derived=derived)
     created = store.info("s").created_at
     second = store.save("s", edited(plan, win_rate=0.3), base_revision=1, author="B", comment="two")
     assert (second.number, second.parent, second.author, second.comment) == (2, 1, "B", "two")
     assert second.plan.win_rate == 0.3
-    assert second.summary == store_mod.derive(second.plan).summary  # derived when not given
+    assert second.summary == kpi_store.derive(second.plan).summary  # derived when not given
     info = store.info("s")
     assert (info.head, info.author, info.head_author, info.head_comment) == (2, "A", "B", "two")
     assert info.created_at == created < info.updated_at == second.created_at
 
 
-def test_list_and_search(store: Store, derived: store_mod.Derived) -> None:
+def test_list_and_search(store: Store, derived: kpi_store.Derived) -> None:
     plan = small_plan()
 
     def make(name: str, **kwargs: Any) -> None:
@@ -320,7 +323,7 @@ def test_list_and_search(store: Store, derived: store_mod.Derived) -> None:
     assert names("nothing like it") == []
 
 
-def test_revision_and_history(store: Store, derived: store_mod.Derived) -> None:
+def test_revision_and_history(store: Store, derived: kpi_store.Derived) -> None:
     plan = small_plan()
     store.create("h", plan, comment="c1", derived=derived)
     for number in (1, 2, 3):
@@ -348,7 +351,7 @@ def test_revision_and_history(store: Store, derived: store_mod.Derived) -> None:
     assert str(caught.value) == "KPI set 'h' has no revision 9 (it has 1 to 4)"
 
 
-def test_restore(store: Store, derived: store_mod.Derived) -> None:
+def test_restore(store: Store, derived: kpi_store.Derived) -> None:
     plan = small_plan()
     first = store.create("r", plan, comment="original")
     store.save("r", edited(plan, win_rate=0.3), base_revision=1, derived=derived)
@@ -372,7 +375,7 @@ def test_restore(store: Store, derived: store_mod.Derived) -> None:
     assert_contiguous(store, "r", 4)
 
 
-def test_duplicate(store: Store, derived: store_mod.Derived) -> None:
+def test_duplicate(store: Store, derived: kpi_store.Derived) -> None:
     plan = small_plan()
     store.create("src", plan, author="Owner", tags=["a", "b"], description="d", derived=derived)
     store.save("src", edited(plan, team_reps=9), base_revision=1, derived=derived)
@@ -399,7 +402,7 @@ def test_duplicate(store: Store, derived: store_mod.Derived) -> None:
         store.duplicate("src", "x", revision=8)
 
 
-def test_rename(store: Store, derived: store_mod.Derived) -> None:
+def test_rename(store: Store, derived: kpi_store.Derived) -> None:
     plan = small_plan()
     store.create("old", plan, derived=derived)
     store.save("old", plan, base_revision=1, comment="second", derived=derived)
@@ -431,7 +434,7 @@ def test_rename(store: Store, derived: store_mod.Derived) -> None:
         store.rename("old", "whatever")
 
 
-def test_update_details(store: Store, derived: store_mod.Derived) -> None:
+def test_update_details(store: Store, derived: kpi_store.Derived) -> None:
     store.create("d", small_plan(), description="first", tags=["x"], derived=derived)
     info = store.update_details("d", tags=[" Q3 ", "smb", "", "Q3"])
     assert (info.tags, info.description) == (("Q3", "smb"), "first")
@@ -441,15 +444,15 @@ def test_update_details(store: Store, derived: store_mod.Derived) -> None:
     assert store.list_sets("smb")[0].name == "d"
     assert store.update_details("d", tags=[]).tags == ()
     with pytest.raises(StoreError) as caught:
-        store.update_details("d", tags=[f"t{i}" for i in range(store_mod.MAX_TAGS + 1)])
+        store.update_details("d", tags=[f"t{i}" for i in range(MAX_TAGS + 1)])
     assert caught.value.code == "tags"
     with pytest.raises(StoreError):
-        store.update_details("d", tags=["x" * (store_mod.MAX_TAG + 1)])
+        store.update_details("d", tags=["x" * (MAX_TAG + 1)])
     assert store.info("d").tags == ()
     assert store.info("d").head == 1  # details are not revisions
 
 
-def test_archive(store: Store, derived: store_mod.Derived) -> None:
+def test_archive(store: Store, derived: kpi_store.Derived) -> None:
     plan = small_plan()
     store.create("kept", plan, derived=derived)
     store.create("old news", plan, derived=derived)
@@ -479,7 +482,7 @@ def test_archive(store: Store, derived: store_mod.Derived) -> None:
     assert store.save("old news", plan, base_revision=1, derived=derived).number == 2
 
 
-def test_not_found(store: Store, derived: store_mod.Derived) -> None:
+def test_not_found(store: Store, derived: kpi_store.Derived) -> None:
     plan = small_plan()
     calls = {
         "info": lambda: store.info("nope"),
@@ -502,7 +505,7 @@ def test_not_found(store: Store, derived: store_mod.Derived) -> None:
     assert store.count_revisions() == 0
 
 
-def test_name_validation(store: Store, derived: store_mod.Derived) -> None:
+def test_name_validation(store: Store, derived: kpi_store.Derived) -> None:
     plan = small_plan()
     for bad, code in (("", "name_empty"), ("   ", "name_empty"), ("x" * 201, "name_long")):
         with pytest.raises(StoreError) as caught:
@@ -510,7 +513,7 @@ def test_name_validation(store: Store, derived: store_mod.Derived) -> None:
         assert caught.value.code == code
         assert caught.value.ctx == {"field": "name"}
     assert store.count_revisions() == 0
-    longest = store.create("x" * store_mod.MAX_NAME, plan, derived=derived)
+    longest = store.create("x" * kpi_store.MAX_NAME, plan, derived=derived)
     assert longest.name == "x" * 200
     assert store.info("x" * 200).name == longest.plan.name == "x" * 200
     with pytest.raises(StoreError) as caught:
@@ -518,9 +521,9 @@ def test_name_validation(store: Store, derived: store_mod.Derived) -> None:
     assert (caught.value.code, caught.value.ctx) == ("name_long", {"field": "new_name"})
 
 
-def test_long_authors_are_cut_to_fit(store: Store, derived: store_mod.Derived) -> None:
+def test_long_authors_are_cut_to_fit(store: Store, derived: kpi_store.Derived) -> None:
     # PostgreSQL enforces the column's length (SQLite does not): every write cuts it alike.
-    long, cut = "著" * 150, "著" * store_mod.MAX_AUTHOR
+    long, cut = "著" * 150, "著" * schema.MAX_AUTHOR
     plan = small_plan()
     assert store.create("a", plan, author=f" {long} ", derived=derived).author == cut
     assert store.save("a", plan, base_revision=1, author=long, derived=derived).author == cut
@@ -531,7 +534,7 @@ def test_long_authors_are_cut_to_fit(store: Store, derived: store_mod.Derived) -
     assert store.info("a").author == store.info("c").author == cut
 
 
-def test_import_plans_all_or_nothing(store: Store, derived: store_mod.Derived) -> None:
+def test_import_plans_all_or_nothing(store: Store, derived: kpi_store.Derived) -> None:
     store.create("existing", small_plan(), derived=derived)
     with pytest.raises(NameTaken) as caught:
         store.import_plans([small_plan(name="fresh"), small_plan(name="existing")])
@@ -553,12 +556,12 @@ def test_import_plans_all_or_nothing(store: Store, derived: store_mod.Derived) -
         ("two", 1, "Importer", "from files"),
     ]
     assert store.info("one").description == "first"
-    assert imported[0].summary == store_mod.derive(imported[0].plan).summary
+    assert imported[0].summary == kpi_store.derive(imported[0].plan).summary
 
 
 @pytest.mark.parametrize("base", [0, -1, 2, 5])
 def test_save_on_a_revision_that_does_not_exist(
-    store: Store, derived: store_mod.Derived, base: int
+    store: Store, derived: kpi_store.Derived, base: int
 ) -> None:
     store.create("s", small_plan(), derived=derived)
     with pytest.raises(NotFound) as caught:
@@ -584,7 +587,7 @@ ODD_NAMES = [
 
 
 @pytest.mark.parametrize("name", ODD_NAMES)
-def test_names_survive_byte_for_byte(store: Store, derived: store_mod.Derived, name: str) -> None:
+def test_names_survive_byte_for_byte(store: Store, derived: kpi_store.Derived, name: str) -> None:
     created = store.create(name, small_plan(), derived=derived)
     assert created.name.encode() == name.encode()
     assert created.plan.name.encode() == name.encode()
@@ -594,7 +597,7 @@ def test_names_survive_byte_for_byte(store: Store, derived: store_mod.Derived, n
     assert store.revision(name).plan.name == name
     assert parse_plan(store.revision(name).plan_json).name == name
     with store.engine.connect() as conn:
-        stored = conn.execute(select(store_mod.sets_table.c.name)).scalar_one()
+        stored = conn.execute(select(schema.sets_table.c.name)).scalar_one()
     assert stored.encode() == name.encode()
 
     renamed = f"{name} ✓"
@@ -609,53 +612,51 @@ def test_names_survive_byte_for_byte(store: Store, derived: store_mod.Derived, n
 
 
 def _schema_versions(store: Store) -> list[int]:
-    table = store_mod.schema_table
+    table = schema.schema_table
     with store.engine.connect() as conn:
         return list(conn.execute(select(table.c.version).order_by(table.c.version)).scalars())
 
 
-def test_schema_versions(store: Store, store_url: str, derived: store_mod.Derived) -> None:
-    assert store.schema_version() == store_mod.SCHEMA_VERSION
-    expected = list(range(1, store_mod.SCHEMA_VERSION + 1))
+def test_schema_versions(store: Store, store_url: str, derived: kpi_store.Derived) -> None:
+    assert store.schema_version() == schema.SCHEMA_VERSION
+    expected = list(range(1, schema.SCHEMA_VERSION + 1))
     assert _schema_versions(store) == expected
     store.create("kept", small_plan(), derived=derived)
 
     for _ in range(2):  # reopening migrates nothing and keeps the data
         again = Store(store_url)
         try:
-            assert again.schema_version() == store_mod.SCHEMA_VERSION
+            assert again.schema_version() == schema.SCHEMA_VERSION
             assert _schema_versions(again) == expected
             assert [i.name for i in again.list_sets()] == ["kept"]
         finally:
             again.close()
 
-    newer = store_mod.SCHEMA_VERSION + 1
+    newer = schema.SCHEMA_VERSION + 1
     with store.engine.begin() as conn:
-        conn.execute(
-            insert(store_mod.schema_table).values(version=newer, applied_at=store_mod._now())
-        )
+        conn.execute(insert(schema.schema_table).values(version=newer, applied_at=schema.now()))
     with pytest.raises(SchemaTooNew) as caught:
         Store(store_url)
     assert caught.value.code == "schema_too_new"
-    assert caught.value.ctx == {"found": newer, "supported": store_mod.SCHEMA_VERSION}
+    assert caught.value.ctx == {"found": newer, "supported": schema.SCHEMA_VERSION}
     assert f"schema version {newer}" in str(caught.value)
 
 
 def test_default_is_a_sqlite_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     path = tmp_path / "data" / "centerpin.db"
-    monkeypatch.delenv(store_mod.ENV_URL, raising=False)
-    monkeypatch.setattr(store_mod, "DEFAULT_PATH", path)
+    monkeypatch.delenv(kpi_store.ENV_URL, raising=False)
+    monkeypatch.setattr(database, "DEFAULT_PATH", path)
     assert not path.parent.exists()
     opened = Store()
     try:
         assert opened.sqlite
         assert path.is_file()
         assert opened.url.database == str(path)
-        assert opened.schema_version() == store_mod.SCHEMA_VERSION
+        assert opened.schema_version() == schema.SCHEMA_VERSION
     finally:
         opened.close()
-    monkeypatch.setenv(store_mod.ENV_URL, "sqlite:///elsewhere.db")
-    assert store_mod.default_url() == "sqlite:///elsewhere.db"
+    monkeypatch.setenv(kpi_store.ENV_URL, "sqlite:///elsewhere.db")
+    assert kpi_store.default_url() == "sqlite:///elsewhere.db"
 
 
 def test_bad_url() -> None:
@@ -667,7 +668,7 @@ def test_bad_url() -> None:
 # ----------------------------------------------------------------------------- immutability
 
 
-def test_revisions_are_never_changed(store: Store, derived: store_mod.Derived) -> None:
+def test_revisions_are_never_changed(store: Store, derived: kpi_store.Derived) -> None:
     plan = small_plan()
     first = store.create("imm", plan, author="A", tags=["t"], comment="one", derived=derived)
     store.save("imm", edited(plan, win_rate=0.3), base_revision=1, derived=derived)
@@ -707,7 +708,7 @@ OPERATIONS = hst.lists(
 )
 @given(operations=OPERATIONS)
 def test_random_saves_keep_revisions_contiguous(
-    store: Store, derived: store_mod.Derived, operations: list[tuple[str, int]]
+    store: Store, derived: kpi_store.Derived, operations: list[tuple[str, int]]
 ) -> None:
     name = f"prop {uuid.uuid4().hex}"  # one store for all examples: a new set for each
     plan = small_plan()
@@ -747,7 +748,7 @@ def test_random_saves_keep_revisions_contiguous(
 
 
 def test_search_folds_case_and_width_and_ignores_storage_syntax(
-    store: Store, derived: store_mod.Derived
+    store: Store, derived: kpi_store.Derived
 ) -> None:
     store.create("Ärzte SaaS", small_plan(), tags=["東日本", "Ｑ3"], derived=derived)
     store.create("other", small_plan(), tags=["west"], derived=derived)

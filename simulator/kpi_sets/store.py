@@ -1,292 +1,38 @@
-"""KPI sets on a database: named plans with an immutable history of revisions.
+"""The KPI set store: named plans with an immutable history of revisions.
 
 A KPI set has a name, an author, a description and tags; every save adds a revision that
 holds the plan (the KPI set file format), its seed and trials, the monthly KPI targets
 and the summary derived from simulating it, a comment and the revision it was based on.
 Revisions are never changed or deleted: restoring an old one adds a new one.
 
-The database is SQLite by default (``data/centerpin.db``, created on first use, in WAL
-mode with a busy timeout and foreign keys on; writes take the lock at ``BEGIN
-IMMEDIATE``) or PostgreSQL when ``CENTERPIN_DB_URL`` names one
-(``postgresql+psycopg://user:password@127.0.0.1/centerpin``).
-
 **Concurrent edits.** A save names the revision it was based on. The set's head moves
 from that revision to the next with one compare-and-set ``UPDATE``; if someone saved in
 between, nothing is written and :class:`StaleRevision` says who saved what, so the
 caller can save a copy or reload. Nothing is ever overwritten.
-
-**Schema.** ``centerpin_schema`` records every applied migration (a list of functions
-below; the first creates the tables). Opening a database that a newer Centerpin has
-migrated raises :class:`SchemaTooNew` instead of guessing at its layout.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import random
-import time
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from functools import cached_property
-from pathlib import Path
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
-import pandas as pd
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
-    DateTime,
-    ForeignKey,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    create_engine,
-    event,
-    func,
-    insert,
-    inspect,
-    select,
-    text,
-    update,
-)
-from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
-from simulator import compare, engine
-from simulator.errors import CodedError
+from simulator import compare
+from simulator.kpi_sets import schema
+from simulator.kpi_sets.database import Database, default_url
+from simulator.kpi_sets.errors import NameTaken, NotFound, StaleRevision, StoreError
+from simulator.kpi_sets.records import Derived, KpiSetInfo, Revision, derive
+from simulator.kpi_sets.schema import MAX_AUTHOR, MAX_NAME, revisions_table, sets_table
 from simulator.plan import KpiSet, parse_plan
-from simulator.results import SimulationResult
 
-ENV_URL = "CENTERPIN_DB_URL"
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "centerpin.db"
-SCHEMA_VERSION = 1
-MAX_NAME = 200
-MAX_AUTHOR = 100
 MAX_TAGS = 20
 MAX_TAG = 40
-BUSY_TIMEOUT_S = 30
-_RETRIES = 6
-
-T = TypeVar("T")
-
-
-# ----------------------------------------------------------------------------- errors
-
-
-class StoreError(CodedError):
-    """A request the store refuses, with a ``code`` the UI translates and its values."""
-
-
-class NotFound(StoreError):
-    pass
-
-
-class SchemaTooNew(StoreError):
-    pass
-
-
-class Conflict(StoreError):
-    """The save would overwrite or shadow someone else's work; nothing was written."""
-
-
-class NameTaken(Conflict):
-    def __init__(self, name: str) -> None:
-        super().__init__("name_taken", f"a KPI set named {name!r} already exists", name=name)
-
-
-class StaleRevision(Conflict):
-    """The set moved on since the caller's base revision (see :attr:`newer`, :attr:`changes`)."""
-
-    def __init__(
-        self,
-        name: str,
-        base: int,
-        head: Revision,
-        newer: list[Revision],
-        changes: list[compare.Change],
-    ) -> None:
-        authors = ", ".join(sorted({r.author or "?" for r in newer}))
-        super().__init__(
-            "stale_revision",
-            f"KPI set {name!r} is at revision {head.number}, not {base}: saved since by "
-            f"{authors}. Nothing was written; save as a copy or reload revision {head.number}.",
-            name=name,
-            base=base,
-            head=head.number,
-            authors=authors,
-        )
-        self.name = name
-        self.base = base
-        self.head = head
-        self.newer = newer
-        self.changes = changes
-
-
-# ----------------------------------------------------------------------------- records
-
-
-@dataclass(frozen=True)
-class Derived:
-    """What a simulation of the plan says, stored with each revision."""
-
-    summary: dict[str, float]  # target, confidence, p_target, std error, mean, P10/P50/P90
-    targets: dict[str, Any]  # {"months": [...], "metrics": {metric: {"p50": [...], ...}}}
-
-
-def derive(plan: KpiSet) -> Derived:
-    """Simulate the plan with its own seed and trials: summary and monthly KPI targets."""
-    return derive_from(engine.simulate(plan))
-
-
-def derive_from(result: SimulationResult) -> Derived:
-    """The summary and monthly KPI targets of a simulation already run."""
-    plan = result.plan
-    revenue = result.revenue_summary()
-    p, p_error = result.p_target()
-    summary = {
-        "target": plan.target.revenue,
-        "confidence": plan.target.confidence,
-        "p_target": p,
-        "p_target_std_error": p_error,
-        "mean": revenue.mean,
-        "p10": revenue.p10,
-        "p50": revenue.p50,
-        "p90": revenue.p90,
-        "at_confidence": result.revenue_at_confidence(),
-    }
-    frame = result.kpi_targets()
-    metrics: dict[str, dict[str, list[float]]] = {}
-    for metric, which in frame.columns:
-        metrics.setdefault(metric, {})[which] = [float(v) for v in frame[(metric, which)]]
-    return Derived(summary, {"months": list(frame.index), "metrics": metrics})
-
-
-def targets_frame(targets: dict[str, Any]) -> pd.DataFrame:
-    """Stored monthly KPI targets as a frame: index month, columns ``(metric, which)``."""
-    columns = {
-        (metric, which): values
-        for metric, pair in targets["metrics"].items()
-        for which, values in pair.items()
-    }
-    return pd.DataFrame(columns, index=pd.Index(targets["months"], name="month"))
-
-
-@dataclass(frozen=True)
-class Revision:
-    name: str  # the KPI set's current name
-    number: int
-    parent: int | None
-    plan_json: str
-    seed: int
-    trials: int
-    targets: dict[str, Any]
-    summary: dict[str, float]
-    comment: str
-    author: str
-    created_at: datetime
-
-    @cached_property
-    def plan(self) -> KpiSet:
-        """The stored plan, under the set's current name."""
-        plan = parse_plan(self.plan_json)
-        return plan if plan.name == self.name else plan.model_copy(update={"name": self.name})
-
-    def targets_frame(self) -> pd.DataFrame:
-        """Monthly KPI targets: index month, columns ``(metric, "p50" | "confidence")``."""
-        return targets_frame(self.targets)
-
-
-@dataclass(frozen=True)
-class KpiSetInfo:
-    name: str
-    author: str
-    description: str
-    tags: tuple[str, ...]
-    head: int
-    archived: bool
-    created_at: datetime
-    updated_at: datetime
-    summary: dict[str, float] = field(default_factory=dict)  # the head revision's
-    head_comment: str = ""
-    head_author: str = ""
-
-
-# ----------------------------------------------------------------------------- tables
-
-metadata = MetaData()
-
-schema_table = Table(
-    "centerpin_schema",
-    metadata,
-    Column("version", Integer, primary_key=True, autoincrement=False),
-    Column("applied_at", DateTime(timezone=True), nullable=False),
-)
-
-sets_table = Table(
-    "kpi_sets",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("name", String(MAX_NAME), nullable=False, unique=True),
-    Column("author", String(MAX_AUTHOR), nullable=False),
-    Column("description", Text, nullable=False),
-    Column("tags", Text, nullable=False),  # one tag per line
-    # What a search matches: name, description, tags, author and the newest revision's
-    # comment and author, NFKC-normalised and case-folded (the same on both databases).
-    Column("search", Text, nullable=False),
-    Column("head", Integer, nullable=False),  # the newest revision's number
-    Column("archived", Boolean, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
-
-revisions_table = Table(
-    "kpi_set_revisions",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("set_id", ForeignKey("kpi_sets.id", ondelete="RESTRICT"), nullable=False),
-    Column("number", Integer, nullable=False),
-    Column("parent", Integer, nullable=True),
-    Column("plan", Text, nullable=False),
-    Column("seed", BigInteger, nullable=False),
-    Column("trials", Integer, nullable=False),
-    Column("targets", Text, nullable=False),
-    Column("summary", Text, nullable=False),
-    Column("comment", Text, nullable=False),
-    Column("author", String(MAX_AUTHOR), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("set_id", "number", name="uq_revision_number"),
-)
-
-
-def _migration_1(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[sets_table, revisions_table])
-
-
-#: version -> the step that brings the database from version - 1 to it. Append only.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migration_1}
-
-
-# ----------------------------------------------------------------------------- helpers
-
-
-def default_url() -> str:
-    return os.environ.get(ENV_URL) or f"sqlite:///{DEFAULT_PATH}"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _check_name(name: str, field_name: str = "name") -> str:
@@ -321,17 +67,6 @@ def _author(author: str) -> str:
     return author.strip()[:MAX_AUTHOR]
 
 
-def _is_busy(error: OperationalError) -> bool:
-    text_ = str(error.orig).lower()
-    return "locked" in text_ or "busy" in text_ or "deadlock" in text_
-
-
-def _unavailable(error: Exception) -> StoreError:
-    """A database that cannot be reached, or stays locked, as the store's own error."""
-    reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-    return StoreError("unavailable", f"the KPI set database cannot be used: {reason}")
-
-
 def _named(plan: KpiSet, name: str) -> KpiSet:
     """The plan under the set's name, validated again (a copy may have skipped validation)."""
     data = plan.model_dump(mode="json")
@@ -339,110 +74,35 @@ def _named(plan: KpiSet, name: str) -> KpiSet:
     return parse_plan(data)
 
 
-# ----------------------------------------------------------------------------- the store
+def _no_revision(name: str, number: int | None, head: int) -> NotFound:
+    return NotFound(
+        "revision_not_found",
+        f"KPI set {name!r} has no revision {number} (it has 1 to {head})",
+        name=name,
+        number=number,
+        head=head,
+    )
 
 
 class Store:
     """KPI sets in one database. Thread-safe: each operation is its own transaction."""
 
     def __init__(self, url: str | None = None) -> None:
-        url = url or default_url()
+        self.database = Database(url or default_url())
+        self.engine, self.url = self.database.engine, self.database.url
+        self.sqlite = self.database.sqlite
         try:
-            parsed = make_url(url)
-        except ArgumentError:
-            raise StoreError("db_url", f"{ENV_URL}: not a database URL", url=url) from None
-        self.url = parsed
-        self.sqlite = parsed.get_backend_name() == "sqlite"
-        if self.sqlite:
-            if parsed.database == str(DEFAULT_PATH):  # created on first use; a URL of
-                DEFAULT_PATH.parent.mkdir(parents=True, exist_ok=True)  # one's own must exist
-            self.engine = create_engine(
-                parsed, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False}
-            )
-            self._sqlite_pragmas(self.engine)
-        else:
-            # A server that does not answer fails the page in seconds, not a TCP timeout.
-            wait = {} if "connect_timeout" in parsed.query else {"connect_timeout": 10}
-            self.engine = create_engine(parsed, pool_pre_ping=True, connect_args=wait)
-        try:
-            self._migrate()
+            self.database.write(schema.migrate)
         except Exception:
-            self.engine.dispose()
+            self.database.close()
             raise
 
-    @staticmethod
-    def _sqlite_pragmas(engine_: Engine) -> None:
-        @event.listens_for(engine_, "connect")
-        def _connect(dbapi_connection: Any, _record: Any) -> None:
-            dbapi_connection.isolation_level = None  # transactions are ours: see _begin
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
-
-        @event.listens_for(engine_, "begin")
-        def _begin(conn: Connection) -> None:
-            write = conn.get_execution_options().get("centerpin_write", False)
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
     def close(self) -> None:
-        self.engine.dispose()
-
-    # ------------------------------------------------------------------ transactions
-
-    @contextmanager
-    def _read(self) -> Iterator[Connection]:
-        try:
-            with self.engine.connect() as conn, conn.begin():
-                yield conn
-        except (OperationalError, InterfaceError) as error:
-            raise _unavailable(error) from error
-
-    def _write(self, work: Callable[[Connection], T]) -> T:
-        """Run ``work`` in one write transaction, retrying only when the database is busy."""
-        for attempt in range(_RETRIES):
-            try:
-                with self.engine.connect() as conn:
-                    conn.execution_options(centerpin_write=True)
-                    with conn.begin():
-                        if not self.sqlite:
-                            conn.execute(text("SET LOCAL lock_timeout = '30s'"))
-                        return work(conn)
-            except OperationalError as error:
-                if not _is_busy(error) or attempt == _RETRIES - 1:
-                    raise _unavailable(error) from error
-                time.sleep(0.05 * 2**attempt * (1 + random.random()))
-            except InterfaceError as error:
-                raise _unavailable(error) from error
-        raise AssertionError("unreachable")
-
-    def _migrate(self) -> None:
-        def run(conn: Connection) -> None:
-            if not self.sqlite:  # two processes opening a new database: one migrates
-                conn.execute(text("SELECT pg_advisory_xact_lock(72463)"))
-            if not inspect(conn).has_table(schema_table.name):
-                schema_table.create(conn)
-                version = 0
-            else:
-                version = conn.execute(select(func.max(schema_table.c.version))).scalar() or 0
-            if version > SCHEMA_VERSION:
-                raise SchemaTooNew(
-                    "schema_too_new",
-                    f"the database has schema version {version}; this Centerpin reads up to "
-                    f"{SCHEMA_VERSION}. Update Centerpin to open it.",
-                    found=version,
-                    supported=SCHEMA_VERSION,
-                )
-            for step in range(version + 1, SCHEMA_VERSION + 1):
-                MIGRATIONS[step](conn)
-                conn.execute(insert(schema_table).values(version=step, applied_at=_now()))
-
-        self._write(run)
+        self.database.close()
 
     def schema_version(self) -> int:
-        with self._read() as conn:
-            return int(conn.execute(select(func.max(schema_table.c.version))).scalar() or 0)
+        with self.database.read() as conn:
+            return schema.version(conn)
 
     # ------------------------------------------------------------------ reading
 
@@ -465,7 +125,7 @@ class Store:
             summary=json.loads(row.summary),
             comment=row.comment,
             author=row.author,
-            created_at=_utc(row.created_at),
+            created_at=schema.utc(row.created_at),
         )
 
     def _revisions(
@@ -482,7 +142,7 @@ class Store:
         query = select(sets_table.c.name)
         if not include_archived:
             query = query.where(sets_table.c.archived.is_(False))
-        with self._read() as conn:
+        with self.database.read() as conn:
             rows = conn.execute(
                 query.order_by(sets_table.c.updated_at.desc(), sets_table.c.id.desc())
             )
@@ -501,7 +161,7 @@ class Store:
             folded = _fold(search.strip())
             escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             query = query.where(s.c.search.like(f"%{escaped}%", escape="\\"))
-        with self._read() as conn:
+        with self.database.read() as conn:
             rows = conn.execute(query.order_by(s.c.updated_at.desc(), s.c.id.desc())).all()
         return [
             self._info(row, json.loads(row.summary), row.head_comment, row.head_author)
@@ -517,37 +177,31 @@ class Store:
             tags=tuple(tag for tag in row.tags.split("\n") if tag),
             head=row.head,
             archived=bool(row.archived),
-            created_at=_utc(row.created_at),
-            updated_at=_utc(row.updated_at),
+            created_at=schema.utc(row.created_at),
+            updated_at=schema.utc(row.updated_at),
             summary=summary,
             head_comment=comment,
             head_author=author,
         )
 
     def info(self, name: str) -> KpiSetInfo:
-        with self._read() as conn:
+        with self.database.read() as conn:
             row = self._set_row(conn, name)
             head = self._revisions(conn, row, [row.head])[0]
         return self._info(row, head.summary, head.comment, head.author)
 
     def revision(self, name: str, number: int | None = None) -> Revision:
         """One revision of a set; its newest when ``number`` is None."""
-        with self._read() as conn:
+        with self.database.read() as conn:
             row = self._set_row(conn, name)
             found = self._revisions(conn, row, [row.head if number is None else number])
         if not found:
-            raise NotFound(
-                "revision_not_found",
-                f"KPI set {name!r} has no revision {number} (it has 1 to {row.head})",
-                name=name,
-                number=number,
-                head=row.head,
-            )
+            raise _no_revision(name, number, row.head)
         return found[0]
 
     def revision_numbers(self, name: str) -> list[int]:
         """A set's revision numbers, newest first (cheap: for choosers)."""
-        with self._read() as conn:
+        with self.database.read() as conn:
             row = self._set_row(conn, name)
             rows = conn.execute(
                 select(revisions_table.c.number)
@@ -558,11 +212,11 @@ class Store:
 
     def history(self, name: str) -> list[Revision]:
         """Every revision of a set, newest first."""
-        with self._read() as conn:
+        with self.database.read() as conn:
             return self._revisions(conn, self._set_row(conn, name))
 
     def count_revisions(self) -> int:
-        with self._read() as conn:
+        with self.database.read() as conn:
             return int(conn.execute(select(func.count()).select_from(revisions_table)).scalar())
 
     # ------------------------------------------------------------------ writing
@@ -607,7 +261,7 @@ class Store:
         tags: Sequence[str],
         comment: str,
     ) -> None:
-        now = _now()
+        now = schema.now()
         if conn.execute(select(sets_table.c.id).where(sets_table.c.name == name)).first():
             raise NameTaken(name)
         try:
@@ -647,7 +301,7 @@ class Store:
         plan = _named(plan, name)
         derived = derived or derive(plan)
         description = plan.description if description is None else description
-        self._write(
+        self.database.write(
             lambda conn: self._insert_set(
                 conn,
                 name,
@@ -678,14 +332,8 @@ class Store:
                 "archived", f"KPI set {name!r} is archived; restore it first", name=name
             )
         if not 1 <= base_revision <= row.head:
-            raise NotFound(
-                "revision_not_found",
-                f"KPI set {name!r} has no revision {base_revision} (it has 1 to {row.head})",
-                name=name,
-                number=base_revision,
-                head=row.head,
-            )
-        now = _now()
+            raise _no_revision(name, base_revision, row.head)
+        now = schema.now()
         moved = conn.execute(
             update(sets_table)
             .where(sets_table.c.id == row.id, sets_table.c.head == base_revision)
@@ -736,7 +384,7 @@ class Store:
         """
         plan = _named(plan, name)
         derived = derived or derive(plan)
-        number = self._write(
+        number = self.database.write(
             lambda conn: self._advance(
                 conn, name, base_revision, plan, base_revision, derived, comment, _author(author)
             )
@@ -749,7 +397,7 @@ class Store:
         """Revision ``number``'s plan as a new revision (its parent is ``number``)."""
         old = self.revision(name, number)
         derived = Derived(old.summary, old.targets)
-        new = self._write(
+        new = self.database.write(
             lambda conn: self._advance(
                 conn, name, base_revision, old.plan, number, derived, comment, _author(author)
             )
@@ -787,7 +435,7 @@ class Store:
             self._refresh_search(conn, row.id)
 
         try:
-            self._write(run)
+            self.database.write(run)
         except IntegrityError:
             raise NameTaken(new_name) from None
         return self.info(new_name)
@@ -807,7 +455,7 @@ class Store:
                 conn.execute(update(sets_table).where(sets_table.c.id == row.id).values(**values))
                 self._refresh_search(conn, row.id)
 
-        self._write(run)
+        self.database.write(run)
         return self.info(name)
 
     def archive(self, name: str, archived: bool = True) -> KpiSetInfo:
@@ -819,7 +467,7 @@ class Store:
                 update(sets_table).where(sets_table.c.id == row.id).values(archived=archived)
             )
 
-        self._write(run)
+        self.database.write(run)
         return self.info(name)
 
     def import_plans(
@@ -848,5 +496,5 @@ class Store:
                     comment=comment,
                 )
 
-        self._write(run)
+        self.database.write(run)
         return [self.revision(name, 1) for name in names]

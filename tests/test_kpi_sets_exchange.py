@@ -1,4 +1,4 @@
-"""simulator.io: JSON round trips, CSV/XLSX exports a spreadsheet cannot run, safe imports."""
+"""KPI set files: JSON round trips, CSV/XLSX exports a spreadsheet cannot run, safe imports."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import csv
 import json
 import tempfile
 import zipfile
-from collections.abc import Iterator
 from io import BytesIO, StringIO
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator import compare, io, store
+from simulator import compare
+from simulator import kpi_sets as kpi_store
+from simulator.kpi_sets import exchange
 from simulator.plan import load_plan
 from tests.conftest import SAMPLES, make_plan, plan_dict
 
@@ -32,14 +33,6 @@ HOSTILE_NAMES = [
     "🎯営業",
 ]
 FORMULA_NAMES = [name for name in HOSTILE_NAMES if name[0] in "=+-@"]
-
-
-@pytest.fixture
-def kpi_store(store_url: str) -> Iterator[store.Store]:
-    """A store on SQLite and on PostgreSQL (see tests/conftest.py: ``store_url``)."""
-    s = store.Store(store_url)
-    yield s
-    s.close()
 
 
 def small_plan(**overrides: Any) -> Any:
@@ -92,8 +85,8 @@ def worksheets(data: bytes) -> dict[str, str]:
     ],
 )
 def test_excel_safe_text(value: Any, expected: Any) -> None:
-    assert io.excel_safe_text(value) == expected
-    assert type(io.excel_safe_text(value)) is type(expected)
+    assert kpi_store.excel_safe_text(value) == expected
+    assert type(kpi_store.excel_safe_text(value)) is type(expected)
 
 
 # ----------------------------------------------------------------------------- JSON round trip
@@ -101,16 +94,16 @@ def test_excel_safe_text(value: Any, expected: Any) -> None:
 
 @pytest.mark.parametrize("path", SAMPLES, ids=[p.stem for p in SAMPLES])
 def test_sample_plans_round_trip_through_json(
-    path: Path, tmp_path: Path, kpi_store: store.Store
+    path: Path, tmp_path: Path, store: kpi_store.Store
 ) -> None:
     original = load_plan(path)
-    first = kpi_store  # exported from each database, imported into a fresh SQLite file
+    first = store  # exported from each database, imported into a fresh SQLite file
     revision = first.create(original.name, original)
-    data = io.export_json(revision)
+    data = kpi_store.export_json(revision)
     assert json.loads(data.decode("utf-8")) == original.model_dump(mode="json")
 
-    second = store.Store(f"sqlite:///{tmp_path}/second.db")
-    [imported] = io.import_files(second, [(path.name, data)], author="ann", comment="import")
+    second = kpi_store.Store(f"sqlite:///{tmp_path}/second.db")
+    [imported] = kpi_store.import_files(second, [(path.name, data)], author="ann", comment="import")
     assert imported.plan.model_dump() == original.model_dump()
     assert (imported.name, imported.number, imported.parent) == (original.name, 1, None)
     assert (imported.author, imported.comment) == ("ann", "import")
@@ -120,10 +113,10 @@ def test_sample_plans_round_trip_through_json(
     second.close()
 
 
-def test_export_json_uses_the_current_name(kpi_store: store.Store) -> None:
-    kpi_store.create("old", small_plan())
-    kpi_store.rename("old", "new")
-    document = json.loads(io.export_json(kpi_store.revision("new")))
+def test_export_json_uses_the_current_name(store: kpi_store.Store) -> None:
+    store.create("old", small_plan())
+    store.rename("old", "new")
+    document = json.loads(kpi_store.export_json(store.revision("new")))
     assert document["name"] == "new"
     assert document["schema_version"] == 1
 
@@ -132,45 +125,45 @@ def test_export_json_uses_the_current_name(kpi_store: store.Store) -> None:
 
 
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
-def test_hostile_names_survive_storage_exactly(kpi_store: store.Store, name: str) -> None:
-    kpi_store.create(name, small_plan(), comment=name)
-    revision = kpi_store.revision(name)
-    assert revision.name == revision.plan.name == kpi_store.info(name).name == name
+def test_hostile_names_survive_storage_exactly(store: kpi_store.Store, name: str) -> None:
+    store.create(name, small_plan(), comment=name)
+    revision = store.revision(name)
+    assert revision.name == revision.plan.name == store.info(name).name == name
     assert revision.comment == name
-    assert [info.name for info in kpi_store.list_sets()] == [name]
-    assert json.loads(io.export_json(revision))["name"] == name
+    assert [info.name for info in store.list_sets()] == [name]
+    assert json.loads(kpi_store.export_json(revision))["name"] == name
 
 
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
-def test_hostile_names_are_neutralised_in_csv(kpi_store: store.Store, name: str) -> None:
-    revision = kpi_store.create(name, small_plan(), comment=name)
-    rows = csv_rows(io.export_csv(kpi_store.info(name), revision))
+def test_hostile_names_are_neutralised_in_csv(store: kpi_store.Store, name: str) -> None:
+    revision = store.create(name, small_plan(), comment=name)
+    rows = csv_rows(kpi_store.export_csv(store.info(name), revision))
     expected = "'" + name if name in FORMULA_NAMES else name
     assert cell(rows, "kpi_set", "name")[3] == expected
     assert cell(rows, "kpi_set", "comment")[3] == expected
     assert cell(rows, "input", "name")[3] == expected
     for row in rows:  # nothing else in the file could start a formula either
         for value in row:
-            assert not value.startswith(io.FORMULA_STARTS), row
+            assert not value.startswith(exchange.FORMULA_STARTS), row
 
 
 def test_tab_and_cr_starts_survive_in_text_fields_and_are_neutralised(
-    kpi_store: store.Store,
+    store: kpi_store.Store,
 ) -> None:
     # Set names are stripped by the store ("\tTab" is saved as "Tab"); description and
     # comment keep every character, so a leading tab or CR reaches the exports.
-    revision = kpi_store.create(
+    revision = store.create(
         "\tTab", small_plan(description="\rCR"), comment="\tTab", tags=["-minus"]
     )
     assert revision.name == "Tab"
     assert (revision.comment, revision.plan.description) == ("\tTab", "\rCR")
-    info = kpi_store.info("Tab")
-    rows = csv_rows(io.export_csv(info, revision))
+    info = store.info("Tab")
+    rows = csv_rows(kpi_store.export_csv(info, revision))
     assert cell(rows, "kpi_set", "comment")[3] == "'\tTab"
     assert cell(rows, "input", "description")[3] == "'\rCR"
     assert cell(rows, "kpi_set", "tags")[3] == "'-minus"
 
-    book = openpyxl.load_workbook(BytesIO(io.export_xlsx(info, revision)))
+    book = openpyxl.load_workbook(BytesIO(kpi_store.export_xlsx(info, revision)))
     details = {r[0].value: r[1] for r in book["KPI set"].iter_rows(min_row=2)}
     inputs = {r[0].value: r[1] for r in book["Inputs"].iter_rows(min_row=2)}
     assert (details["comment"].value, details["comment"].data_type) == ("\tTab", "s")
@@ -181,9 +174,9 @@ def test_tab_and_cr_starts_survive_in_text_fields_and_are_neutralised(
 
 
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
-def test_hostile_names_are_text_cells_in_xlsx(kpi_store: store.Store, name: str) -> None:
-    revision = kpi_store.create(name, small_plan(), comment=name)
-    data = io.export_xlsx(kpi_store.info(name), revision)
+def test_hostile_names_are_text_cells_in_xlsx(store: kpi_store.Store, name: str) -> None:
+    revision = store.create(name, small_plan(), comment=name)
+    data = kpi_store.export_xlsx(store.info(name), revision)
     sheets = worksheets(data)
     assert len(sheets) == 3
     for xml in sheets.values():
@@ -210,19 +203,19 @@ def test_the_xlsx_check_would_see_a_formula(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def saved(kpi_store: store.Store) -> tuple[store.KpiSetInfo, store.Revision]:
+def saved(store: kpi_store.Store) -> tuple[kpi_store.KpiSetInfo, kpi_store.Revision]:
     plan = small_plan(description="1〜2件/日")
-    revision = kpi_store.create(
+    revision = store.create(
         "FY2027 計画", plan, author="佐藤", comment="first", tags=["営業", "Q1"]
     )
-    return kpi_store.info("FY2027 計画"), revision
+    return store.info("FY2027 計画"), revision
 
 
 def test_csv_has_every_section_with_the_stored_numbers(
-    saved: tuple[store.KpiSetInfo, store.Revision],
+    saved: tuple[kpi_store.KpiSetInfo, kpi_store.Revision],
 ) -> None:
     info, revision = saved
-    data = io.export_csv(info, revision)
+    data = kpi_store.export_csv(info, revision)
     assert data.startswith(b"\xef\xbb\xbf")
     assert b"\r\n" in data
     rows = csv_rows(data)
@@ -245,7 +238,7 @@ def test_csv_has_every_section_with_the_stored_numbers(
     assert cell(rows, "input", "team.hires")[3] == "—"
 
     summary = [row for row in rows if row[0] == "summary"]
-    assert [row[1] for row in summary] == list(io.SUMMARY_FIELDS)
+    assert [row[1] for row in summary] == list(exchange.SUMMARY_FIELDS)
     for row in summary:
         assert float(row[3]) == revision.summary[row[1]]
     assert float(cell(rows, "summary", "target")[3]) == 10_000_000
@@ -266,39 +259,41 @@ def test_csv_has_every_section_with_the_stored_numbers(
     )
 
 
-def test_csv_in_cp932(saved: tuple[store.KpiSetInfo, store.Revision]) -> None:
+def test_csv_in_cp932(saved: tuple[kpi_store.KpiSetInfo, kpi_store.Revision]) -> None:
     info, revision = saved
-    data = io.export_csv(info, revision, encoding="cp932")
+    data = kpi_store.export_csv(info, revision, encoding="cp932")
     assert not data.startswith(b"\xef\xbb\xbf")
     rows = csv_rows(data, "cp932")
     cp932_forms = str.maketrans({"〜": "～", "—": "―"})  # CP932's wave dash and dash
     assert rows == [
         [value.translate(cp932_forms) for value in row]
-        for row in csv_rows(io.export_csv(info, revision))
+        for row in csv_rows(kpi_store.export_csv(info, revision))
     ]
     assert cell(rows, "kpi_set", "author")[3] == "佐藤"
     assert cell(rows, "input", "description")[3] == "1～2件/日"
 
 
-def test_csv_in_cp932_replaces_what_it_cannot_spell(kpi_store: store.Store) -> None:
-    revision = kpi_store.create("🎯営業", small_plan())
-    rows = csv_rows(io.export_csv(kpi_store.info("🎯営業"), revision, encoding="cp932"), "cp932")
+def test_csv_in_cp932_replaces_what_it_cannot_spell(store: kpi_store.Store) -> None:
+    revision = store.create("🎯営業", small_plan())
+    rows = csv_rows(kpi_store.export_csv(store.info("🎯営業"), revision, encoding="cp932"), "cp932")
     assert cell(rows, "kpi_set", "name")[3] == "?営業"
 
 
-def test_csv_refuses_other_encodings(saved: tuple[store.KpiSetInfo, store.Revision]) -> None:
+def test_csv_refuses_other_encodings(
+    saved: tuple[kpi_store.KpiSetInfo, kpi_store.Revision],
+) -> None:
     with pytest.raises(ValueError, match="encoding"):
-        io.export_csv(*saved, encoding="latin-1")  # type: ignore[arg-type]
+        kpi_store.export_csv(*saved, encoding="latin-1")  # type: ignore[arg-type]
 
 
 # ----------------------------------------------------------------------------- XLSX content
 
 
 def test_xlsx_sheets_hold_the_stored_numbers(
-    saved: tuple[store.KpiSetInfo, store.Revision],
+    saved: tuple[kpi_store.KpiSetInfo, kpi_store.Revision],
 ) -> None:
     info, revision = saved
-    data = io.export_xlsx(info, revision)
+    data = kpi_store.export_xlsx(info, revision)
     assert all("<f" not in xml for xml in worksheets(data).values())
     book = openpyxl.load_workbook(BytesIO(data))
     assert book.sheetnames == ["KPI set", "Inputs", "Monthly targets"]
@@ -311,7 +306,7 @@ def test_xlsx_sheets_hold_the_stored_numbers(
     assert values["name"] == "FY2027 計画"
     assert values["revision"] == 1
     assert values["tags"] == "営業, Q1"
-    for key in io.SUMMARY_FIELDS:
+    for key in exchange.SUMMARY_FIELDS:
         assert values[key] == revision.summary[key]
     assert details.column_dimensions["A"].width >= len("at_confidence")
 
@@ -347,13 +342,13 @@ def test_xlsx_sheets_hold_the_stored_numbers(
 
 
 def test_xlsx_keeps_big_whole_numbers_and_drops_control_characters(
-    kpi_store: store.Store,
+    store: kpi_store.Store,
 ) -> None:
     seed = 2**62 + 1  # more digits than Excel keeps: written as text
-    revision = kpi_store.create(
+    revision = store.create(
         "bell", small_plan(description="a\x07b", simulation={"trials": 2000, "seed": seed})
     )
-    book = openpyxl.load_workbook(BytesIO(io.export_xlsx(kpi_store.info("bell"), revision)))
+    book = openpyxl.load_workbook(BytesIO(kpi_store.export_xlsx(store.info("bell"), revision)))
     inputs = {r[0].value: r[1] for r in book["Inputs"].iter_rows(min_row=2)}
     assert (inputs["simulation.seed"].value, inputs["simulation.seed"].data_type) == (
         str(seed),
@@ -366,23 +361,23 @@ def test_xlsx_keeps_big_whole_numbers_and_drops_control_characters(
 # ----------------------------------------------------------------------------- import
 
 
-def test_import_of_ten_with_one_invalid_writes_nothing(kpi_store: store.Store) -> None:
+def test_import_of_ten_with_one_invalid_writes_nothing(store: kpi_store.Store) -> None:
     files = [(f"plan_{i:02d}.json", small_bytes(name=f"plan {i}")) for i in range(10)]
     files[6] = ("plan_06.json", small_bytes(name="plan 6", win_rate=1.5))
-    with pytest.raises(io.ImportProblem) as raised:
-        io.import_files(kpi_store, files)
+    with pytest.raises(kpi_store.ImportProblem) as raised:
+        kpi_store.import_files(store, files)
     assert [(p.file, p.path, p.code) for p in raised.value.problems] == [
         ("plan_06.json", "win_rate", "rate_bounds")
     ]
     assert str(raised.value) == "plan_06.json: win_rate: must be between 0 and 1"
-    assert kpi_store.list_sets(include_archived=True) == []
-    assert kpi_store.count_revisions() == 0
+    assert store.list_sets(include_archived=True) == []
+    assert store.count_revisions() == 0
 
     files[6] = ("plan_06.json", small_bytes(name="plan 6"))
-    revisions = io.import_files(kpi_store, files, author="ann")
+    revisions = kpi_store.import_files(store, files, author="ann")
     assert [r.name for r in revisions] == [f"plan {i}" for i in range(10)]
     assert {r.number for r in revisions} == {1}
-    assert len(kpi_store.list_sets()) == 10
+    assert len(store.list_sets()) == 10
 
 
 @pytest.mark.parametrize(
@@ -396,8 +391,8 @@ def test_import_of_ten_with_one_invalid_writes_nothing(kpi_store: store.Store) -
     ],
 )
 def test_read_plans_names_the_field(change: dict[str, Any], path: str, code: str) -> None:
-    with pytest.raises(io.ImportProblem) as raised:
-        io.read_plans([("bad.json", small_bytes(**change))])
+    with pytest.raises(kpi_store.ImportProblem) as raised:
+        kpi_store.read_plans([("bad.json", small_bytes(**change))])
     [problem] = raised.value.problems
     assert (problem.file, problem.path, problem.code) == ("bad.json", path, code)
     assert str(problem).startswith(f"bad.json: {path}: ")
@@ -407,8 +402,8 @@ def test_read_plans_reports_nested_unknown_keys_with_their_path() -> None:
     document = plan_dict(simulation=SMALL)
     document["team"]["foo"] = 1
     document["channels"][0]["stages"][1]["rate"] = {"low": 0.1, "hihg": 0.2}
-    with pytest.raises(io.ImportProblem) as raised:
-        io.read_plans([("x.json", json.dumps(document).encode())])
+    with pytest.raises(kpi_store.ImportProblem) as raised:
+        kpi_store.read_plans([("x.json", json.dumps(document).encode())])
     found = {(p.path, p.code) for p in raised.value.problems}
     assert ("team.foo", "extra_forbidden") in found
     assert ("channels[0].stages[1].rate.hihg", "extra_forbidden") in found
@@ -428,36 +423,39 @@ def test_read_plans_reports_nested_unknown_keys_with_their_path() -> None:
     ],
 )
 def test_read_plans_rejects_what_is_not_a_json_object(data: bytes, code: str) -> None:
-    with pytest.raises(io.ImportProblem) as raised:
-        io.read_plans([("f.json", data)])
+    with pytest.raises(kpi_store.ImportProblem) as raised:
+        kpi_store.read_plans([("f.json", data)])
     assert [(p.file, p.path, p.code) for p in raised.value.problems] == [("f.json", "", code)]
 
 
 def test_read_plans_size_limit_is_inclusive() -> None:
     body = small_bytes()
-    exact = body + b" " * (io.MAX_IMPORT_BYTES - len(body))
-    assert len(exact) == io.MAX_IMPORT_BYTES
-    assert [p.name for p in io.read_plans([("ok.json", exact)])] == ["test plan"]
-    with pytest.raises(io.ImportProblem) as raised:
-        io.read_plans([("big.json", exact + b" ")])
+    exact = body + b" " * (kpi_store.MAX_IMPORT_BYTES - len(body))
+    assert len(exact) == kpi_store.MAX_IMPORT_BYTES
+    assert [p.name for p in kpi_store.read_plans([("ok.json", exact)])] == ["test plan"]
+    with pytest.raises(kpi_store.ImportProblem) as raised:
+        kpi_store.read_plans([("big.json", exact + b" ")])
     [problem] = raised.value.problems
     assert (problem.file, problem.code) == ("big.json", "file_too_large")
-    assert problem.ctx == {"max_bytes": io.MAX_IMPORT_BYTES}
+    assert problem.ctx == {"max_bytes": kpi_store.MAX_IMPORT_BYTES}
 
 
 def test_read_plans_accepts_a_bom() -> None:
-    [plan] = io.read_plans([("bom.json", "\ufeff".encode() + small_bytes(name="名前"))])
+    [plan] = kpi_store.read_plans([("bom.json", "\ufeff".encode() + small_bytes(name="名前"))])
     assert plan.name == "名前"
 
 
 def test_read_plans_file_count_limit() -> None:
-    files = [(f"{i}.json", small_bytes(name=f"p{i}")) for i in range(io.MAX_IMPORT_FILES)]
-    assert len(io.read_plans(files)) == io.MAX_IMPORT_FILES
-    with pytest.raises(io.ImportProblem) as raised:
-        io.read_plans([*files, ("one more.json", small_bytes(name="extra"))])
+    files = [(f"{i}.json", small_bytes(name=f"p{i}")) for i in range(kpi_store.MAX_IMPORT_FILES)]
+    assert len(kpi_store.read_plans(files)) == kpi_store.MAX_IMPORT_FILES
+    with pytest.raises(kpi_store.ImportProblem) as raised:
+        kpi_store.read_plans([*files, ("one more.json", small_bytes(name="extra"))])
     [problem] = raised.value.problems
     assert problem.code == "too_many_files"
-    assert problem.ctx == {"count": io.MAX_IMPORT_FILES + 1, "max_files": io.MAX_IMPORT_FILES}
+    assert problem.ctx == {
+        "count": kpi_store.MAX_IMPORT_FILES + 1,
+        "max_files": kpi_store.MAX_IMPORT_FILES,
+    }
 
 
 def test_read_plans_collects_every_problem_of_every_file() -> None:
@@ -469,8 +467,8 @@ def test_read_plans_collects_every_problem_of_every_file() -> None:
         ("e.json", small_bytes(name="   ")),
         ("f.json", small_bytes(win_rate=-1, deal_size="big")),
     ]
-    with pytest.raises(io.ImportProblem) as raised:
-        io.read_plans(files)
+    with pytest.raises(kpi_store.ImportProblem) as raised:
+        kpi_store.read_plans(files)
     assert [(p.file, p.path, p.code) for p in raised.value.problems] == [
         ("b.json", "", "json_invalid"),
         ("c.json", "name", "name_repeated"),
@@ -484,28 +482,28 @@ def test_read_plans_collects_every_problem_of_every_file() -> None:
     assert "a.json" in repeated.message
 
 
-def test_import_files_refuses_a_taken_name_and_writes_nothing(kpi_store: store.Store) -> None:
-    kpi_store.create("taken", small_plan())
+def test_import_files_refuses_a_taken_name_and_writes_nothing(store: kpi_store.Store) -> None:
+    store.create("taken", small_plan())
     files = [("new.json", small_bytes(name="new")), ("taken.json", small_bytes(name="taken"))]
-    with pytest.raises(store.NameTaken):
-        io.import_files(kpi_store, files)
-    assert [info.name for info in kpi_store.list_sets()] == ["taken"]
-    assert kpi_store.count_revisions() == 1
+    with pytest.raises(kpi_store.NameTaken):
+        kpi_store.import_files(store, files)
+    assert [info.name for info in store.list_sets()] == ["taken"]
+    assert store.count_revisions() == 1
 
 
-def test_import_files_records_author_and_comment(kpi_store: store.Store) -> None:
-    [revision] = io.import_files(
-        kpi_store, [("x.json", small_bytes(name="x"))], author="  ann ", comment="from Excel"
+def test_import_files_records_author_and_comment(store: kpi_store.Store) -> None:
+    [revision] = kpi_store.import_files(
+        store, [("x.json", small_bytes(name="x"))], author="  ann ", comment="from Excel"
     )
     assert (revision.author, revision.comment, revision.parent) == ("ann", "from Excel", None)
     assert revision.plan.model_dump() == small_plan(name="x").model_dump()
-    assert io.import_files(kpi_store, []) == []
+    assert kpi_store.import_files(store, []) == []
 
 
 # ----------------------------------------------------------------------------- properties
 
 _TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Cn", "Co")), max_size=40)
-_DERIVED = store.derive(make_plan(simulation=SMALL))
+_DERIVED = kpi_store.derive(make_plan(simulation=SMALL))
 
 
 def _is_number(cell: str) -> bool:
@@ -520,7 +518,7 @@ def _is_number(cell: str) -> bool:
 @given(
     name=_TEXT.filter(lambda text: text.strip()),
     comment=_TEXT,
-    prefix=st.sampled_from(["", *io.FORMULA_STARTS]),
+    prefix=st.sampled_from(["", *exchange.FORMULA_STARTS]),
     reps=st.integers(min_value=0, max_value=500),
     hire=st.integers(min_value=-3, max_value=3).filter(bool),
 )
@@ -531,24 +529,24 @@ def test_any_text_round_trips_and_never_exports_as_a_formula(
     team = plan_dict()["team"] | {"reps": reps + 3, "hires": [{"month": "2027-05", "change": hire}]}
     plan = make_plan(name=name, team=team, simulation=SMALL)
     with tempfile.TemporaryDirectory() as folder:
-        kpi = store.Store(f"sqlite:///{folder}/p.db")
+        kpi = kpi_store.Store(f"sqlite:///{folder}/p.db")
         revision = kpi.create(name, plan, comment=prefix + comment, derived=_DERIVED)
         info = kpi.info(name)
         kpi.close()
 
     # JSON: the same plan comes back.
-    [back] = io.read_plans([("plan.json", io.export_json(revision))])
+    [back] = kpi_store.read_plans([("plan.json", kpi_store.export_json(revision))])
     assert back.model_dump() == revision.plan.model_dump()
 
     # CSV: a cell that starts like a formula is a number or starts with an apostrophe.
-    rows = list(csv.reader(StringIO(io.export_csv(info, revision).decode("utf-8-sig"))))
+    rows = list(csv.reader(StringIO(kpi_store.export_csv(info, revision).decode("utf-8-sig"))))
     for row in rows:
         for cell in row:
-            assert not cell.startswith(io.FORMULA_STARTS) or _is_number(cell), (cell, row)
-    assert ["kpi_set", "name", "", io.excel_safe_text(revision.name), ""] in rows
+            assert not cell.startswith(exchange.FORMULA_STARTS) or _is_number(cell), (cell, row)
+    assert ["kpi_set", "name", "", kpi_store.excel_safe_text(revision.name), ""] in rows
 
     # XLSX: no formula anywhere, and the name is the text itself.
-    data = io.export_xlsx(info, revision)
+    data = kpi_store.export_xlsx(info, revision)
     with zipfile.ZipFile(BytesIO(data)) as book:
         for part in book.namelist():
             if part.startswith("xl/worksheets/"):

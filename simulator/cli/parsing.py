@@ -1,0 +1,243 @@
+"""The command line's arguments: every command, its options, and what runs it.
+
+Each subcommand's parser carries a :class:`Command` (``args.handler``): the function
+that runs it, and how its result reads as JSON and as text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from simulator import kpi_sets as kpi_store
+from simulator.cli import kpi_set_commands, plan_commands, text
+from simulator.cli.errors import EXIT_BAD_INPUT
+from simulator.results import SimulationResult
+
+R = TypeVar("R")
+_Subparsers = Any  # argparse's _SubParsersAction, private in typeshed
+
+
+def _itself(result: Any) -> Any:
+    return result
+
+
+@dataclass(frozen=True)
+class Command(Generic[R]):
+    """A subcommand: ``run`` returns its result, ``data`` is what ``--json`` prints of it,
+    ``text`` the lines printed otherwise."""
+
+    run: Callable[[argparse.Namespace], R]
+    text: Callable[[R], Iterable[str]]
+    data: Callable[[R], Any] = _itself
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own errors: one line, exit 2
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _argument(convert: type, allowed: Any, problem: str) -> Any:
+    """An argparse type: ``convert`` the text, then require ``allowed(value)``."""
+    noun = "whole number" if convert is int else "number"
+
+    def parse(text: str) -> Any:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a {noun}, not {text!r}") from None
+        if not allowed(value):
+            raise argparse.ArgumentTypeError(problem)
+        return value
+
+    return parse
+
+
+_positive_int = _argument(int, lambda v: v >= 1, "must be at least 1")
+_seed = _argument(int, lambda v: 0 <= v < 2**63, "must be between 0 and 2^63 - 1")
+_confidence = _argument(float, lambda v: 0 < v < 1, "must be between 0 and 1, e.g. 0.8")
+_revenue = _argument(float, lambda v: 0 < v < float("inf"), "must be a positive number")
+
+
+def _login() -> str:
+    """The user's login name, the author of a save unless --author says otherwise."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this user id (e.g. some containers)
+        return ""
+
+
+def _comment_and_author(parser: argparse.ArgumentParser, *, comment: str, who: str) -> None:
+    """``--comment`` and ``--author`` (the login name unless given) of what a command writes."""
+    parser.add_argument("--comment", default="", help=comment)
+    parser.add_argument("--author", default=_login(), help=f"who {who} (default: your login name)")
+
+
+def _json_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m simulator", description="Centerpin: Monte Carlo planning for inside sales."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for add in (_add_simulate, _add_center_pin, _add_reverse, _add_schema, _add_kpi_sets):
+        add(commands)
+    return parser
+
+
+# --------------------------------------------------------------------------- a plan
+
+
+def _add_simulate(commands: _Subparsers) -> None:
+    simulate = commands.add_parser("simulate", help="simulate a KPI set and summarise the outcome")
+    simulate.add_argument("plan", help="KPI set file (JSON)")
+    simulate.add_argument("--trials", type=_positive_int, help="override the plan's trial count")
+    simulate.add_argument("--seed", type=_seed, help="override the plan's seed")
+    _json_option(simulate)
+    simulate.set_defaults(
+        handler=Command(plan_commands.simulate, text.simulation, SimulationResult.to_dict)
+    )
+
+
+def _add_center_pin(commands: _Subparsers) -> None:
+    pin = commands.add_parser(
+        "center-pin", help="rank the plan's levers and name the center pin (センターピン)"
+    )
+    pin.add_argument("plan", help="KPI set file (JSON)")
+    _json_option(pin)
+    pin.set_defaults(
+        handler=Command(plan_commands.rank_levers, text.ranking, plan_commands.Ranking.to_dict)
+    )
+
+
+def _add_reverse(commands: _Subparsers) -> None:
+    backwards = commands.add_parser(
+        "reverse",
+        help="solve one lever so the target is reached at the confidence (KGI逆算)",
+        description="Exit code 4 when no value of the lever alone reaches the target.",
+    )
+    backwards.add_argument("plan", help="KPI set file (JSON)")
+    backwards.add_argument("--lever", required=True, help="lever path, e.g. team.reps or win_rate")
+    backwards.add_argument("--target", type=_revenue, help="revenue target (default: the plan's)")
+    backwards.add_argument(
+        "--confidence", type=_confidence, help="required P(target) (default: the plan's)"
+    )
+    _json_option(backwards)
+    backwards.set_defaults(
+        handler=Command(plan_commands.solve, text.solved, plan_commands.Solved.to_dict)
+    )
+
+
+def _add_schema(commands: _Subparsers) -> None:
+    schema = commands.add_parser("schema", help="print the JSON Schema of the KPI set format")
+    schema.add_argument("--output", help="write it to this file instead")
+    _json_option(schema)
+    schema.set_defaults(
+        handler=Command(plan_commands.schema, text.schema, plan_commands.Schema.to_dict)
+    )
+
+
+# --------------------------------------------------------------------------- kpi-sets
+
+
+def _add_kpi_sets(commands: _Subparsers) -> None:
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "--db",
+        metavar="URL",
+        help=f"database URL (default: ${kpi_store.ENV_URL}, else sqlite under data/)",
+    )
+    _json_option(common)
+    kpi_sets = commands.add_parser(
+        "kpi-sets",
+        help="saved KPI sets: list, show, history, save, export, import",
+        description="Exit code 3 when a save or import would shadow someone else's work "
+        "(nothing is written).",
+    )
+    actions = kpi_sets.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    for add in (_add_list, _add_show, _add_history, _add_save, _add_export, _add_import):
+        add(actions, common)
+
+
+def _on_store(
+    parser: argparse.ArgumentParser,
+    run: Callable[[argparse.Namespace, kpi_store.Store], R],
+    text_: Callable[[R], Iterable[str]],
+) -> None:
+    parser.set_defaults(handler=Command(kpi_set_commands.with_store(run), text_))
+
+
+def _add_list(actions: _Subparsers, common: argparse.ArgumentParser) -> None:
+    listing = actions.add_parser("list", parents=[common], help="KPI sets, newest first")
+    listing.add_argument("--search", help="match name, description, tags, author or comment")
+    listing.add_argument("--archived", action="store_true", help="include archived sets")
+    _on_store(listing, kpi_set_commands.list_sets, text.kpi_set_list)
+
+
+def _add_show(actions: _Subparsers, common: argparse.ArgumentParser) -> None:
+    show = actions.add_parser("show", parents=[common], help="one revision of a KPI set")
+    show.add_argument("name", help="KPI set name")
+    show.add_argument("--revision", type=_positive_int, help="revision (default: the newest)")
+    _on_store(show, kpi_set_commands.show, text.kpi_set_revision)
+
+
+def _add_history(actions: _Subparsers, common: argparse.ArgumentParser) -> None:
+    history = actions.add_parser("history", parents=[common], help="every revision, newest first")
+    history.add_argument("name", help="KPI set name")
+    _on_store(history, kpi_set_commands.history, text.kpi_set_history)
+
+
+def _add_save(actions: _Subparsers, common: argparse.ArgumentParser) -> None:
+    save = actions.add_parser(
+        "save",
+        parents=[common],
+        help="save a KPI set file as a new set, or as a new revision of one",
+        description="Without --base-revision the set is created (exit 3 if the name exists). "
+        "With it, a new revision is saved on top of that revision; exit 3 if someone saved "
+        "since. Prints the new revision number.",
+    )
+    save.add_argument("plan", help="KPI set file (JSON)")
+    save.add_argument("--name", required=True, help="KPI set name")
+    save.add_argument(
+        "--base-revision", type=_positive_int, help="the revision your edit started from"
+    )
+    _comment_and_author(save, comment="what changed and why", who="saves")
+    _on_store(save, kpi_set_commands.save, text.saved)
+
+
+def _add_export(actions: _Subparsers, common: argparse.ArgumentParser) -> None:
+    export = actions.add_parser("export", parents=[common], help="write a revision to a file")
+    export.add_argument("name", help="KPI set name")
+    export.add_argument(
+        "--format",
+        choices=kpi_set_commands.EXPORT_FORMATS,
+        help="file format (default: from --output's suffix)",
+    )
+    export.add_argument("--output", metavar="PATH", required=True, help="file to write")
+    export.add_argument("--revision", type=_positive_int, help="revision (default: the newest)")
+    export.add_argument(
+        "--encoding",
+        choices=kpi_store.CSV_ENCODINGS,
+        help="CSV encoding (default utf-8-sig; cp932 writes ? for what it cannot spell)",
+    )
+    _on_store(export, kpi_set_commands.export, text.exported)
+
+
+def _add_import(actions: _Subparsers, common: argparse.ArgumentParser) -> None:
+    imports = actions.add_parser(
+        "import",
+        parents=[common],
+        help="create KPI sets from files, all or nothing",
+        description=f"At most {kpi_store.MAX_IMPORT_FILES} files of "
+        f"{kpi_store.MAX_IMPORT_BYTES:,} bytes each.",
+    )
+    imports.add_argument("paths", nargs="+", metavar="PATH", help="KPI set files (JSON)")
+    _comment_and_author(imports, comment="comment of every revision 1", who="imports")
+    _on_store(imports, kpi_set_commands.import_files, text.imported)

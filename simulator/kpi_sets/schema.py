@@ -1,0 +1,129 @@
+"""The KPI set tables and their migrations.
+
+``centerpin_schema`` records every applied migration. :data:`MIGRATIONS` is an
+append-only list of functions (the first creates the tables), run in one transaction when
+a store opens. Opening a database that a newer Centerpin has migrated raises
+:class:`SchemaTooNew` instead of guessing at its layout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+)
+from sqlalchemy.engine import Connection
+
+from simulator.kpi_sets.errors import SchemaTooNew
+
+SCHEMA_VERSION = 1
+MAX_NAME = 200
+MAX_AUTHOR = 100
+_MIGRATION_LOCK = 72463  # PostgreSQL advisory lock: one opener migrates at a time
+
+metadata = MetaData()
+
+schema_table = Table(
+    "centerpin_schema",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+)
+
+sets_table = Table(
+    "kpi_sets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(MAX_NAME), nullable=False, unique=True),
+    Column("author", String(MAX_AUTHOR), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("tags", Text, nullable=False),  # one tag per line
+    # What a search matches: name, description, tags, author and the newest revision's
+    # comment and author, NFKC-normalised and case-folded (the same on both databases).
+    Column("search", Text, nullable=False),
+    Column("head", Integer, nullable=False),  # the newest revision's number
+    Column("archived", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+revisions_table = Table(
+    "kpi_set_revisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("set_id", ForeignKey("kpi_sets.id", ondelete="RESTRICT"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("parent", Integer, nullable=True),
+    Column("plan", Text, nullable=False),
+    Column("seed", BigInteger, nullable=False),
+    Column("trials", Integer, nullable=False),
+    Column("targets", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("author", String(MAX_AUTHOR), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("set_id", "number", name="uq_revision_number"),
+)
+
+
+def now() -> datetime:
+    """The time a row is stamped with (timezone-aware UTC)."""
+    return datetime.now(UTC)
+
+
+def utc(value: datetime) -> datetime:
+    """A stamp read back, in UTC (SQLite returns it without a timezone)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _migration_1(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[sets_table, revisions_table])
+
+
+#: version -> the step that brings the database from version - 1 to it. Append only.
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migration_1}
+
+
+def version(conn: Connection) -> int:
+    """The newest migration applied to the database (0 for none)."""
+    return int(conn.execute(select(func.max(schema_table.c.version))).scalar() or 0)
+
+
+def migrate(conn: Connection) -> None:
+    """Apply the migrations the database lacks, in the caller's write transaction;
+    :class:`SchemaTooNew` if a newer Centerpin has migrated it."""
+    if conn.dialect.name != "sqlite":  # two processes opening a new database: one migrates
+        conn.execute(text(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})"))
+    if not inspect(conn).has_table(schema_table.name):
+        schema_table.create(conn)
+        found = 0
+    else:
+        found = version(conn)
+    if found > SCHEMA_VERSION:
+        raise SchemaTooNew(
+            "schema_too_new",
+            f"the database has schema version {found}; this Centerpin reads up to "
+            f"{SCHEMA_VERSION}. Update Centerpin to open it.",
+            found=found,
+            supported=SCHEMA_VERSION,
+        )
+    for step in range(found + 1, SCHEMA_VERSION + 1):
+        MIGRATIONS[step](conn)
+        conn.execute(insert(schema_table).values(version=step, applied_at=now()))
