@@ -54,21 +54,21 @@ def expected(plan: KpiSet) -> Expectation:
     volumes: dict[str, np.ndarray] = {}
     stages: dict[str, dict[str, np.ndarray]] = {}
     opportunities = np.zeros(plan.months)
-    for channel in plan.channels:
-        if channel.volume_from == "team":
-            level = uncertain.central(plan.team.calls_per_rep_per_day, "positive")
+    for channel in f.channels:
+        if channel.from_team:
+            level = uncertain.central(f.productivity, "positive")
             volume = level * f.team_capacity_days
         else:
-            volume = uncertain.central(channel.volume_per_month, "positive") * f.seasonality
+            volume = uncertain.central(channel.volume, "positive") * f.seasonality
         volumes[channel.key] = volume
         stages[channel.key] = {}
         count = volume
-        for stage in channel.stages:
-            count = count * uncertain.central(stage.rate, "rate")
-            stages[channel.key][stage.key] = count
+        for stage, rate in zip(channel.stage_keys, channel.rates, strict=True):
+            count = count * uncertain.central(rate, "rate")
+            stages[channel.key][stage] = count
         opportunities = opportunities + count
-    win = uncertain.central(plan.win_rate, "rate")
-    deal = uncertain.central(plan.deal_size, "positive")
+    win = uncertain.central(f.win_rate, "rate")
+    deal = uncertain.central(f.deal_size, "positive")
     wins = (
         opportunities * win @ f.close_matrix + plan.open_opportunities * win * f.open_close_pmf[:-1]
     )

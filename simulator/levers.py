@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from simulator import uncertain
 from simulator.plan import KpiSet, parse_plan
 
 LeverKind = Literal["reps", "productivity", "volume", "rate", "deal_size", "cycle"]
@@ -24,6 +25,11 @@ class Lever:
     kind: LeverKind
     channel: str | None = None
     stage: str | None = None
+
+    @property
+    def value_kind(self) -> uncertain.Kind:
+        """How :mod:`simulator.uncertain` reads the lever's value."""
+        return "rate" if self.kind == "rate" else "positive"
 
 
 def levers(plan: KpiSet) -> list[Lever]:
@@ -49,6 +55,11 @@ def levers(plan: KpiSet) -> list[Lever]:
         Lever("sales_cycle_months", "cycle"),
     ]
     return out
+
+
+def find(plan: KpiSet, path: str) -> Lever | None:
+    """The plan's lever at ``path``, or None when the plan has no such lever."""
+    return next((lever for lever in levers(plan) if lever.path == path), None)
 
 
 def _locate(data: dict[str, Any], path: str) -> tuple[dict[str, Any], str]:

@@ -210,7 +210,7 @@ def _check_range(value: RateRange | Range, kind: uncertain.Kind) -> None:
         raise _fail("range_order", "low must not exceed high")
     if value.low < value.high:
         try:
-            uncertain.distribution(value, kind)
+            uncertain.distribution({"low": value.low, "high": value.high}, kind)
         except uncertain.Unfittable as exc:
             raise _fail(exc.code, str(exc)) from None
 

@@ -60,9 +60,9 @@ def plain_chain(plan: KpiSet, target: float | None = None) -> Chain:
     target = plan.target.revenue if target is None else target
     f = Funnel(plan)
     months = plan.months
-    deal = uncertain.central(plan.deal_size, "positive")
-    win = uncertain.central(plan.win_rate, "rate")
-    lag = round(uncertain.central(plan.sales_cycle_months, "positive"))
+    deal = uncertain.central(f.deal_size, "positive")
+    win = uncertain.central(f.win_rate, "rate")
+    lag = round(uncertain.central(f.sales_cycle, "positive"))
     open_wins = plan.open_opportunities * win
     wins = target / deal if deal > 0 else math.inf
     new_wins = max(wins - open_wins, 0.0)
@@ -75,12 +75,12 @@ def plain_chain(plan: KpiSet, target: float | None = None) -> Chain:
     share = {k: (v / total if total > 0 else 1.0 / len(expected)) for k, v in expected.items()}
 
     steps: dict[str, list[tuple[str, float, float]]] = {}
-    for c in plan.channels:
+    for c in f.channels:
         needed = opportunities * share[c.key]
         chain = []
-        for stage in reversed(c.stages):
-            rate = uncertain.central(stage.rate, "rate")
-            chain.append((stage.key, rate, needed))
+        for stage, value in zip(reversed(c.stage_keys), reversed(c.rates), strict=True):
+            rate = uncertain.central(value, "rate")
+            chain.append((stage, rate, needed))
             needed = needed / rate if rate > 0 else math.inf
         chain.append(("volume", 1.0, needed))
         steps[c.key] = list(reversed(chain))
@@ -129,7 +129,7 @@ def capacity(plan: KpiSet, calls_needed: np.ndarray) -> pd.DataFrame:
     ramping hire at its ramp fraction, as the engines do.
     """
     f = Funnel(plan)
-    per_rep = uncertain.central(plan.team.calls_per_rep_per_day, "positive")
+    per_rep = uncertain.central(f.productivity, "positive")
     days = f.working_days * f.seasonality
     can_make = per_rep * f.team_capacity_days
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -163,23 +163,8 @@ class Solution:
 
 
 def median_of(plan: KpiSet, path: str) -> float:
-    lever = next(item for item in levers.levers(plan) if item.path == path)
-    value = levers.get(plan, path)
-    if lever.kind == "reps":
-        return float(value)
-    kind = "rate" if lever.kind == "rate" else "positive"
-    dist = uncertain.distribution(_as_quantity(value), kind)
-    return float(dist.ppf(0.5)) if not isinstance(dist, uncertain.PointMass) else dist.value
-
-
-class _Quantity:
-    def __init__(self, data: dict[str, Any]) -> None:
-        for key, item in data.items():
-            setattr(self, key, item)
-
-
-def _as_quantity(value: Any) -> Any:
-    return _Quantity(value) if isinstance(value, dict) else value
+    """A lever's median in the plan (reps: their number)."""
+    return uncertain.median(levers.get(plan, path), levers.find(plan, path).value_kind)
 
 
 def _scaled(value: Any, factor: float) -> Any:
@@ -238,7 +223,7 @@ def solve(
             "target": plan.target.model_copy(update={"revenue": target, "confidence": confidence})
         }
     )
-    lever = next((item for item in levers.levers(plan) if item.path == path), None)
+    lever = levers.find(plan, path)
     if lever is None:
         raise Unsolvable("unknown_lever", f"{path!r} is not a lever of this plan", lever=path)
     if lever.kind not in SOLVABLE:
@@ -282,7 +267,7 @@ def plain_value(plan: KpiSet, path: str, target: float | None = None) -> KpiSet:
     P(target) is usually near or below one half, which is the point of showing it.
     """
     target = plan.target.revenue if target is None else target
-    lever = next((item for item in levers.levers(plan) if item.path == path), None)
+    lever = levers.find(plan, path)
     if lever is None or lever.kind not in SOLVABLE:
         raise Unsolvable("not_solvable", f"{path} cannot be solved for", lever=path)
     base_value = levers.get(plan, path)
