@@ -114,28 +114,12 @@ class Analysis:
         }
 
 
-def _median(plan: KpiSet, path: str) -> float:
-    return reverse.median_of(plan, path)
-
-
 def stepped_value(plan: KpiSet, lever: levers.Lever, step: float) -> Any:
-    """The lever's value after one step, in the file format."""
+    """The lever's value after one step, in the file format: +10% for the relative kinds."""
     value = levers.get(plan, lever.path)
-    if lever.kind == "reps":
-        return int(value + step)
     if lever.kind in RELATIVE:
-        return reverse._scaled(value, 1.0 + step)
-    if isinstance(value, dict) and "successes" in value:
-        dist = uncertain.beta_from_counts(int(value["successes"]), int(value["trials"]))
-        value = {"low": float(dist.ppf(0.1)), "high": float(dist.ppf(0.9))}
-    if isinstance(value, dict):
-        low, high = value["low"] + step, value["high"] + step
-        if lever.kind == "rate":
-            high = min(high, 1.0 - 1e-6)
-            low = min(low, high)
-        return {"low": max(low, 0.0), "high": max(high, 0.0)}
-    new = value + step
-    return min(max(new, 0.0), 1.0) if lever.kind == "rate" else max(new, 0.0)
+        return levers.scaled(value, 1.0 + step)
+    return levers.stepped(value, step, lever.kind)
 
 
 def relative_tie(plan: KpiSet, tolerance: float = 0.005) -> tuple[bool, dict[str, float]]:
@@ -271,7 +255,7 @@ def analyse(
 
     def step_row(lever: levers.Lever) -> LeverResult | None:
         step = steps.get(lever.path, STEPS[lever.kind])
-        base_median = _median(plan, lever.path)
+        base_median = reverse.median_of(plan, lever.path)
         try:
             stepped_plan = levers.with_values(plan, {lever.path: stepped_value(plan, lever, step)})
         except PlanError:
@@ -291,7 +275,7 @@ def analyse(
             kind=lever.kind,
             base=base_median,
             step=step,
-            stepped=_median(stepped_plan, lever.path),
+            stepped=reverse.median_of(stepped_plan, lever.path),
             revenue_gain=revenue_gain,
             p_target_gain=p_gain,
             revenue_loss=revenue_loss,

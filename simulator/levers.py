@@ -8,6 +8,7 @@ A lever path names an input the way a manager thinks of it: ``team.reps``,
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -100,3 +101,40 @@ def apply(data: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
 def with_values(plan: KpiSet, values: dict[str, Any]) -> KpiSet:
     """The plan with the given levers set; raises :class:`PlanError` if the result is invalid."""
     return parse_plan(apply(plan.model_dump(mode="json"), values))
+
+
+# ----------------------------------------------------------------------------- arithmetic
+# A lever's value in the file format moved as a manager means it: a range keeps its shape
+# (both ends move), and counts first become their P10–P90 range (:func:`uncertain.p10_p90`).
+
+#: The highest end a rate range may have: a Beta needs its 90th percentile below 1.
+RATE_RANGE_MAX = 1.0 - 1e-6
+
+
+def rate_ceiling(value: uncertain.Value) -> float:
+    """The highest a rate given as ``value`` may go: 1 for a number, just below for a range."""
+    return 1.0 if isinstance(value, (int, float)) else RATE_RANGE_MAX
+
+
+def scaled(value: uncertain.Value, factor: float) -> uncertain.Value:
+    """A number, or both ends of a range, multiplied by ``factor``."""
+    if isinstance(value, (int, float)):
+        return value * factor
+    low, high = uncertain.p10_p90(value)
+    return {"low": low * factor, "high": high * factor}
+
+
+def stepped(value: uncertain.Value, amount: float, kind: LeverKind) -> uncertain.Value:
+    """A number, or both ends of a range, moved by ``amount`` and kept at 0 or above.
+
+    A rate stays at or below its :func:`rate_ceiling`; reps stay whole.
+    """
+    if kind == "reps":
+        return int(value + amount)
+    top = rate_ceiling(value) if kind == "rate" else math.inf
+    if isinstance(value, (int, float)):
+        return min(max(value + amount, 0.0), top)
+    low, high = uncertain.p10_p90(value)
+    high = min(high + amount, top)
+    low = min(low + amount, high)
+    return {"low": max(low, 0.0), "high": max(high, 0.0)}

@@ -167,29 +167,10 @@ def median_of(plan: KpiSet, path: str) -> float:
     return uncertain.median(levers.get(plan, path), levers.find(plan, path).value_kind)
 
 
-def _scaled(value: Any, factor: float) -> Any:
-    """A number or range multiplied by ``factor``; counts first become their P10–P90 range."""
-    if isinstance(value, dict) and "successes" in value:
-        dist = uncertain.beta_from_counts(int(value["successes"]), int(value["trials"]))
-        low, high = (float(x) for x in dist.ppf([0.1, 0.9]))
-        value = {"low": low, "high": high}
-    if isinstance(value, dict):
-        return {"low": value["low"] * factor, "high": value["high"] * factor}
-    return value * factor
-
-
-def _factor_limit(value: Any) -> float:
-    """The largest factor that keeps a rate inside its allowed range."""
-    if isinstance(value, dict) and "successes" in value:
-        dist = uncertain.beta_from_counts(int(value["successes"]), int(value["trials"]))
-        high = float(dist.ppf(0.9))
-    elif isinstance(value, dict):
-        high = float(value["high"])
-    else:
-        high = float(value)
-    if isinstance(value, dict):
-        return (1.0 - 1e-6) / high if high > 0 else MAX_FACTOR
-    return 1.0 / high if high > 0 else MAX_FACTOR
+def _factor_limit(value: uncertain.Value) -> float:
+    """The largest factor that keeps a rate at or below its ceiling."""
+    high = uncertain.p10_p90(value)[1]
+    return levers.rate_ceiling(value) / high if high > 0 else MAX_FACTOR
 
 
 def solve(
@@ -292,7 +273,9 @@ def plain_value(plan: KpiSet, path: str, target: float | None = None) -> KpiSet:
     low, high = math.log(1.0 / MAX_FACTOR), math.log(limit)
 
     def short(log_factor: float) -> bool:
-        candidate = levers.with_values(plan, {path: _scaled(base_value, math.exp(log_factor))})
+        candidate = levers.with_values(
+            plan, {path: levers.scaled(base_value, math.exp(log_factor))}
+        )
         return expected_at(candidate) < target
 
     if short(high):
@@ -306,7 +289,7 @@ def plain_value(plan: KpiSet, path: str, target: float | None = None) -> KpiSet:
             low = middle
         else:
             high = middle
-    return levers.with_values(plan, {path: _scaled(base_value, math.exp(high))})
+    return levers.with_values(plan, {path: levers.scaled(base_value, math.exp(high))})
 
 
 def _solve_reps(
@@ -359,7 +342,7 @@ def _solve_factor(
 
     def gap(log_factor: float) -> float:
         try:
-            candidate = with_value(_scaled(base_value, math.exp(log_factor)))
+            candidate = with_value(levers.scaled(base_value, math.exp(log_factor)))
         except PlanError:
             return -1.0
         return p_at(candidate) - confidence
@@ -401,7 +384,7 @@ def _solve_factor(
                 )
             break
         if direction < 0 and outer < -math.log(MAX_FACTOR):
-            return with_value(_scaled(base_value, 1.0 / MAX_FACTOR))  # reached even near zero
+            return with_value(levers.scaled(base_value, 1.0 / MAX_FACTOR))  # reached even near zero
         g_outer = gap(outer)
     # Regula falsi (Illinois) on log factor between a point that falls short and one that
     # reaches. P(target) is a step function of the factor (finitely many trials), so stop
@@ -426,4 +409,4 @@ def _solve_factor(
             if side == -1:
                 g_reach *= 0.5
             side = -1
-    return with_value(_scaled(base_value, math.exp(reach)))
+    return with_value(levers.scaled(base_value, math.exp(reach)))
