@@ -9,7 +9,6 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
 import numpy as np
 
@@ -88,6 +87,14 @@ class ChannelSpec:
     volume: uncertain.Value | None  # the plan's volume_per_month (None when from_team)
     stage_keys: tuple[str, ...]
     rates: tuple[uncertain.Value, ...]
+
+    @property
+    def volume_path(self) -> str:
+        return f"channels.{self.key}.volume_per_month"
+
+    @property
+    def rate_paths(self) -> tuple[str, ...]:
+        return tuple(f"channels.{self.key}.stages.{stage}.rate" for stage in self.stage_keys)
 
 
 @dataclass(frozen=True)
@@ -185,36 +192,27 @@ class Funnel:
         ]
         for c in self.channels:
             if not c.from_team:
-                out.append((f"channels.{c.key}.volume_per_month", c.volume, "positive"))
-            for key, rate in zip(c.stage_keys, c.rates, strict=True):
-                out.append((f"channels.{c.key}.stages.{key}.rate", rate, "rate"))
+                out.append((c.volume_path, c.volume, "positive"))
+            out += [(path, rate, "rate") for path, rate in zip(c.rate_paths, c.rates, strict=True)]
         out.append(("win_rate", self.win_rate, "rate"))
         return out
 
     def draws_from(self, values: dict[str, np.ndarray], n: int) -> Draws:
-        """Draws from given per-trial values by lever path; fixed quantities fill the rest."""
-
-        def value(path: str, quantity: Any) -> np.ndarray:
-            if path in values:
-                return np.asarray(values[path], dtype=float)
-            return np.full(n, float(quantity))
-
-        volumes, rates = {}, {}
-        for c in self.channels:
-            if not c.from_team:
-                path = f"channels.{c.key}.volume_per_month"
-                volumes[c.key] = value(path, c.volume)
-            rates[c.key] = np.column_stack(
-                [
-                    value(f"channels.{c.key}.stages.{key}.rate", rate)
-                    for key, rate in zip(c.stage_keys, c.rates, strict=True)
-                ]
-            )
+        """Draws from given per-trial values by lever path; fixed quantities fill the rest
+        (a number, or a range of zero width)."""
+        full = {
+            path: np.asarray(values[path], dtype=float)
+            if path in values
+            else np.full(n, uncertain.median(value, kind))
+            for path, value, kind in self.quantities
+        }
         return Draws(
-            productivity=value("team.calls_per_rep_per_day", self.productivity),
-            volumes=volumes,
-            rates=rates,
-            win_rate=value("win_rate", self.win_rate),
+            productivity=full["team.calls_per_rep_per_day"],
+            volumes={c.key: full[c.volume_path] for c in self.channels if not c.from_team},
+            rates={
+                c.key: np.column_stack([full[path] for path in c.rate_paths]) for c in self.channels
+            },
+            win_rate=full["win_rate"],
         )
 
     def draw(self, seed: int, chunk: int, n: int) -> Draws:
