@@ -120,7 +120,6 @@ def simulate(
         plan=plan,
         months=f.month_keys,
         seed=seed,
-        engine="reference",
         revenue=np.concatenate([p[0] for p in parts]),
         wins=np.concatenate([p[1] for p in parts]),
         carry_over_wins=np.concatenate([p[2] for p in parts]),
