@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from simulator import uncertain
 from simulator.funnel import Funnel
@@ -36,16 +35,6 @@ class Expectation:
     @property
     def total_revenue(self) -> float:
         return float(self.revenue.sum())
-
-    def table(self) -> pd.DataFrame:
-        """One row per month, one column per count."""
-        columns: dict[str, np.ndarray] = {}
-        for channel, volume in self.volumes.items():
-            columns[f"{channel}.volume"] = volume
-            for stage, values in self.stages[channel].items():
-                columns[f"{channel}.{stage}"] = values
-        columns |= {"opportunities": self.opportunities, "wins": self.wins, "revenue": self.revenue}
-        return pd.DataFrame(columns, index=pd.Index(self.months, name="month"))
 
 
 def expected(plan: KpiSet) -> Expectation:

@@ -324,12 +324,6 @@ class KpiSet(_Model):
         y, m = map(int, year_month.split("-"))
         return (y - y0) * 12 + (m - m0)
 
-    def channel(self, key: str) -> Channel:
-        for channel in self.channels:
-            if channel.key == key:
-                return channel
-        raise KeyError(key)
-
     def to_json(self) -> str:
         """The plan in the file format, as pretty UTF-8 JSON."""
         return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"

@@ -245,8 +245,3 @@ def at_scores(value: Value, kind: Kind, scores: np.ndarray) -> np.ndarray:
     index = np.minimum(position.astype(np.intp), _Z_POINTS - 2)
     left = table[index]
     return left + (position - index) * (table[index + 1] - left)
-
-
-def sample(value: Value, kind: Kind, uniforms: np.ndarray) -> np.ndarray:
-    """Values of a quantity at the given uniforms (its inverse CDF), via :func:`at_scores`."""
-    return at_scores(value, kind, special.ndtri(uniforms))

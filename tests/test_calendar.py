@@ -114,30 +114,11 @@ def test_month_sequence_long_horizon() -> None:
     assert calendar.month_sequence("2027-04", 0) == []
 
 
-@pytest.mark.parametrize(
-    ("year", "month", "fiscal"),
-    [(2028, 3, 2027), (2027, 4, 2027), (2027, 12, 2027), (2028, 1, 2027), (2028, 4, 2028)],
-)
-def test_fiscal_year_april_start(year: int, month: int, fiscal: int) -> None:
-    assert calendar.fiscal_year(year, month) == fiscal
-
-
-def test_fiscal_year_other_start() -> None:
-    assert calendar.fiscal_year(2027, 12, first_month=1) == 2027
-    assert calendar.fiscal_year(2027, 9, first_month=10) == 2026
-    assert calendar.fiscal_year(2027, 10, first_month=10) == 2027
-
-
 def test_month_label() -> None:
     assert calendar.month_label(2027, 4) == "2027年4月"
     assert calendar.month_label(2027, 4, "ja") == "2027年4月"
     assert calendar.month_label(2027, 12, "en") == "Dec 2027"
     assert calendar.month_label(2028, 1, "en") == "Jan 2028"
-
-
-def test_fiscal_month_labels() -> None:
-    assert calendar.fiscal_month_labels("2028-03", 2) == ["FY2027 2028年3月", "FY2028 2028年4月"]
-    assert calendar.fiscal_month_labels("2028-03", 1, "en") == ["FY2027 Mar 2028"]
 
 
 def test_seasonality_factors_follow_calendar_months() -> None:
