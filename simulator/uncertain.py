@@ -245,3 +245,10 @@ def at_scores(value: Value, kind: Kind, scores: np.ndarray) -> np.ndarray:
     index = np.minimum(position.astype(np.intp), _Z_POINTS - 2)
     left = table[index]
     return left + (position - index) * (table[index + 1] - left)
+
+
+def clear_caches() -> None:
+    """Forget every fitted distribution and inverse-CDF table, as a fresh process would
+    (the benchmarks time cold runs)."""
+    for cache in (fit_beta, fit_lognormal, beta_from_counts, _ppf_table):
+        cache.cache_clear()
