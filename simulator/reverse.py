@@ -11,6 +11,7 @@ common random numbers (every evaluation reuses the plan's seed).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -173,6 +174,36 @@ def _factor_limit(value: uncertain.Value) -> float:
     return levers.rate_ceiling(value) / high if high > 0 else MAX_FACTOR
 
 
+def _with_target(plan: KpiSet, target: float | None, confidence: float | None) -> KpiSet:
+    """The plan aiming at ``target`` with ``confidence`` (its own where None)."""
+    update = {
+        "revenue": plan.target.revenue if target is None else target,
+        "confidence": plan.target.confidence if confidence is None else confidence,
+    }
+    return plan.model_copy(update={"target": plan.target.model_copy(update=update)})
+
+
+@dataclass
+class _Search:
+    """One lever of a plan under search: P(target) at a value of the lever, each time a
+    simulation with the plan's seed (common random numbers), counted."""
+
+    plan: KpiSet  # with the target and confidence to reach
+    path: str
+    trials: int
+    evaluations: int = 0
+
+    def plan_at(self, value: Any) -> KpiSet:
+        return levers.with_values(self.plan, {self.path: value})
+
+    def gap(self, value: Any) -> float:
+        """P(target) with the lever at ``value``, less the confidence (≥ 0: it reaches)."""
+        candidate = self.plan_at(value)
+        self.evaluations += 1
+        result = engine.simulate(candidate, trials=self.trials, seed=self.plan.simulation.seed)
+        return result.p_target(self.plan.target.revenue)[0] - self.plan.target.confidence
+
+
 def solve(
     plan: KpiSet,
     path: str,
@@ -197,39 +228,22 @@ def solve(
     reaches the target (a rate would have to pass 1, reps past the cap, or the target is
     out of reach of any volume because of the sales cycle).
     """
-    target = plan.target.revenue if target is None else target
-    confidence = plan.target.confidence if confidence is None else confidence
-    plan = plan.model_copy(
-        update={
-            "target": plan.target.model_copy(update={"revenue": target, "confidence": confidence})
-        }
-    )
+    plan = _with_target(plan, target, confidence)
     lever = levers.find(plan, path)
     if lever is None:
         raise Unsolvable("unknown_lever", f"{path!r} is not a lever of this plan", lever=path)
     if lever.kind not in SOLVABLE:
         raise Unsolvable("not_solvable", f"{path} cannot be solved for", lever=path)
+    search = _Search(plan, path, trials=min(search_trials, plan.simulation.trials))
     base_value = levers.get(plan, path)
-    trials = min(search_trials, plan.simulation.trials)
-    seed = plan.simulation.seed
-    evaluations = 0
-
-    def with_value(value: Any) -> KpiSet:
-        return levers.with_values(plan, {path: value})
-
-    def p_at(candidate: KpiSet, n: int = trials) -> float:
-        nonlocal evaluations
-        evaluations += 1
-        return engine.simulate(candidate, trials=n, seed=seed).p_target(target)[0]
-
     if lever.kind == "reps":
-        solved = _solve_reps(plan, int(base_value), with_value, p_at, confidence, guess)
+        solved = _solve_reps(search, int(base_value), guess)
     else:
-        solved = _solve_factor(base_value, lever, with_value, p_at, confidence, tolerance, guess)
+        solved = _solve_factor(search, base_value, lever.kind, tolerance, guess)
+    p, p_error = math.nan, math.nan
     if check:
-        p, p_error = engine.simulate(solved, trials=final_trials, seed=seed).p_target(target)
-    else:
-        p, p_error = math.nan, math.nan
+        final = engine.simulate(solved, trials=final_trials, seed=plan.simulation.seed)
+        p, p_error = final.p_target(plan.target.revenue)
     return Solution(
         lever=path,
         value=median_of(solved, path),
@@ -237,7 +251,7 @@ def solve(
         p_target=p,
         p_target_error=p_error,
         plan=solved,
-        evaluations=evaluations + check,
+        evaluations=search.evaluations + check,
     )
 
 
@@ -292,18 +306,16 @@ def plain_value(plan: KpiSet, path: str, target: float | None = None) -> KpiSet:
     return levers.with_values(plan, {path: levers.scaled(base_value, math.exp(high))})
 
 
-def _solve_reps(
-    plan: KpiSet, base: int, with_value, p_at, confidence: float, guess: float | None = None
-) -> KpiSet:
+def _solve_reps(search: _Search, base: int, guess: float | None = None) -> KpiSet:
     """The fewest starting reps that reach the confidence (whole reps, so at or above it)."""
 
     def reaches(reps: int) -> bool:
-        return p_at(with_value(reps)) >= confidence
+        return search.gap(reps) >= 0
 
     def fewest(low: int, high: int) -> KpiSet:
         """Bisect whole reps; invariant: ``low`` falls short, ``high`` reaches."""
         if high - 1 > low and not reaches(high - 1):  # a good guess is often exact
-            return with_value(high)
+            return search.plan_at(high)
         high = high - 1 if high - 1 > low else high
         while high - low > 1:
             middle = (low + high) // 2
@@ -311,10 +323,10 @@ def _solve_reps(
                 high = middle
             else:
                 low = middle
-        return with_value(high)
+        return search.plan_at(high)
 
     if reaches(base):  # fewer may do: find the fewest
-        return with_value(0) if base == 0 or reaches(0) else fewest(0, base)
+        return search.plan_at(0) if base == 0 or reaches(0) else fewest(0, base)
     low = base
     high = min(round(guess), MAX_REPS) if guess and round(guess) > base else max(2 * base, 1)
     while not reaches(high):
@@ -329,35 +341,55 @@ def _solve_reps(
 
 
 def _solve_factor(
+    search: _Search,
     base_value: Any,
-    lever: levers.Lever,
-    with_value,
-    p_at,
-    confidence: float,
+    kind: levers.LeverKind,
     tolerance: float,
     guess: float | None = None,
 ) -> KpiSet:
     """Scale the lever (its whole range) until P(target) crosses the confidence."""
-    limit = _factor_limit(base_value) if lever.kind == "rate" else MAX_FACTOR
+    log_limit = math.log(_factor_limit(base_value) if kind == "rate" else MAX_FACTOR)
 
     def gap(log_factor: float) -> float:
         try:
-            candidate = with_value(levers.scaled(base_value, math.exp(log_factor)))
+            return search.gap(levers.scaled(base_value, math.exp(log_factor)))
         except PlanError:
             return -1.0
-        return p_at(candidate) - confidence
 
     g0 = gap(0.0)
     if g0 == 0.0:
-        return with_value(base_value)
-    step = math.log(2.0)
+        return search.plan_at(base_value)
+    bracket = _bracket(gap, g0, log_limit, kind, guess)
+    if bracket is None:  # reached even near zero
+        return search.plan_at(levers.scaled(base_value, 1.0 / MAX_FACTOR))
+    reach = _regula_falsi(gap, *bracket, tolerance)
+    return search.plan_at(levers.scaled(base_value, math.exp(reach)))
+
+
+_Point = tuple[float, float]  # a log factor and the gap there
+
+
+def _bracket(
+    gap: Callable[[float], float],
+    g0: float,
+    log_limit: float,
+    kind: levers.LeverKind,
+    guess: float | None,
+) -> tuple[_Point, _Point] | None:
+    """Two log factors, the one that falls short first, that bracket the confidence.
+
+    From the plan as it is (gap ``g0``), double the factor away from 1 in the direction
+    that closes the gap, starting from ``guess`` where it lies on that side. None when even
+    1/MAX_FACTOR of the lever still reaches; raises :class:`Unsolvable` when the highest
+    factor allowed still falls short.
+    """
     direction = 1.0 if g0 < 0 else -1.0
     inner, outer = 0.0, 0.0
     g_inner = g_outer = g0
     if guess is not None and guess > 0 and math.isfinite(guess):
         # A guess on the right side of 1 either brackets the root at once or is a better
         # place to start doubling from.
-        x = min(math.log(guess), math.log(limit) - 1e-9) if direction > 0 else math.log(guess)
+        x = min(math.log(guess), log_limit - 1e-9) if direction > 0 else math.log(guess)
         if x * direction > 0:
             g_x = gap(x)
             if (g_x < 0) != (g0 < 0):
@@ -367,32 +399,41 @@ def _solve_factor(
                 g_inner = g_outer = g_x
     while (g_outer < 0) == (g0 < 0):
         inner, g_inner = outer, g_outer
-        outer = inner + direction * step
-        if direction > 0 and outer >= math.log(limit):
-            outer = math.log(limit)
+        outer = inner + direction * math.log(2.0)
+        if direction > 0 and outer >= log_limit:
+            outer = log_limit
             g_outer = gap(outer)
             if g_outer < 0:
-                if lever.kind == "rate":
-                    raise Unsolvable(
-                        "rate_above_one",
-                        "the rate would have to exceed 100% to reach the target at this confidence",
-                    )
-                raise Unsolvable(
-                    "factor_cap",
-                    f"even {MAX_FACTOR:,.0f}× the current value does not reach the target",
-                    factor=MAX_FACTOR,
-                )
+                raise _out_of_reach(kind)
             break
         if direction < 0 and outer < -math.log(MAX_FACTOR):
-            return with_value(levers.scaled(base_value, 1.0 / MAX_FACTOR))  # reached even near zero
+            return None
         g_outer = gap(outer)
-    # Regula falsi (Illinois) on log factor between a point that falls short and one that
-    # reaches. P(target) is a step function of the factor (finitely many trials), so stop
-    # once the bracket is narrower than 0.1% or P is within 0.2 points of the confidence,
-    # and answer with the side that reaches.
-    (short, g_short), (reach, g_reach) = sorted(
-        [(inner, g_inner), (outer, g_outer)], key=lambda p: p[1]
+    short, reach = sorted([(inner, g_inner), (outer, g_outer)], key=lambda p: p[1])
+    return short, reach
+
+
+def _out_of_reach(kind: levers.LeverKind) -> Unsolvable:
+    if kind == "rate":
+        return Unsolvable(
+            "rate_above_one",
+            "the rate would have to exceed 100% to reach the target at this confidence",
+        )
+    return Unsolvable(
+        "factor_cap",
+        f"even {MAX_FACTOR:,.0f}× the current value does not reach the target",
+        factor=MAX_FACTOR,
     )
+
+
+def _regula_falsi(
+    gap: Callable[[float], float], short_point: _Point, reach_point: _Point, tolerance: float
+) -> float:
+    """Regula falsi (Illinois) on log factor between a point that falls short and one that
+    reaches. P(target) is a step function of the factor (finitely many trials), so stop
+    once the bracket is narrower than 0.1% or P is within ``tolerance`` above the
+    confidence, and answer with the side that reaches."""
+    (short, g_short), (reach, g_reach) = short_point, reach_point
     side = 0
     while abs(reach - short) > 1e-3 and g_reach > tolerance:
         x = reach - g_reach * (reach - short) / (g_reach - g_short)
@@ -409,4 +450,4 @@ def _solve_factor(
             if side == -1:
                 g_reach *= 0.5
             side = -1
-    return with_value(levers.scaled(base_value, math.exp(reach)))
+    return reach
