@@ -116,12 +116,14 @@ def rate_ceiling(value: uncertain.Value) -> float:
     return 1.0 if isinstance(value, (int, float)) else RATE_RANGE_MAX
 
 
-def scaled(value: uncertain.Value, factor: float) -> uncertain.Value:
-    """A number, or both ends of a range, multiplied by ``factor``."""
+def scaled(value: uncertain.Value, factor: float, at_most: float = math.inf) -> uncertain.Value:
+    """A number, or both ends of a range, multiplied by ``factor``, and none above
+    ``at_most`` (a rate's ceiling, which rounding could otherwise carry a value past)."""
     if isinstance(value, (int, float)):
-        return value * factor
+        return min(value * factor, at_most)
     low, high = uncertain.p10_p90(value)
-    return {"low": low * factor, "high": high * factor}
+    high = min(high * factor, at_most)
+    return {"low": min(low * factor, high), "high": high}
 
 
 def stepped(value: uncertain.Value, amount: float, kind: LeverKind) -> uncertain.Value:

@@ -174,6 +174,13 @@ def _factor_limit(value: uncertain.Value) -> float:
     return levers.rate_ceiling(value) / high if high > 0 else MAX_FACTOR
 
 
+def _scaled(value: uncertain.Value, kind: levers.LeverKind, log_factor: float) -> uncertain.Value:
+    """The lever's value scaled by exp(log_factor); a rate held at its ceiling (a factor at
+    the limit can round a fixed rate to just above 1)."""
+    ceiling = levers.rate_ceiling(value) if kind == "rate" else math.inf
+    return levers.scaled(value, math.exp(log_factor), at_most=ceiling)
+
+
 def _with_target(plan: KpiSet, target: float | None, confidence: float | None) -> KpiSet:
     """The plan aiming at ``target`` with ``confidence`` (its own where None)."""
     update = {
@@ -287,9 +294,7 @@ def plain_value(plan: KpiSet, path: str, target: float | None = None) -> KpiSet:
     low, high = math.log(1.0 / MAX_FACTOR), math.log(limit)
 
     def short(log_factor: float) -> bool:
-        candidate = levers.with_values(
-            plan, {path: levers.scaled(base_value, math.exp(log_factor))}
-        )
+        candidate = levers.with_values(plan, {path: _scaled(base_value, lever.kind, log_factor)})
         return expected_at(candidate) < target
 
     if short(high):
@@ -303,7 +308,7 @@ def plain_value(plan: KpiSet, path: str, target: float | None = None) -> KpiSet:
             low = middle
         else:
             high = middle
-    return levers.with_values(plan, {path: levers.scaled(base_value, math.exp(high))})
+    return levers.with_values(plan, {path: _scaled(base_value, lever.kind, high)})
 
 
 def _solve_reps(search: _Search, base: int, guess: float | None = None) -> KpiSet:
@@ -352,7 +357,7 @@ def _solve_factor(
 
     def gap(log_factor: float) -> float:
         try:
-            return search.gap(levers.scaled(base_value, math.exp(log_factor)))
+            return search.gap(_scaled(base_value, kind, log_factor))
         except PlanError:
             return -1.0
 
@@ -363,7 +368,7 @@ def _solve_factor(
     if bracket is None:  # reached even near zero
         return search.plan_at(levers.scaled(base_value, 1.0 / MAX_FACTOR))
     reach = _regula_falsi(gap, *bracket, tolerance)
-    return search.plan_at(levers.scaled(base_value, math.exp(reach)))
+    return search.plan_at(_scaled(base_value, kind, reach))
 
 
 _Point = tuple[float, float]  # a log factor and the gap there

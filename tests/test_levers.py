@@ -35,3 +35,12 @@ def test_stepped_rate_stays_under_its_ceiling() -> None:
         "low": pytest.approx(low + 0.01),
         "high": pytest.approx(high + 0.01),
     }
+
+
+def test_scaled_holds_values_at_a_ceiling() -> None:
+    assert 0.1 * 10.000000000000002 > 1.0  # what rounding can do to a rate at its limit
+    assert levers.scaled(0.1, 10.000000000000002, at_most=1.0) == 1.0
+    assert levers.scaled({"low": 0.5, "high": 0.9}, 2.0, at_most=levers.RATE_RANGE_MAX) == {
+        "low": levers.RATE_RANGE_MAX,
+        "high": levers.RATE_RANGE_MAX,
+    }
