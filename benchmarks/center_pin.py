@@ -14,8 +14,7 @@ GOAL_SECONDS = 2.0
 
 
 def _cold_analysis(plan) -> center_pin.Analysis:
-    for cache in (uncertain.fit_beta, uncertain.fit_lognormal, uncertain._ppf_table):
-        cache.cache_clear()
+    uncertain.clear_caches()
     return center_pin.analyse(plan)
 
 

@@ -64,9 +64,9 @@ def largest_sample_plan(directory: Path = SAMPLE_DATA) -> ChosenPlan:
     return max(candidates, key=lambda c: (c.size, c.expected_volume))
 
 
-def _spec(quantity: Any, kind: uncertain.Kind) -> naive.Spec:
+def _spec(value: uncertain.Value, kind: uncertain.Kind) -> naive.Spec:
     """A plan quantity as a (family, parameters...) tuple the ``random`` module can draw."""
-    dist = uncertain.distribution(quantity, kind)
+    dist = uncertain.distribution(value, kind)
     if isinstance(dist, uncertain.PointMass):
         return ("fixed", dist.value)
     name = dist.dist.name
@@ -84,26 +84,26 @@ def naive_plan(plan: KpiSet) -> naive.NaivePlan:
     """The plan compiled to plain floats and tuples (setup; the loop itself is in naive.py)."""
     funnel = Funnel(plan)
     channels = []
-    for channel in plan.channels:
-        if channel.volume_from == "team":
-            volume = _spec(plan.team.calls_per_rep_per_day, "positive")
+    for channel in funnel.channels:
+        if channel.from_team:
+            volume = _spec(funnel.productivity, "positive")
             factors = [float(x) for x in funnel.team_capacity_days]
         else:
-            volume = _spec(channel.volume_per_month, "positive")
+            volume = _spec(channel.volume, "positive")
             factors = [float(x) for x in funnel.seasonality]
         channels.append(
             naive.NaiveChannel(
                 key=channel.key,
                 volume=volume,
                 month_factors=tuple(factors),
-                rates=tuple(_spec(stage.rate, "rate") for stage in channel.stages),
+                rates=tuple(_spec(rate, "rate") for rate in channel.rates),
             )
         )
     return naive.NaivePlan(
         months=plan.months,
         channels=tuple(channels),
-        win_rate=_spec(plan.win_rate, "rate"),
-        deal_size=_spec(plan.deal_size, "positive"),
-        sales_cycle=_spec(plan.sales_cycle_months, "positive"),
+        win_rate=_spec(funnel.win_rate, "rate"),
+        deal_size=_spec(funnel.deal_size, "positive"),
+        sales_cycle=_spec(funnel.sales_cycle, "positive"),
         open_opportunities=plan.open_opportunities,
     )

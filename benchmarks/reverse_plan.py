@@ -15,8 +15,7 @@ LEVERS = ("team.calls_per_rep_per_day", "win_rate", "team.reps")
 
 
 def _cold_solve(plan, lever: str) -> reverse.Solution:
-    for cache in (uncertain.fit_beta, uncertain.fit_lognormal, uncertain._ppf_table):
-        cache.cache_clear()
+    uncertain.clear_caches()
     return reverse.solve(plan, lever)
 
 

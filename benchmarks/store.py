@@ -175,7 +175,7 @@ def _sqlite_store() -> Iterator[kpi_store.Store]:
 @contextmanager
 def scratch_postgres_url(base_url: str, prefix: str = "bench") -> Iterator[str]:
     """A URL whose connections use a new, empty schema of the database at ``base_url``;
-    the schema is dropped afterwards. The store tests use it too (tests/conftest.py)."""
+    the schema is dropped afterwards. The store tests have their own (tests/conftest.py)."""
     schema = f"{prefix}_{uuid.uuid4().hex}"
     admin = create_engine(base_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
     try:

@@ -1,6 +1,6 @@
 """UI latency of the what-if page in a real browser (Debian's headless Chromium).
 
-Starts the app like the browser tests do (:mod:`benchmarks.server`) and measures, with
+Starts the app like the browser tests do (:mod:`tests.e2e.server`) and measures, with
 ``performance.now()`` inside the page (a MutationObserver installed before the app's
 own scripts, so no polling from Python enters the figures):
 
@@ -35,7 +35,8 @@ import statistics
 import subprocess
 from typing import Any
 
-from benchmarks import Context, Row, register, row, server
+from benchmarks import Context, Row, register, row
+from tests.e2e import server
 from ui.i18n import t
 from ui.plans import DEFAULT_PLAN, sample
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from simulator import uncertain
 from simulator.funnel import Funnel
@@ -37,16 +36,6 @@ class Expectation:
     def total_revenue(self) -> float:
         return float(self.revenue.sum())
 
-    def table(self) -> pd.DataFrame:
-        """One row per month, one column per count."""
-        columns: dict[str, np.ndarray] = {}
-        for channel, volume in self.volumes.items():
-            columns[f"{channel}.volume"] = volume
-            for stage, values in self.stages[channel].items():
-                columns[f"{channel}.{stage}"] = values
-        columns |= {"opportunities": self.opportunities, "wins": self.wins, "revenue": self.revenue}
-        return pd.DataFrame(columns, index=pd.Index(self.months, name="month"))
-
 
 def expected(plan: KpiSet) -> Expectation:
     """Closed-form expected volumes, stage counts, wins and revenue of a plan."""
@@ -54,21 +43,21 @@ def expected(plan: KpiSet) -> Expectation:
     volumes: dict[str, np.ndarray] = {}
     stages: dict[str, dict[str, np.ndarray]] = {}
     opportunities = np.zeros(plan.months)
-    for channel in plan.channels:
-        if channel.volume_from == "team":
-            level = uncertain.central(plan.team.calls_per_rep_per_day, "positive")
+    for channel in f.channels:
+        if channel.from_team:
+            level = uncertain.central(f.productivity, "positive")
             volume = level * f.team_capacity_days
         else:
-            volume = uncertain.central(channel.volume_per_month, "positive") * f.seasonality
+            volume = uncertain.central(channel.volume, "positive") * f.seasonality
         volumes[channel.key] = volume
         stages[channel.key] = {}
         count = volume
-        for stage in channel.stages:
-            count = count * uncertain.central(stage.rate, "rate")
-            stages[channel.key][stage.key] = count
+        for stage, rate in zip(channel.stage_keys, channel.rates, strict=True):
+            count = count * uncertain.central(rate, "rate")
+            stages[channel.key][stage] = count
         opportunities = opportunities + count
-    win = uncertain.central(plan.win_rate, "rate")
-    deal = uncertain.central(plan.deal_size, "positive")
+    win = uncertain.central(f.win_rate, "rate")
+    deal = uncertain.central(f.deal_size, "positive")
     wins = (
         opportunities * win @ f.close_matrix + plan.open_opportunities * win * f.open_close_pmf[:-1]
     )

@@ -87,26 +87,8 @@ def seasonality_factors(start_month: str, months: int, seasonality: list[float])
     return np.array([seasonality[m - 1] for _, m in month_sequence(start_month, months)])
 
 
-def fiscal_year(year: int, month: int, first_month: int = 4) -> int:
-    """The fiscal year a month belongs to, named by the calendar year it starts in.
-
-    Japanese companies mostly start their year in April: 2028-03 is in FY2027.
-    """
-    return year if month >= first_month else year - 1
-
-
 def month_label(year: int, month: int, lang: str = "ja") -> str:
     """A month as a Japanese manager reads it (2027年4月), or in English (Apr 2027)."""
     if lang == "ja":
         return f"{year}年{month}月"
     return dt.date(year, month, 1).strftime("%b %Y")
-
-
-def fiscal_month_labels(
-    start_month: str, months: int, lang: str = "ja", first_month: int = 4
-) -> list[str]:
-    """Labels for each month with its fiscal year, e.g. ``FY2027 2027年4月``."""
-    return [
-        f"FY{fiscal_year(y, m, first_month)} {month_label(y, m, lang)}"
-        for y, m in month_sequence(start_month, months)
-    ]

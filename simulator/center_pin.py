@@ -21,6 +21,7 @@ comes from what really differs between levers:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -31,6 +32,7 @@ from scipy import stats
 from simulator import analytic, engine, levers, reverse, uncertain
 from simulator.funnel import Funnel
 from simulator.plan import KpiSet, PlanError
+from simulator.results import SimulationResult
 
 #: The natural step of each kind of lever (DESIGN: what a manager can act on).
 STEPS: dict[str, float] = {
@@ -114,28 +116,12 @@ class Analysis:
         }
 
 
-def _median(plan: KpiSet, path: str) -> float:
-    return reverse.median_of(plan, path)
-
-
 def stepped_value(plan: KpiSet, lever: levers.Lever, step: float) -> Any:
-    """The lever's value after one step, in the file format."""
+    """The lever's value after one step, in the file format: +10% for the relative kinds."""
     value = levers.get(plan, lever.path)
-    if lever.kind == "reps":
-        return int(value + step)
     if lever.kind in RELATIVE:
-        return reverse._scaled(value, 1.0 + step)
-    if isinstance(value, dict) and "successes" in value:
-        dist = uncertain.beta_from_counts(int(value["successes"]), int(value["trials"]))
-        value = {"low": float(dist.ppf(0.1)), "high": float(dist.ppf(0.9))}
-    if isinstance(value, dict):
-        low, high = value["low"] + step, value["high"] + step
-        if lever.kind == "rate":
-            high = min(high, 1.0 - 1e-6)
-            low = min(low, high)
-        return {"low": max(low, 0.0), "high": max(high, 0.0)}
-    new = value + step
-    return min(max(new, 0.0), 1.0) if lever.kind == "rate" else max(new, 0.0)
+        return levers.scaled(value, 1.0 + step)
+    return levers.stepped(value, step, lever.kind)
 
 
 def relative_tie(plan: KpiSet, tolerance: float = 0.005) -> tuple[bool, dict[str, float]]:
@@ -211,9 +197,7 @@ def _half_gain_month(base: KpiSet, stepped: KpiSet) -> str | None:
     return months[int(np.searchsorted(np.cumsum(gain), 0.5 * total))]
 
 
-def _headroom(
-    plan: KpiSet, lever: levers.Lever, base: float
-) -> tuple[tuple[float, float] | None, float | None]:
+def _headroom(lever: levers.Lever, base: float) -> tuple[tuple[float, float] | None, float | None]:
     key = (
         lever.path if lever.path in BENCHMARKS else f"stage:{lever.stage}" if lever.stage else None
     )
@@ -222,6 +206,124 @@ def _headroom(
         return None, None
     low, high = bench
     return bench, (base - low) / (high - low)
+
+
+def _two_at_a_time(function: Callable[[Any], Any], items: list[Any], name: str) -> list[Any]:
+    """``function`` over ``items`` on two threads: levers are independent, and two keep
+    both cores busy between numpy calls (each run is small)."""
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix=name) as pool:
+        return list(pool.map(function, items))
+
+
+def _mean_revenue(result: SimulationResult) -> float:
+    return float(result.expected_revenue.mean())
+
+
+def _noise_share(result: SimulationResult) -> float:
+    """The share of revenue variance that is chance: 1 − Var(E[R|θ]) / Var(R)."""
+    total = float(result.total_revenue.var())
+    explained = float(result.expected_revenue.var())
+    return max(0.0, 1.0 - explained / total) if total > 0 else 0.0
+
+
+def _step_down_loss(base: SimulationResult, lever: levers.Lever, step: float) -> float:
+    """Mean revenue after one step the other way (the tornado's other side), less the base.
+
+    Only its mean revenue is needed: no counts to draw.
+    """
+    try:
+        down = levers.with_values(base.plan, {lever.path: stepped_value(base.plan, lever, -step)})
+    except PlanError:  # e.g. a rate already at 0
+        return 0.0
+    revenue = engine.expected_revenue(down, trials=base.trials, seed=base.seed)
+    return float(revenue.mean()) - _mean_revenue(base)
+
+
+def _step_row(
+    base: SimulationResult, lever: levers.Lever, step: float, shares: dict[str, float]
+) -> LeverResult | None:
+    """One step of the lever measured against the base run under common random numbers;
+    None when the step gives no valid plan."""
+    plan = base.plan
+    try:
+        stepped_plan = levers.with_values(plan, {lever.path: stepped_value(plan, lever, step)})
+    except PlanError:
+        return None
+    result = engine.simulate(stepped_plan, trials=base.trials, seed=base.seed)
+    revenue_gain = _mean_revenue(result) - _mean_revenue(base)
+    base_median = reverse.median_of(plan, lever.path)
+    bench, headroom = _headroom(lever, base_median)
+    return LeverResult(
+        lever=lever.path,
+        kind=lever.kind,
+        base=base_median,
+        step=step,
+        stepped=reverse.median_of(stepped_plan, lever.path),
+        revenue_gain=revenue_gain,
+        p_target_gain=result.p_target()[0] - base.p_target()[0],
+        revenue_loss=_step_down_loss(base, lever, step),
+        effort=None,
+        score=revenue_gain,
+        required_for_target=None,
+        required_setting=None,
+        required_problem=None,
+        half_gain_month=_half_gain_month(plan, stepped_plan),
+        benchmark=bench,
+        headroom=headroom,
+        variance_share=shares.get(lever.path),
+    )
+
+
+def _first_guess(row: LeverResult, base_revenue: float, scale_needed: float) -> float | None:
+    """A first guess of the lever's required value (a number of reps, or a factor on the
+    lever) from its step's elasticity, which saves the solver most of its search.
+
+    ``scale_needed`` is about how much the whole revenue distribution would have to scale
+    to put its (1 − confidence) quantile on the target.
+    """
+    gain = row.revenue_gain / base_revenue if base_revenue else 0.0
+    if not gain > 0:
+        return None
+    if row.kind == "reps":
+        return row.base + (scale_needed - 1.0) / gain * row.step
+    if row.kind in reverse.SOLVABLE and row.base > 0:
+        factor_step = row.stepped / row.base - 1.0
+        if factor_step > 0:
+            return 1.0 + (scale_needed - 1.0) * factor_step / gain
+    return None
+
+
+def _required(plan: KpiSet, row: LeverResult, guess: float | None) -> LeverResult:
+    """The row with what its lever alone must reach for the target at the plan's confidence
+    (a coarse search: the value, not its P(target)), or why it cannot."""
+    if row.kind not in reverse.SOLVABLE:
+        return replace(row, required_problem="not_solvable")
+    try:
+        solution = reverse.solve(
+            plan,
+            row.lever,
+            search_trials=SOLVE_TRIALS,
+            tolerance=SOLVE_TOLERANCE,
+            check=False,
+            guess=guess,
+        )
+    except reverse.Unsolvable as exc:
+        return replace(row, required_problem=exc.code)
+    return replace(
+        row,
+        required_for_target=solution.value,
+        required_setting=levers.get(solution.plan, row.lever),
+    )
+
+
+def _with_required_values(base: SimulationResult, rows: list[LeverResult]) -> list[LeverResult]:
+    scale_needed = base.target / max(base.revenue_at_confidence(), 1e-9)
+    base_revenue = _mean_revenue(base)
+    return _two_at_a_time(
+        lambda row: _required(base.plan, row, _first_guess(row, base_revenue, scale_needed)),
+        rows,
+        "centerpin-solve",
+    )
 
 
 def analyse(
@@ -235,113 +337,24 @@ def analyse(
     """Rank every lever of the plan; see the module docstring for what is measured."""
     steps = steps or {}
     seed = plan.simulation.seed
-    trials = min(trials, plan.simulation.trials)
-    base_result = engine.simulate(plan, trials=trials, seed=seed)
-    base_p = base_result.p_target()[0]
-    base_expected = float(base_result.expected_revenue.mean())
+    base = engine.simulate(plan, trials=min(trials, plan.simulation.trials), seed=seed)
     shares = variance_shares(plan, seed)
-    total_var = float(base_result.total_revenue.var())
-    explained = float(base_result.expected_revenue.var())
-    noise = max(0.0, 1.0 - explained / total_var) if total_var > 0 else 0.0
-    tie, _ = relative_tie(plan)
-
-    # The whole revenue distribution would have to scale by about this much to put its
-    # (1 - confidence) quantile on the target: with each lever's step elasticity, a first
-    # guess of its required value that saves the solver most of its search.
-    scale_needed = plan.target.revenue / max(base_result.revenue_at_confidence(), 1e-9)
-    guesses: dict[str, float] = {}
-
-    def required_value(lever: levers.Lever) -> tuple[float | None, Any, str | None]:
-        if not required:
-            return None, None, None
-        if lever.kind not in reverse.SOLVABLE:
-            return None, None, "not_solvable"
-        try:
-            solution = reverse.solve(
-                plan,
-                lever.path,
-                search_trials=SOLVE_TRIALS,
-                tolerance=SOLVE_TOLERANCE,
-                check=False,
-                guess=guesses.get(lever.path),
-            )
-        except reverse.Unsolvable as exc:
-            return None, None, exc.code
-        return solution.value, levers.get(solution.plan, lever.path), None
-
-    def step_row(lever: levers.Lever) -> LeverResult | None:
-        step = steps.get(lever.path, STEPS[lever.kind])
-        base_median = _median(plan, lever.path)
-        try:
-            stepped_plan = levers.with_values(plan, {lever.path: stepped_value(plan, lever, step)})
-        except PlanError:
-            return None
-        result = engine.simulate(stepped_plan, trials=trials, seed=seed)
-        revenue_gain = float(result.expected_revenue.mean()) - base_expected
-        p_gain = result.p_target()[0] - base_p
-        try:  # the step down needs only its mean revenue: no counts to draw
-            down_plan = levers.with_values(plan, {lever.path: stepped_value(plan, lever, -step)})
-            down = engine.expected_revenue(down_plan, trials=trials, seed=seed)
-            revenue_loss = float(down.mean()) - base_expected
-        except PlanError:  # e.g. a rate already at 0
-            revenue_loss = 0.0
-        bench, headroom = _headroom(plan, lever, base_median)
-        return LeverResult(
-            lever=lever.path,
-            kind=lever.kind,
-            base=base_median,
-            step=step,
-            stepped=_median(stepped_plan, lever.path),
-            revenue_gain=revenue_gain,
-            p_target_gain=p_gain,
-            revenue_loss=revenue_loss,
-            effort=None,
-            score=revenue_gain,
-            required_for_target=None,
-            required_setting=None,
-            required_problem=None,
-            half_gain_month=_half_gain_month(plan, stepped_plan),
-            benchmark=bench,
-            headroom=headroom,
-            variance_share=shares.get(lever.path),
-        )
-
-    all_levers = levers.levers(plan)
-    # Levers are independent: two at a time keep both cores busy between numpy calls.
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="centerpin-step") as pool:
-        rows = [row for row in pool.map(step_row, all_levers) if row is not None]
-    # First guesses from each lever's step: revenue fraction gained per unit of the lever.
-    for row in rows:
-        gain = row.revenue_gain / base_expected if base_expected else 0.0
-        if row.kind == "reps" and gain > 0:
-            guesses[row.lever] = row.base + (scale_needed - 1.0) / gain * row.step
-        elif row.kind in reverse.SOLVABLE and gain > 0 and row.base > 0:
-            factor_step = row.stepped / row.base - 1.0
-            if factor_step > 0:
-                guesses[row.lever] = 1.0 + (scale_needed - 1.0) * factor_step / gain
-    # Each solve runs small single-chunk simulations: two at a time use both cores.
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="centerpin-solve") as pool:
-        solved = dict(
-            zip([lv.path for lv in all_levers], pool.map(required_value, all_levers), strict=True)
-        )
-
-    rows = [
-        replace(
-            row,
-            required_for_target=solved[row.lever][0],
-            required_setting=solved[row.lever][1],
-            required_problem=solved[row.lever][2],
-        )
-        for row in rows
-    ]
+    rows = _two_at_a_time(
+        lambda lever: _step_row(base, lever, steps.get(lever.path, STEPS[lever.kind]), shares),
+        levers.levers(plan),
+        "centerpin-step",
+    )
+    rows = [row for row in rows if row is not None]
+    if required:
+        rows = _with_required_values(base, rows)
     analysis = Analysis(
         levers=rows,
         center_pin="",
         reason={},
-        noise_share=noise,
-        tie=tie,
-        base_p_target=base_p,
-        base_revenue=base_expected,
+        noise_share=_noise_share(base),
+        tie=relative_tie(plan)[0],
+        base_p_target=base.p_target()[0],
+        base_revenue=_mean_revenue(base),
         variance_shares=shares,
     )
     return with_efforts(analysis, efforts)

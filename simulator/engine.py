@@ -188,7 +188,6 @@ def simulate(
         plan=plan,
         months=f.month_keys,
         seed=seed,
-        engine="fast",
         detail_factory=detail,
         **core,
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
 import numpy as np
 
@@ -56,7 +55,7 @@ def ramp_reps(reps: int, hires: list[tuple[int, int]], months: int, ramp_months:
     return np.maximum(effective, 0.0)
 
 
-def lag_pmf(sales_cycle: Any, months: int) -> np.ndarray:
+def lag_pmf(sales_cycle: uncertain.Value, months: int) -> np.ndarray:
     """P(a won opportunity closes k months after it was created), k = 0..months-1, then
     the tail P(k >= months) as the last entry.
 
@@ -81,11 +80,21 @@ def lag_pmf(sales_cycle: Any, months: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class ChannelSpec:
+    """A channel's inputs; its quantities in the file format."""
+
     key: str
     from_team: bool
-    volume: Any  # the plan's volume_per_month (unused when from_team)
+    volume: uncertain.Value | None  # the plan's volume_per_month (None when from_team)
     stage_keys: tuple[str, ...]
-    rates: tuple[Any, ...]
+    rates: tuple[uncertain.Value, ...]
+
+    @property
+    def volume_path(self) -> str:
+        return f"channels.{self.key}.volume_per_month"
+
+    @property
+    def rate_paths(self) -> tuple[str, ...]:
+        return tuple(f"channels.{self.key}.stages.{stage}.rate" for stage in self.stage_keys)
 
 
 @dataclass(frozen=True)
@@ -121,18 +130,25 @@ class Funnel:
             plan.months,
             plan.team.ramp_months,
         )
-        self.lag = lag_pmf(plan.sales_cycle_months, plan.months)
+        # The plan's quantities in the file format, the one form :mod:`simulator.uncertain`
+        # reads (a number, {low, high} or {successes, trials}), from one dump of the plan.
+        data = plan.model_dump(mode="json")
+        self.productivity: uncertain.Value = data["team"]["calls_per_rep_per_day"]
+        self.win_rate: uncertain.Value = data["win_rate"]
+        self.deal_size: uncertain.Value = data["deal_size"]
+        self.sales_cycle: uncertain.Value = data["sales_cycle_months"]
         self.channels = [
             ChannelSpec(
-                key=c.key,
-                from_team=c.volume_from == "team",
-                volume=c.volume_per_month,
-                stage_keys=tuple(s.key for s in c.stages),
-                rates=tuple(s.rate for s in c.stages),
+                key=c["key"],
+                from_team=c["volume_from"] == "team",
+                volume=c["volume_per_month"],
+                stage_keys=tuple(s["key"] for s in c["stages"]),
+                rates=tuple(s["rate"] for s in c["stages"]),
             )
-            for c in plan.channels
+            for c in data["channels"]
         ]
-        self.deal = uncertain.distribution(plan.deal_size, "positive")
+        self.lag = lag_pmf(self.sales_cycle, plan.months)
+        self.deal = uncertain.distribution(self.deal_size, "positive")
 
     @cached_property
     def team_capacity_days(self) -> np.ndarray:
@@ -169,44 +185,34 @@ class Funnel:
         return np.append(self.lag[: self.months], 1.0 - self.lag[: self.months].sum())
 
     @cached_property
-    def quantities(self) -> list[tuple[str, Any, uncertain.Kind]]:
-        """Every per-trial quantity as (lever path, plan value, kind), in a fixed order."""
-        plan = self.plan
-        out: list[tuple[str, Any, uncertain.Kind]] = [
-            ("team.calls_per_rep_per_day", plan.team.calls_per_rep_per_day, "positive")
+    def quantities(self) -> list[tuple[str, uncertain.Value, uncertain.Kind]]:
+        """Every per-trial quantity as (lever path, value, kind), in a fixed order."""
+        out: list[tuple[str, uncertain.Value, uncertain.Kind]] = [
+            ("team.calls_per_rep_per_day", self.productivity, "positive")
         ]
         for c in self.channels:
             if not c.from_team:
-                out.append((f"channels.{c.key}.volume_per_month", c.volume, "positive"))
-            for key, rate in zip(c.stage_keys, c.rates, strict=True):
-                out.append((f"channels.{c.key}.stages.{key}.rate", rate, "rate"))
-        out.append(("win_rate", plan.win_rate, "rate"))
+                out.append((c.volume_path, c.volume, "positive"))
+            out += [(path, rate, "rate") for path, rate in zip(c.rate_paths, c.rates, strict=True)]
+        out.append(("win_rate", self.win_rate, "rate"))
         return out
 
     def draws_from(self, values: dict[str, np.ndarray], n: int) -> Draws:
-        """Draws from given per-trial values by lever path; fixed quantities fill the rest."""
-
-        def value(path: str, quantity: Any) -> np.ndarray:
-            if path in values:
-                return np.asarray(values[path], dtype=float)
-            return np.full(n, float(quantity))
-
-        volumes, rates = {}, {}
-        for c in self.channels:
-            if not c.from_team:
-                path = f"channels.{c.key}.volume_per_month"
-                volumes[c.key] = value(path, c.volume)
-            rates[c.key] = np.column_stack(
-                [
-                    value(f"channels.{c.key}.stages.{key}.rate", rate)
-                    for key, rate in zip(c.stage_keys, c.rates, strict=True)
-                ]
-            )
+        """Draws from given per-trial values by lever path; fixed quantities fill the rest
+        (a number, or a range of zero width)."""
+        full = {
+            path: np.asarray(values[path], dtype=float)
+            if path in values
+            else np.full(n, uncertain.median(value, kind))
+            for path, value, kind in self.quantities
+        }
         return Draws(
-            productivity=value("team.calls_per_rep_per_day", self.plan.team.calls_per_rep_per_day),
-            volumes=volumes,
-            rates=rates,
-            win_rate=value("win_rate", self.plan.win_rate),
+            productivity=full["team.calls_per_rep_per_day"],
+            volumes={c.key: full[c.volume_path] for c in self.channels if not c.from_team},
+            rates={
+                c.key: np.column_stack([full[path] for path in c.rate_paths]) for c in self.channels
+            },
+            win_rate=full["win_rate"],
         )
 
     def draw(self, seed: int, chunk: int, n: int) -> Draws:

@@ -417,7 +417,9 @@ def _stage_names(
 
 def _before(channel_key: str, stage_key: str, lang: Lang, plan: KpiSet) -> _Names:
     """The step a stage converts from: the previous stage, or the channel's volume."""
-    channel = plan.channel(channel_key)
+    channel = _find_channel(plan, channel_key)
+    if channel is None:
+        raise KeyError(channel_key)
     keys = [s.key for s in channel.stages]
     i = keys.index(stage_key)
     if i == 0:

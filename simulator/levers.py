@@ -8,9 +8,11 @@ A lever path names an input the way a manager thinks of it: ``team.reps``,
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from simulator import uncertain
 from simulator.plan import KpiSet, parse_plan
 
 LeverKind = Literal["reps", "productivity", "volume", "rate", "deal_size", "cycle"]
@@ -24,6 +26,11 @@ class Lever:
     kind: LeverKind
     channel: str | None = None
     stage: str | None = None
+
+    @property
+    def value_kind(self) -> uncertain.Kind:
+        """How :mod:`simulator.uncertain` reads the lever's value."""
+        return "rate" if self.kind == "rate" else "positive"
 
 
 def levers(plan: KpiSet) -> list[Lever]:
@@ -49,6 +56,11 @@ def levers(plan: KpiSet) -> list[Lever]:
         Lever("sales_cycle_months", "cycle"),
     ]
     return out
+
+
+def find(plan: KpiSet, path: str) -> Lever | None:
+    """The plan's lever at ``path``, or None when the plan has no such lever."""
+    return next((lever for lever in levers(plan) if lever.path == path), None)
 
 
 def _locate(data: dict[str, Any], path: str) -> tuple[dict[str, Any], str]:
@@ -89,3 +101,42 @@ def apply(data: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
 def with_values(plan: KpiSet, values: dict[str, Any]) -> KpiSet:
     """The plan with the given levers set; raises :class:`PlanError` if the result is invalid."""
     return parse_plan(apply(plan.model_dump(mode="json"), values))
+
+
+# ----------------------------------------------------------------------------- arithmetic
+# A lever's value in the file format moved as a manager means it: a range keeps its shape
+# (both ends move), and counts first become their P10–P90 range (:func:`uncertain.p10_p90`).
+
+#: The highest end a rate range may have: a Beta needs its 90th percentile below 1.
+RATE_RANGE_MAX = 1.0 - 1e-6
+
+
+def rate_ceiling(value: uncertain.Value) -> float:
+    """The highest a rate given as ``value`` may go: 1 for a number, just below for a range."""
+    return 1.0 if isinstance(value, (int, float)) else RATE_RANGE_MAX
+
+
+def scaled(value: uncertain.Value, factor: float, at_most: float = math.inf) -> uncertain.Value:
+    """A number, or both ends of a range, multiplied by ``factor``, and none above
+    ``at_most`` (a rate's ceiling, which rounding could otherwise carry a value past)."""
+    if isinstance(value, (int, float)):
+        return min(value * factor, at_most)
+    low, high = uncertain.p10_p90(value)
+    high = min(high * factor, at_most)
+    return {"low": min(low * factor, high), "high": high}
+
+
+def stepped(value: uncertain.Value, amount: float, kind: LeverKind) -> uncertain.Value:
+    """A number, or both ends of a range, moved by ``amount`` and kept at 0 or above.
+
+    A rate stays at or below its :func:`rate_ceiling`; reps stay whole.
+    """
+    if kind == "reps":
+        return int(value + amount)
+    top = rate_ceiling(value) if kind == "rate" else math.inf
+    if isinstance(value, (int, float)):
+        return min(max(value + amount, 0.0), top)
+    low, high = uncertain.p10_p90(value)
+    high = min(high + amount, top)
+    low = min(low + amount, high)
+    return {"low": max(low, 0.0), "high": max(high, 0.0)}

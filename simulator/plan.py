@@ -212,7 +212,7 @@ def _check_range(value: RateRange | Range, kind: uncertain.Kind) -> None:
         raise _fail("range_order", "low must not exceed high")
     if value.low < value.high:
         try:
-            uncertain.distribution(value, kind)
+            uncertain.distribution({"low": value.low, "high": value.high}, kind)
         except uncertain.Unfittable as exc:
             raise _fail(exc.code, str(exc)) from None
 
@@ -367,12 +367,6 @@ class KpiSet(_Model):
         y0, m0 = map(int, self.start_month.split("-"))
         y, m = map(int, year_month.split("-"))
         return (y - y0) * 12 + (m - m0)
-
-    def channel(self, key: str) -> Channel:
-        for channel in self.channels:
-            if channel.key == key:
-                return channel
-        raise KeyError(key)
 
     def to_json(self) -> str:
         """The plan in the file format, as pretty UTF-8 JSON."""

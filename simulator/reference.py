@@ -10,10 +10,11 @@ engine, and nothing else: capacity, lags and deal sums are computed again from t
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
-from simulator import calendar, uncertain
+from simulator import calendar, levers, uncertain
 from simulator import funnel as fn
 from simulator.plan import KpiSet
 from simulator.results import Detail, SimulationResult
@@ -37,17 +38,12 @@ def _reps_working(plan: KpiSet, month: int) -> float:
     return max(sum(reps), 0.0)
 
 
-def _draw_lags(rng: np.random.Generator, plan: KpiSet, size: int) -> np.ndarray:
-    """A whole-month sales-cycle lag for each of ``size`` won deals."""
-    dist = uncertain.distribution(plan.sales_cycle_months, "positive")
-    if isinstance(dist, uncertain.PointMass):
-        whole = math.floor(dist.value)
-        return whole + (rng.random(size) < dist.value - whole)
-    return np.floor(dist.ppf(rng.random(size)) + 0.5).astype(np.int64)
-
-
-def _draw_deals(rng: np.random.Generator, plan: KpiSet, size: int) -> np.ndarray:
-    return uncertain.distribution(plan.deal_size, "positive").ppf(rng.random(size))
+def _draw_lags(rng: np.random.Generator, cycle: Any, size: int) -> np.ndarray:
+    """A whole-month lag for each of ``size`` won deals from the sales cycle's distribution."""
+    if isinstance(cycle, uncertain.PointMass):
+        whole = math.floor(cycle.value)
+        return whole + (rng.random(size) < cycle.value - whole)
+    return np.floor(cycle.ppf(rng.random(size)) + 0.5).astype(np.int64)
 
 
 def simulate(
@@ -67,7 +63,9 @@ def simulate(
     )
     season = [plan.seasonality[m - 1] for _, m in calendar.month_sequence(plan.start_month, months)]
     reps = [_reps_working(plan, m) for m in range(months)]
-    deal_mean = float(uncertain.distribution(plan.deal_size, "positive").mean())
+    cycle = uncertain.distribution(levers.get(plan, "sales_cycle_months"), "positive")
+    deal = uncertain.distribution(levers.get(plan, "deal_size"), "positive")
+    deal_mean = float(deal.mean())
 
     parts = []
     for index, (start, stop) in enumerate(fn.chunks(trials)):
@@ -107,8 +105,8 @@ def simulate(
                 created_mean = created_mean + plan.open_opportunities
             won = rng.binomial(created, draws.win_rate)
             owner = np.repeat(np.arange(n), won)
-            close = m + _draw_lags(rng, plan, owner.size)
-            size = _draw_deals(rng, plan, owner.size)
+            close = m + _draw_lags(rng, cycle, owner.size)
+            size = deal.ppf(rng.random(owner.size))
             inside = close < months
             np.add.at(wins, (owner[inside], close[inside]), 1)
             np.add.at(revenue, (owner[inside], close[inside]), size[inside])
@@ -122,7 +120,6 @@ def simulate(
         plan=plan,
         months=f.month_keys,
         seed=seed,
-        engine="reference",
         revenue=np.concatenate([p[0] for p in parts]),
         wins=np.concatenate([p[1] for p in parts]),
         carry_over_wins=np.concatenate([p[2] for p in parts]),

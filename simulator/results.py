@@ -91,7 +91,6 @@ class SimulationResult:
     plan: KpiSet
     months: list[str]
     seed: int
-    engine: str
     revenue: np.ndarray
     wins: np.ndarray
     carry_over_wins: np.ndarray
@@ -144,33 +143,6 @@ class SimulationResult:
 
     # ----------------------------------------------------------------- tables
 
-    def monthly_table(self, detail: Detail | None = None) -> pd.DataFrame:
-        """One row per month and metric: stage counts, wins and revenue at P10/P50/P90.
-
-        Stage counts come from ``detail`` (all trials unless a :meth:`detail_head` is given).
-        """
-        detail = self.detail if detail is None else detail
-        columns = self.kpi_series(detail)
-        columns["wins"] = self.wins  # wins and revenue over every trial, not the head's
-        columns["revenue"] = self.revenue
-        columns["cumulative_revenue"] = np.cumsum(self.revenue, axis=1)
-        rows = []
-        for metric, values in columns.items():
-            q = np.quantile(values, QUANTILES, axis=0)
-            mean = values.mean(axis=0)
-            for i, month in enumerate(self.months):
-                rows.append(
-                    {
-                        "month": month,
-                        "metric": metric,
-                        "mean": mean[i],
-                        "p10": q[0, i],
-                        "p50": q[1, i],
-                        "p90": q[2, i],
-                    }
-                )
-        return pd.DataFrame(rows)
-
     def kpi_series(self, detail: Detail) -> dict[str, np.ndarray]:
         """Every monthly count a KPI target is set on, per trial: ``channel.volume``,
         ``channel.stage``, ``opportunities``, ``wins`` and ``revenue``, for ``detail``'s trials.
@@ -203,20 +175,6 @@ class SimulationResult:
             columns[(metric, "p50")] = p50
             columns[(metric, "confidence")] = at_confidence
         return pd.DataFrame(columns, index=pd.Index(self.months, name="month"))
-
-    def stage_table(self, detail: Detail | None = None) -> pd.DataFrame:
-        """One row per channel and stage: totals over the horizon at P10/P50/P90."""
-        detail = self.detail if detail is None else detail
-        rows = []
-        for channel, volume in detail.volumes.items():
-            rows.append(
-                {"channel": channel, "stage": "volume", **Summary.of(volume.sum(axis=1)).to_dict()}
-            )
-            for stage, counts in detail.stages[channel].items():
-                rows.append(
-                    {"channel": channel, "stage": stage, **Summary.of(counts.sum(axis=1)).to_dict()}
-                )
-        return pd.DataFrame(rows)
 
     # ----------------------------------------------------------------- interchange
 

@@ -11,6 +11,7 @@ common random numbers (every evaluation reuses the plan's seed).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,9 +61,9 @@ def plain_chain(plan: KpiSet, target: float | None = None) -> Chain:
     target = plan.target.revenue if target is None else target
     f = Funnel(plan)
     months = plan.months
-    deal = uncertain.central(plan.deal_size, "positive")
-    win = uncertain.central(plan.win_rate, "rate")
-    lag = round(uncertain.central(plan.sales_cycle_months, "positive"))
+    deal = uncertain.central(f.deal_size, "positive")
+    win = uncertain.central(f.win_rate, "rate")
+    lag = round(uncertain.central(f.sales_cycle, "positive"))
     open_wins = plan.open_opportunities * win
     wins = target / deal if deal > 0 else math.inf
     new_wins = max(wins - open_wins, 0.0)
@@ -75,12 +76,12 @@ def plain_chain(plan: KpiSet, target: float | None = None) -> Chain:
     share = {k: (v / total if total > 0 else 1.0 / len(expected)) for k, v in expected.items()}
 
     steps: dict[str, list[tuple[str, float, float]]] = {}
-    for c in plan.channels:
+    for c in f.channels:
         needed = opportunities * share[c.key]
         chain = []
-        for stage in reversed(c.stages):
-            rate = uncertain.central(stage.rate, "rate")
-            chain.append((stage.key, rate, needed))
+        for stage, value in zip(reversed(c.stage_keys), reversed(c.rates), strict=True):
+            rate = uncertain.central(value, "rate")
+            chain.append((stage, rate, needed))
             needed = needed / rate if rate > 0 else math.inf
         chain.append(("volume", 1.0, needed))
         steps[c.key] = list(reversed(chain))
@@ -129,7 +130,7 @@ def capacity(plan: KpiSet, calls_needed: np.ndarray) -> pd.DataFrame:
     ramping hire at its ramp fraction, as the engines do.
     """
     f = Funnel(plan)
-    per_rep = uncertain.central(plan.team.calls_per_rep_per_day, "positive")
+    per_rep = uncertain.central(f.productivity, "positive")
     days = f.working_days * f.seasonality
     can_make = per_rep * f.team_capacity_days
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -163,48 +164,51 @@ class Solution:
 
 
 def median_of(plan: KpiSet, path: str) -> float:
-    lever = next(item for item in levers.levers(plan) if item.path == path)
-    value = levers.get(plan, path)
-    if lever.kind == "reps":
-        return float(value)
-    kind = "rate" if lever.kind == "rate" else "positive"
-    dist = uncertain.distribution(_as_quantity(value), kind)
-    return float(dist.ppf(0.5)) if not isinstance(dist, uncertain.PointMass) else dist.value
+    """A lever's median in the plan (reps: their number)."""
+    return uncertain.median(levers.get(plan, path), levers.find(plan, path).value_kind)
 
 
-class _Quantity:
-    def __init__(self, data: dict[str, Any]) -> None:
-        for key, item in data.items():
-            setattr(self, key, item)
+def _factor_limit(value: uncertain.Value) -> float:
+    """The largest factor that keeps a rate at or below its ceiling."""
+    high = uncertain.p10_p90(value)[1]
+    return levers.rate_ceiling(value) / high if high > 0 else MAX_FACTOR
 
 
-def _as_quantity(value: Any) -> Any:
-    return _Quantity(value) if isinstance(value, dict) else value
+def _scaled(value: uncertain.Value, kind: levers.LeverKind, log_factor: float) -> uncertain.Value:
+    """The lever's value scaled by exp(log_factor); a rate held at its ceiling (a factor at
+    the limit can round a fixed rate to just above 1)."""
+    ceiling = levers.rate_ceiling(value) if kind == "rate" else math.inf
+    return levers.scaled(value, math.exp(log_factor), at_most=ceiling)
 
 
-def _scaled(value: Any, factor: float) -> Any:
-    """A number or range multiplied by ``factor``; counts first become their P10–P90 range."""
-    if isinstance(value, dict) and "successes" in value:
-        dist = uncertain.beta_from_counts(int(value["successes"]), int(value["trials"]))
-        low, high = (float(x) for x in dist.ppf([0.1, 0.9]))
-        value = {"low": low, "high": high}
-    if isinstance(value, dict):
-        return {"low": value["low"] * factor, "high": value["high"] * factor}
-    return value * factor
+def _with_target(plan: KpiSet, target: float | None, confidence: float | None) -> KpiSet:
+    """The plan aiming at ``target`` with ``confidence`` (its own where None)."""
+    update = {
+        "revenue": plan.target.revenue if target is None else target,
+        "confidence": plan.target.confidence if confidence is None else confidence,
+    }
+    return plan.model_copy(update={"target": plan.target.model_copy(update=update)})
 
 
-def _factor_limit(value: Any) -> float:
-    """The largest factor that keeps a rate inside its allowed range."""
-    if isinstance(value, dict) and "successes" in value:
-        dist = uncertain.beta_from_counts(int(value["successes"]), int(value["trials"]))
-        high = float(dist.ppf(0.9))
-    elif isinstance(value, dict):
-        high = float(value["high"])
-    else:
-        high = float(value)
-    if isinstance(value, dict):
-        return (1.0 - 1e-6) / high if high > 0 else MAX_FACTOR
-    return 1.0 / high if high > 0 else MAX_FACTOR
+@dataclass
+class _Search:
+    """One lever of a plan under search: P(target) at a value of the lever, each time a
+    simulation with the plan's seed (common random numbers), counted."""
+
+    plan: KpiSet  # with the target and confidence to reach
+    path: str
+    trials: int
+    evaluations: int = 0
+
+    def plan_at(self, value: Any) -> KpiSet:
+        return levers.with_values(self.plan, {self.path: value})
+
+    def gap(self, value: Any) -> float:
+        """P(target) with the lever at ``value``, less the confidence (≥ 0: it reaches)."""
+        candidate = self.plan_at(value)
+        self.evaluations += 1
+        result = engine.simulate(candidate, trials=self.trials, seed=self.plan.simulation.seed)
+        return result.p_target(self.plan.target.revenue)[0] - self.plan.target.confidence
 
 
 def solve(
@@ -231,39 +235,22 @@ def solve(
     reaches the target (a rate would have to pass 1, reps past the cap, or the target is
     out of reach of any volume because of the sales cycle).
     """
-    target = plan.target.revenue if target is None else target
-    confidence = plan.target.confidence if confidence is None else confidence
-    plan = plan.model_copy(
-        update={
-            "target": plan.target.model_copy(update={"revenue": target, "confidence": confidence})
-        }
-    )
-    lever = next((item for item in levers.levers(plan) if item.path == path), None)
+    plan = _with_target(plan, target, confidence)
+    lever = levers.find(plan, path)
     if lever is None:
         raise Unsolvable("unknown_lever", f"{path!r} is not a lever of this plan", lever=path)
     if lever.kind not in SOLVABLE:
         raise Unsolvable("not_solvable", f"{path} cannot be solved for", lever=path)
+    search = _Search(plan, path, trials=min(search_trials, plan.simulation.trials))
     base_value = levers.get(plan, path)
-    trials = min(search_trials, plan.simulation.trials)
-    seed = plan.simulation.seed
-    evaluations = 0
-
-    def with_value(value: Any) -> KpiSet:
-        return levers.with_values(plan, {path: value})
-
-    def p_at(candidate: KpiSet, n: int = trials) -> float:
-        nonlocal evaluations
-        evaluations += 1
-        return engine.simulate(candidate, trials=n, seed=seed).p_target(target)[0]
-
     if lever.kind == "reps":
-        solved = _solve_reps(plan, int(base_value), with_value, p_at, confidence, guess)
+        solved = _solve_reps(search, int(base_value), guess)
     else:
-        solved = _solve_factor(base_value, lever, with_value, p_at, confidence, tolerance, guess)
+        solved = _solve_factor(search, base_value, lever.kind, tolerance, guess)
+    p, p_error = math.nan, math.nan
     if check:
-        p, p_error = engine.simulate(solved, trials=final_trials, seed=seed).p_target(target)
-    else:
-        p, p_error = math.nan, math.nan
+        final = engine.simulate(solved, trials=final_trials, seed=plan.simulation.seed)
+        p, p_error = final.p_target(plan.target.revenue)
     return Solution(
         lever=path,
         value=median_of(solved, path),
@@ -271,7 +258,7 @@ def solve(
         p_target=p,
         p_target_error=p_error,
         plan=solved,
-        evaluations=evaluations + check,
+        evaluations=search.evaluations + check,
     )
 
 
@@ -282,7 +269,7 @@ def plain_value(plan: KpiSet, path: str, target: float | None = None) -> KpiSet:
     P(target) is usually near or below one half, which is the point of showing it.
     """
     target = plan.target.revenue if target is None else target
-    lever = next((item for item in levers.levers(plan) if item.path == path), None)
+    lever = levers.find(plan, path)
     if lever is None or lever.kind not in SOLVABLE:
         raise Unsolvable("not_solvable", f"{path} cannot be solved for", lever=path)
     base_value = levers.get(plan, path)
@@ -307,7 +294,7 @@ def plain_value(plan: KpiSet, path: str, target: float | None = None) -> KpiSet:
     low, high = math.log(1.0 / MAX_FACTOR), math.log(limit)
 
     def short(log_factor: float) -> bool:
-        candidate = levers.with_values(plan, {path: _scaled(base_value, math.exp(log_factor))})
+        candidate = levers.with_values(plan, {path: _scaled(base_value, lever.kind, log_factor)})
         return expected_at(candidate) < target
 
     if short(high):
@@ -321,21 +308,19 @@ def plain_value(plan: KpiSet, path: str, target: float | None = None) -> KpiSet:
             low = middle
         else:
             high = middle
-    return levers.with_values(plan, {path: _scaled(base_value, math.exp(high))})
+    return levers.with_values(plan, {path: _scaled(base_value, lever.kind, high)})
 
 
-def _solve_reps(
-    plan: KpiSet, base: int, with_value, p_at, confidence: float, guess: float | None = None
-) -> KpiSet:
+def _solve_reps(search: _Search, base: int, guess: float | None = None) -> KpiSet:
     """The fewest starting reps that reach the confidence (whole reps, so at or above it)."""
 
     def reaches(reps: int) -> bool:
-        return p_at(with_value(reps)) >= confidence
+        return search.gap(reps) >= 0
 
     def fewest(low: int, high: int) -> KpiSet:
         """Bisect whole reps; invariant: ``low`` falls short, ``high`` reaches."""
         if high - 1 > low and not reaches(high - 1):  # a good guess is often exact
-            return with_value(high)
+            return search.plan_at(high)
         high = high - 1 if high - 1 > low else high
         while high - low > 1:
             middle = (low + high) // 2
@@ -343,10 +328,10 @@ def _solve_reps(
                 high = middle
             else:
                 low = middle
-        return with_value(high)
+        return search.plan_at(high)
 
     if reaches(base):  # fewer may do: find the fewest
-        return with_value(0) if base == 0 or reaches(0) else fewest(0, base)
+        return search.plan_at(0) if base == 0 or reaches(0) else fewest(0, base)
     low = base
     high = min(round(guess), MAX_REPS) if guess and round(guess) > base else max(2 * base, 1)
     while not reaches(high):
@@ -361,35 +346,55 @@ def _solve_reps(
 
 
 def _solve_factor(
+    search: _Search,
     base_value: Any,
-    lever: levers.Lever,
-    with_value,
-    p_at,
-    confidence: float,
+    kind: levers.LeverKind,
     tolerance: float,
     guess: float | None = None,
 ) -> KpiSet:
     """Scale the lever (its whole range) until P(target) crosses the confidence."""
-    limit = _factor_limit(base_value) if lever.kind == "rate" else MAX_FACTOR
+    log_limit = math.log(_factor_limit(base_value) if kind == "rate" else MAX_FACTOR)
 
     def gap(log_factor: float) -> float:
         try:
-            candidate = with_value(_scaled(base_value, math.exp(log_factor)))
+            return search.gap(_scaled(base_value, kind, log_factor))
         except PlanError:
             return -1.0
-        return p_at(candidate) - confidence
 
     g0 = gap(0.0)
     if g0 == 0.0:
-        return with_value(base_value)
-    step = math.log(2.0)
+        return search.plan_at(base_value)
+    bracket = _bracket(gap, g0, log_limit, kind, guess)
+    if bracket is None:  # reached even near zero
+        return search.plan_at(levers.scaled(base_value, 1.0 / MAX_FACTOR))
+    reach = _regula_falsi(gap, *bracket, tolerance)
+    return search.plan_at(_scaled(base_value, kind, reach))
+
+
+_Point = tuple[float, float]  # a log factor and the gap there
+
+
+def _bracket(
+    gap: Callable[[float], float],
+    g0: float,
+    log_limit: float,
+    kind: levers.LeverKind,
+    guess: float | None,
+) -> tuple[_Point, _Point] | None:
+    """Two log factors, the one that falls short first, that bracket the confidence.
+
+    From the plan as it is (gap ``g0``), double the factor away from 1 in the direction
+    that closes the gap, starting from ``guess`` where it lies on that side. None when even
+    1/MAX_FACTOR of the lever still reaches; raises :class:`Unsolvable` when the highest
+    factor allowed still falls short.
+    """
     direction = 1.0 if g0 < 0 else -1.0
     inner, outer = 0.0, 0.0
     g_inner = g_outer = g0
     if guess is not None and guess > 0 and math.isfinite(guess):
         # A guess on the right side of 1 either brackets the root at once or is a better
         # place to start doubling from.
-        x = min(math.log(guess), math.log(limit) - 1e-9) if direction > 0 else math.log(guess)
+        x = min(math.log(guess), log_limit - 1e-9) if direction > 0 else math.log(guess)
         if x * direction > 0:
             g_x = gap(x)
             if (g_x < 0) != (g0 < 0):
@@ -399,32 +404,41 @@ def _solve_factor(
                 g_inner = g_outer = g_x
     while (g_outer < 0) == (g0 < 0):
         inner, g_inner = outer, g_outer
-        outer = inner + direction * step
-        if direction > 0 and outer >= math.log(limit):
-            outer = math.log(limit)
+        outer = inner + direction * math.log(2.0)
+        if direction > 0 and outer >= log_limit:
+            outer = log_limit
             g_outer = gap(outer)
             if g_outer < 0:
-                if lever.kind == "rate":
-                    raise Unsolvable(
-                        "rate_above_one",
-                        "the rate would have to exceed 100% to reach the target at this confidence",
-                    )
-                raise Unsolvable(
-                    "factor_cap",
-                    f"even {MAX_FACTOR:,.0f}× the current value does not reach the target",
-                    factor=MAX_FACTOR,
-                )
+                raise _out_of_reach(kind)
             break
         if direction < 0 and outer < -math.log(MAX_FACTOR):
-            return with_value(_scaled(base_value, 1.0 / MAX_FACTOR))  # reached even near zero
+            return None
         g_outer = gap(outer)
-    # Regula falsi (Illinois) on log factor between a point that falls short and one that
-    # reaches. P(target) is a step function of the factor (finitely many trials), so stop
-    # once the bracket is narrower than 0.1% or P is within 0.2 points of the confidence,
-    # and answer with the side that reaches.
-    (short, g_short), (reach, g_reach) = sorted(
-        [(inner, g_inner), (outer, g_outer)], key=lambda p: p[1]
+    short, reach = sorted([(inner, g_inner), (outer, g_outer)], key=lambda p: p[1])
+    return short, reach
+
+
+def _out_of_reach(kind: levers.LeverKind) -> Unsolvable:
+    if kind == "rate":
+        return Unsolvable(
+            "rate_above_one",
+            "the rate would have to exceed 100% to reach the target at this confidence",
+        )
+    return Unsolvable(
+        "factor_cap",
+        f"even {MAX_FACTOR:,.0f}× the current value does not reach the target",
+        factor=MAX_FACTOR,
     )
+
+
+def _regula_falsi(
+    gap: Callable[[float], float], short_point: _Point, reach_point: _Point, tolerance: float
+) -> float:
+    """Regula falsi (Illinois) on log factor between a point that falls short and one that
+    reaches. P(target) is a step function of the factor (finitely many trials), so stop
+    once the bracket is narrower than 0.1% or P is within ``tolerance`` above the
+    confidence, and answer with the side that reaches."""
+    (short, g_short), (reach, g_reach) = short_point, reach_point
     side = 0
     while abs(reach - short) > 1e-3 and g_reach > tolerance:
         x = reach - g_reach * (reach - short) / (g_reach - g_short)
@@ -441,4 +455,4 @@ def _solve_factor(
             if side == -1:
                 g_reach *= 0.5
             side = -1
-    return with_value(_scaled(base_value, math.exp(reach)))
+    return reach

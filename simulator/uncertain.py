@@ -2,7 +2,8 @@
 
 A plan states what it does not know in the form a manager thinks in: "win rate is somewhere
 between 18% and 26%" or "38 of the last 100 inbound leads became opportunities". This module
-turns those statements into ``scipy.stats`` distributions:
+turns those statements, as the file format writes them (a :data:`Value`: what
+:func:`simulator.levers.get` returns), into ``scipy.stats`` distributions:
 
 - a rate range ``{low, high}`` is a Beta distribution whose 10th and 90th percentiles are
   ``low`` and ``high`` (solved numerically);
@@ -16,9 +17,10 @@ quantity see the same quantile in every trial: common random numbers by construc
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 import numpy as np
 from scipy import optimize, special, stats
@@ -30,19 +32,13 @@ Z90 = float(stats.norm.ppf(0.9))
 
 Kind = Literal["rate", "positive"]
 
+#: One quantity of a plan in the file format: a number, ``{"low", "high"}`` or
+#: ``{"successes", "trials"}``. The core hands quantities around in this form only.
+Value = float | Mapping[str, float]
+
 
 class Unfittable(CodedError, ValueError):
     """No distribution of the requested family has the stated percentiles."""
-
-
-class _Range(Protocol):
-    low: float
-    high: float
-
-
-class _Counts(Protocol):
-    successes: int
-    trials: int
 
 
 @dataclass(frozen=True)
@@ -139,44 +135,56 @@ def beta_from_counts(successes: int, trials: int) -> Any:
     return stats.beta(successes + 1, trials - successes + 1)
 
 
-def distribution(quantity: float | _Range | _Counts, kind: Kind) -> Any:
-    """The distribution of one uncertain quantity of a plan.
+def _counts(value: Mapping[str, float]) -> Any:
+    return beta_from_counts(int(value["successes"]), int(value["trials"]))
+
+
+def distribution(value: Value, kind: Kind) -> Any:
+    """The distribution of one quantity of a plan, given in the file format.
 
     ``kind`` is ``"rate"`` for quantities in [0, 1] (Beta) and ``"positive"`` for volumes,
-    productivity, deal sizes and lags (lognormal). A zero-width range is a point mass.
+    productivity, deal sizes and lags (lognormal). A number or a zero-width range is a
+    point mass.
     """
-    if isinstance(quantity, (int, float)):
-        return PointMass(float(quantity))
-    if hasattr(quantity, "successes"):
+    if isinstance(value, (int, float)):
+        return PointMass(float(value))
+    if "successes" in value:
         if kind != "rate":
             raise Unfittable("counts_not_rate", "counts can only describe a rate")
-        return beta_from_counts(int(quantity.successes), int(quantity.trials))
-    low, high = float(quantity.low), float(quantity.high)
+        return _counts(value)
+    low, high = float(value["low"]), float(value["high"])
     if low == high:
         return PointMass(low)
     return fit_beta(low, high) if kind == "rate" else fit_lognormal(low, high)
 
 
-def is_uncertain(quantity: float | _Range | _Counts, kind: Kind) -> bool:
+def is_uncertain(value: Value, kind: Kind) -> bool:
     """True when the quantity is drawn per trial rather than fixed."""
-    return not isinstance(distribution(quantity, kind), PointMass)
+    return not isinstance(distribution(value, kind), PointMass)
 
 
-def p10_p90(value: Any) -> tuple[float, float]:
+def p10_p90(value: Value) -> tuple[float, float]:
     """A lever value in the file format as its (P10, P90): a number twice, a range's ends,
-    counts as their Beta posterior's 10th and 90th percentiles."""
+    counts as their Beta posterior's 10th and 90th percentiles.
+
+    The one conversion of counts to a range: scaling or stepping counts starts from it.
+    """
     if isinstance(value, (int, float)):
         return float(value), float(value)
     if "successes" in value:
-        dist = beta_from_counts(int(value["successes"]), int(value["trials"]))
-        low, high = dist.ppf([0.1, 0.9])
+        low, high = _counts(value).ppf([0.1, 0.9])
         return float(low), float(high)
     return float(value["low"]), float(value["high"])
 
 
-def central(quantity: float | _Range | _Counts, kind: Kind) -> float:
+def central(value: Value, kind: Kind) -> float:
     """The mean of a quantity: what a single-number spreadsheet would use."""
-    return float(distribution(quantity, kind).mean())
+    return float(distribution(value, kind).mean())
+
+
+def median(value: Value, kind: Kind) -> float:
+    """The median of a quantity (a number is its own median)."""
+    return float(distribution(value, kind).ppf(0.5))
 
 
 # A Beta's inverse CDF is tabulated against z = Φ⁻¹(u) rather than u: as a function of z it
@@ -216,7 +224,7 @@ def _ppf_table(dist: Any) -> np.ndarray:
     return np.append(fine.ravel(), x[-1])
 
 
-def at_scores(quantity: float | _Range | _Counts, kind: Kind, scores: np.ndarray) -> np.ndarray:
+def at_scores(value: Value, kind: Kind, scores: np.ndarray) -> np.ndarray:
     """Values of a quantity at standard-normal scores z: its inverse CDF at Φ(z).
 
     The engines draw one standard normal per trial and quantity (cheaper than a uniform
@@ -227,7 +235,7 @@ def at_scores(quantity: float | _Range | _Counts, kind: Kind, scores: np.ndarray
     for extreme ones (a shape parameter below 1, e.g. 0 successes), far under the Monte
     Carlo error. Tests check both bounds.
     """
-    dist = distribution(quantity, kind)
+    dist = distribution(value, kind)
     if isinstance(dist, PointMass):
         return np.full(np.shape(scores), dist.value)
     if dist.dist.name == "lognorm":
@@ -239,6 +247,8 @@ def at_scores(quantity: float | _Range | _Counts, kind: Kind, scores: np.ndarray
     return left + (position - index) * (table[index + 1] - left)
 
 
-def sample(quantity: float | _Range | _Counts, kind: Kind, uniforms: np.ndarray) -> np.ndarray:
-    """Values of a quantity at the given uniforms (its inverse CDF), via :func:`at_scores`."""
-    return at_scores(quantity, kind, special.ndtri(uniforms))
+def clear_caches() -> None:
+    """Forget every fitted distribution and inverse-CDF table, as a fresh process would
+    (the benchmarks time cold runs)."""
+    for cache in (fit_beta, fit_lognormal, beta_from_counts, _ppf_table):
+        cache.cache_clear()

@@ -82,6 +82,25 @@ def test_one_dominant_uncertain_rate_gets_the_variance() -> None:
     assert shares[top] > 0.8
 
 
+def test_a_zero_width_range_is_a_fixed_input_to_the_variance_shares() -> None:
+    channels = plan_dict()["channels"]
+    channels[0]["stages"][0]["rate"] = {"low": 0.03, "high": 0.2}
+    channels[0]["stages"][1]["rate"] = {"low": 0.2, "high": 0.2}  # a point mass
+    plan = make_plan(channels=channels, win_rate={"low": 0.24, "high": 0.26})
+    fixed = make_plan(
+        channels=[
+            {
+                **channels[0],
+                "stages": [channels[0]["stages"][0], {"key": "opportunity", "rate": 0.2}],
+            }
+        ],
+        win_rate={"low": 0.24, "high": 0.26},
+    )
+    shares = center_pin.variance_shares(plan, seed=1, power=8)
+    assert shares == center_pin.variance_shares(fixed, seed=1, power=8)
+    assert set(shares) == {"channels.calls.stages.connect.rate", "win_rate"}
+
+
 def test_required_values_and_unreachable_levers() -> None:
     plan = make_plan(target={"revenue": 60_000_000, "confidence": 0.8})
     analysis = center_pin.analyse(plan, trials=5_000)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from simulator import levers
 from simulator.plan import (
     MAX_TRIALS,
     Issue,
@@ -655,9 +656,9 @@ def test_month_index_and_channel_lookup() -> None:
     assert plan.month_index("2027-04") == 0
     assert plan.month_index("2028-03") == 11
     assert plan.month_index("2026-12") == -4
-    assert plan.channel("inbound").volume_per_month == 30
+    assert levers.get(plan, "channels.inbound.volume_per_month") == 30
     with pytest.raises(KeyError):
-        plan.channel("email")
+        levers.get(plan, "channels.email.volume_per_month")
 
 
 def test_sample_plans_parse(sample_plan: KpiSet) -> None:

@@ -128,6 +128,9 @@ def test_plain_value_gives_expected_revenue_equal_to_target() -> None:
         assert analytic.expected(solved).total_revenue == pytest.approx(
             plan.target.revenue, rel=1e-6
         )
+    # A fixed rate (0.1) whose limit factor, 1 / 0.1, rounds the rate to just above 1.
+    connect = reverse.plain_value(plan, "channels.calls.stages.connect.rate")
+    assert analytic.expected(connect).total_revenue == pytest.approx(plan.target.revenue, rel=1e-6)
     reps = reverse.plain_value(plan, "team.reps")
     assert analytic.expected(reps).total_revenue >= plan.target.revenue
     fewer = levers.with_values(reps, {"team.reps": reps.team.reps - 1})

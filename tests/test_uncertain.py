@@ -9,11 +9,15 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import stats
+from scipy import special, stats
 
 from simulator import uncertain
-from simulator.plan import Counts, Range, RateRange
 from simulator.uncertain import PointMass, Unfittable
+
+
+def _sample(value: Any, kind: uncertain.Kind, uniforms: np.ndarray) -> np.ndarray:
+    """The quantity at the given uniforms, as the engines draw it: at Φ⁻¹(u)."""
+    return uncertain.at_scores(value, kind, special.ndtri(uniforms))
 
 
 def test_z90_is_the_normal_90th_percentile() -> None:
@@ -148,7 +152,7 @@ def test_beta_from_counts(successes: int, trials: int) -> None:
     dist = uncertain.beta_from_counts(successes, trials)
     assert dist.args == (successes + 1, trials - successes + 1)
     assert dist.mean() == pytest.approx((successes + 1) / (trials + 2), rel=1e-12)
-    assert uncertain.central(Counts(successes=successes, trials=trials), "rate") == pytest.approx(
+    assert uncertain.central({"successes": successes, "trials": trials}, "rate") == pytest.approx(
         (successes + 1) / (trials + 2), rel=1e-12
     )
 
@@ -162,7 +166,7 @@ def test_beta_from_counts_rejects_bad_counts(successes: int, trials: int) -> Non
 
 def test_counts_for_a_positive_quantity_are_unfittable() -> None:
     with pytest.raises(Unfittable) as caught:
-        uncertain.distribution(Counts(successes=1, trials=2), "positive")
+        uncertain.distribution({"successes": 1, "trials": 2}, "positive")
     assert caught.value.code == "counts_not_rate"
 
 
@@ -174,10 +178,10 @@ def test_counts_for_a_positive_quantity_are_unfittable() -> None:
     [
         (0.25, "rate", 0.25),
         (3, "positive", 3.0),
-        (RateRange(low=0.2, high=0.2), "rate", 0.2),
-        (Range(low=5, high=5), "positive", 5.0),
-        (RateRange(low=0.0, high=0.0), "rate", 0.0),  # zero width at the edge is fine
-        (Range(low=0, high=0), "positive", 0.0),
+        ({"low": 0.2, "high": 0.2}, "rate", 0.2),
+        ({"low": 5, "high": 5}, "positive", 5.0),
+        ({"low": 0.0, "high": 0.0}, "rate", 0.0),  # zero width at the edge is fine
+        ({"low": 0, "high": 0}, "positive", 0.0),
     ],
 )
 def test_number_and_zero_width_range_are_point_masses(
@@ -189,15 +193,15 @@ def test_number_and_zero_width_range_are_point_masses(
     assert uncertain.central(quantity, kind) == value
     assert (dist.mean(), dist.std(), dist.var()) == (value, 0.0, 0.0)
     np.testing.assert_array_equal(dist.ppf(np.array([0.0, 0.5, 1.0])), [value] * 3)
-    out = uncertain.sample(quantity, kind, np.array([1e-9, 0.3, 1 - 1e-9]))
+    out = _sample(quantity, kind, np.array([1e-9, 0.3, 1 - 1e-9]))
     np.testing.assert_array_equal(out, [value] * 3)
 
 
 def test_distribution_dispatches_by_kind() -> None:
-    assert uncertain.distribution(RateRange(low=0.1, high=0.2), "rate").dist.name == "beta"
-    assert uncertain.distribution(Range(low=0.1, high=0.2), "positive").dist.name == "lognorm"
-    assert uncertain.distribution(Counts(successes=1, trials=4), "rate").args == (2, 4)
-    assert uncertain.is_uncertain(Range(low=1, high=2), "positive")
+    assert uncertain.distribution({"low": 0.1, "high": 0.2}, "rate").dist.name == "beta"
+    assert uncertain.distribution({"low": 0.1, "high": 0.2}, "positive").dist.name == "lognorm"
+    assert uncertain.distribution({"successes": 1, "trials": 4}, "rate").args == (2, 4)
+    assert uncertain.is_uncertain({"low": 1, "high": 2}, "positive")
 
 
 # --------------------------------------------------------------------------- sample
@@ -208,28 +212,28 @@ EXTREMES = np.array([1e-9, 1e-7, 1e-4, 0.5, 1 - 1e-4, 1 - 1e-7, 1 - 1e-9])
 
 # Rates as plans state them: moderate ranges and counts with both outcomes seen.
 TYPICAL_RATES = [
-    RateRange(low=0.18, high=0.26),
-    RateRange(low=0.10, high=0.18),
-    RateRange(low=0.03, high=0.06),
-    RateRange(low=0.15, high=0.30),
-    RateRange(low=0.4999, high=0.5001),
-    RateRange(low=0.0011, high=0.0021),
-    RateRange(low=0.9, high=0.99),
-    Counts(successes=38, trials=100),
-    Counts(successes=18, trials=120),
-    Counts(successes=10, trials=10),
+    {"low": 0.18, "high": 0.26},
+    {"low": 0.10, "high": 0.18},
+    {"low": 0.03, "high": 0.06},
+    {"low": 0.15, "high": 0.30},
+    {"low": 0.4999, "high": 0.5001},
+    {"low": 0.0011, "high": 0.0021},
+    {"low": 0.9, "high": 0.99},
+    {"successes": 38, "trials": 100},
+    {"successes": 18, "trials": 120},
+    {"successes": 10, "trials": 10},
 ]
 # Betas with a shape parameter at or below 1 (density unbounded or flat at an edge).
 SKEWED_RATES = [
-    RateRange(low=0.001, high=0.5),
-    RateRange(low=0.001, high=0.999),
-    Counts(successes=0, trials=10),
-    Counts(successes=0, trials=1_000_000),
+    {"low": 0.001, "high": 0.5},
+    {"low": 0.001, "high": 0.999},
+    {"successes": 0, "trials": 10},
+    {"successes": 0, "trials": 1_000_000},
 ]
 
 
 def _rel_error(quantity: Any, uniforms: np.ndarray) -> float:
-    got = uncertain.sample(quantity, "rate", uniforms)
+    got = _sample(quantity, "rate", uniforms)
     want = uncertain.distribution(quantity, "rate").ppf(uniforms)
     return float(np.max(np.abs(got - want) / np.abs(want)))
 
@@ -254,14 +258,14 @@ def test_sample_extreme_uniforms(quantity: Any) -> None:
 @pytest.mark.parametrize("quantity", TYPICAL_RATES + SKEWED_RATES, ids=str)
 def test_sample_is_monotone_in_u(quantity: Any) -> None:
     u = np.sort(np.concatenate([UNIFORMS, EXTREMES]))
-    values = uncertain.sample(quantity, "rate", u)
+    values = _sample(quantity, "rate", u)
     assert np.all(np.diff(values) >= 0)
     assert np.all((values >= 0) & (values <= 1))
 
 
 def test_sample_keeps_shape_and_order_of_uniforms() -> None:
     u = np.array([[0.9, 0.1], [0.5, 0.5]])
-    out = uncertain.sample(RateRange(low=0.1, high=0.2), "rate", u)
+    out = _sample({"low": 0.1, "high": 0.2}, "rate", u)
     assert out.shape == (2, 2)
     assert out[0, 0] > out[1, 0] == out[1, 1] > out[0, 1]
     assert out[0, 0] == pytest.approx(0.2, rel=1e-6)
@@ -270,16 +274,16 @@ def test_sample_keeps_shape_and_order_of_uniforms() -> None:
 
 @pytest.mark.parametrize("bounds", [(600_000, 1_800_000), (1, 3), (0.5, 100)])
 def test_sample_lognormal_is_exact(bounds: tuple[float, float]) -> None:
-    quantity = Range(low=bounds[0], high=bounds[1])
+    quantity = {"low": bounds[0], "high": bounds[1]}
     u = np.concatenate([UNIFORMS, EXTREMES])
-    got = uncertain.sample(quantity, "positive", u)
+    got = _sample(quantity, "positive", u)
     want = uncertain.fit_lognormal(*bounds).ppf(u)
     np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
 def test_sample_mean_and_percentiles_converge() -> None:
-    quantity = RateRange(low=0.18, high=0.26)
-    values = uncertain.sample(quantity, "rate", UNIFORMS)
+    quantity = {"low": 0.18, "high": 0.26}
+    values = _sample(quantity, "rate", UNIFORMS)
     assert np.mean(values < 0.18) == pytest.approx(0.1, abs=0.005)
     assert np.mean(values > 0.26) == pytest.approx(0.1, abs=0.005)
     assert values.mean() == pytest.approx(uncertain.central(quantity, "rate"), rel=2e-3)
@@ -288,8 +292,8 @@ def test_sample_mean_and_percentiles_converge() -> None:
 def test_common_random_numbers_same_uniform_same_quantile() -> None:
     # Two plans that differ in one rate see the same quantile in every trial.
     u = UNIFORMS[:1000]
-    low = uncertain.sample(RateRange(low=0.18, high=0.26), "rate", u)
-    high = uncertain.sample(RateRange(low=0.20, high=0.28), "rate", u)
+    low = _sample({"low": 0.18, "high": 0.26}, "rate", u)
+    high = _sample({"low": 0.20, "high": 0.28}, "rate", u)
     assert np.all(high > low)
     cdf_low = stats.beta.cdf(low, *uncertain.fit_beta(0.18, 0.26).args)
     np.testing.assert_allclose(cdf_low, u, rtol=1e-5)

@@ -1,7 +1,7 @@
 """Fixtures for the browser tests: the app on a free loopback port, and Chromium.
 
 The app runs as ``streamlit run app.py`` from the repository root (started and stopped by
-:mod:`benchmarks.server`, which the UI latency benchmark uses too). Chromium is Debian's
+:mod:`tests.e2e.server`, which the UI latency benchmark uses too). Chromium is Debian's
 ``/usr/bin/chromium``; when it is missing the tests fail, they are not skipped.
 
 Every test collected under this folder gets the ``e2e`` marker, so ``make test``
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from benchmarks import server
+from tests.e2e import server
 
 HERE = Path(__file__).resolve().parent
 CONTEXTS = pytest.StashKey[list[BrowserContext]]()

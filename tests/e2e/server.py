@@ -1,8 +1,9 @@
 """Start the Streamlit app on a free loopback port, and launch Debian's Chromium for it.
 
-Shared by the browser tests (``tests/e2e``) and the UI latency benchmark, so both drive
-the app the same way: ``streamlit run app.py`` from the repository root as a subprocess,
-ready once ``/_stcore/health`` answers, stopped (its whole process group) at the end.
+A test helper that the UI latency benchmark imports too, so the browser tests and the
+benchmark drive the app the same way: ``streamlit run app.py`` from the repository root as
+a subprocess, ready once ``/_stcore/health`` answers, stopped (its whole process group) at
+the end.
 
 Chromium is Debian's (``apt-get install chromium``), never a browser Playwright
 downloads: this machine reaches no browser download site.
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository
 HOST = "127.0.0.1"
 
 #: Debian's Chromium; Playwright is told to use it instead of a browser of its own.
