@@ -62,13 +62,7 @@ def scale(lever: Lever, baseline: Any) -> Scale:
 
 def display_range(lever: Lever, value: Any, s: Scale) -> tuple[float, float]:
     """A lever value as (low, high) in display units; counts as their Beta's P10–P90."""
-    if isinstance(value, (int, float)):
-        low = high = float(value)
-    elif isinstance(value, Mapping) and "successes" in value:
-        dist = uncertain.beta_from_counts(int(value["successes"]), int(value["trials"]))
-        low, high = (float(x) for x in dist.ppf([0.1, 0.9]))
-    else:
-        low, high = float(value["low"]), float(value["high"])
+    low, high = uncertain.p10_p90(value)
     digits = 6 if s.factor == 1.0 else 4
     return round(low * s.factor, digits), round(high * s.factor, digits)
 
