@@ -8,7 +8,7 @@ import streamlit as st
 from simulator import center_pin
 from simulator.levers import levers as plan_levers
 from simulator.plan import PlanError
-from ui import charts, kpi_sets, save, state, tables
+from ui import charts, errors, kpi_sets, save, state, tables
 from ui.center_pin_view import analysis as cached_analysis
 from ui.format import money, month, percent, plain
 from ui.i18n import language, t
@@ -121,7 +121,7 @@ for r in result.levers:
             t("pin.col.base"): value_text(r.kind, r.base),
             t("pin.col.required"): value_text(r.kind, r.required_for_target)
             if r.required_for_target is not None
-            else t(f"pin.problem.{r.required_problem}")
+            else errors.unsolvable(r.required_problem, name(r.lever), lang, short=True)
             if r.required_problem
             else "—",
             t("pin.col.half"): month(r.half_gain_month, lang) if r.half_gain_month else "—",

@@ -8,8 +8,7 @@ import streamlit as st
 
 from simulator import levers, reverse
 from simulator.plan import PlanError, parse_plan
-from ui import charts, kpi_sets, save, state, tables, widgets
-from ui.errors import describe
+from ui import charts, errors, kpi_sets, save, state, tables, widgets
 from ui.format import count, money, month, month_short, percent, plain
 from ui.i18n import language, t
 from ui.reverse_view import answer
@@ -47,7 +46,7 @@ data["target"] = {
 try:
     plan = parse_plan(data)
 except PlanError as error:
-    st.error("\n\n".join(f"- {plain(line)}" for line in describe(error, lang)))
+    st.error(errors.markdown(error, lang, bulleted=True))
     st.stop()
 
 chain = reverse.plain_chain(plan)
@@ -64,7 +63,7 @@ with right:
     )
     if result.value is None:
         cols[2].metric(t("reverse.solved", confidence=confidence), "—")
-        st.error(t(f"reverse.problem.{result.problem}", lever=tables.lever_label(chosen)))
+        st.error(errors.unsolvable(result.problem, tables.lever_label(chosen), lang))
     else:
         cols[2].metric(
             t("reverse.solved", confidence=confidence),

@@ -7,8 +7,7 @@ import streamlit as st
 from simulator import levers
 from simulator.calendar import month_keys
 from simulator.plan import PlanError
-from ui import cache, charts, kpi_sets, save, state, tables, widgets
-from ui.errors import describe
+from ui import cache, charts, errors, kpi_sets, save, state, tables, widgets
 from ui.format import (
     count,
     money,
@@ -126,11 +125,7 @@ def scenario_panel() -> None:
         save.save_panel(scenario, "whatif")  # after the widgets: it saves what they show
         save.outcome("whatif")
         if scenario is None:
-            st.error(
-                t("whatif.invalid")
-                + "\n\n"
-                + "\n\n".join(f"- {plain(line)}" for line in describe(problem, lang))
-            )
+            st.error(t("whatif.invalid") + "\n\n" + errors.markdown(problem, lang, bulleted=True))
             return
         show_outcome(scenario)
 

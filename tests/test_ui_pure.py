@@ -291,3 +291,49 @@ def test_plan_inputs_read_as_numbers_not_exponents() -> None:
     assert input_value(0.06) == "0.06"
     assert input_value(1e-7) == "1e-07"  # tiny values keep their digits
     assert input_value(None) == "—" and input_value(35) == "35"
+
+
+# ------------------------------------------------------------------ errors
+
+
+def test_one_translator_for_every_coded_error() -> None:
+    from simulator import io as kpi_io
+    from simulator import store as kpi_store
+    from simulator.errors import Problem
+    from simulator.plan import PlanError
+    from simulator.reverse import Unsolvable
+    from simulator.uncertain import Unfittable
+    from ui import errors
+
+    plan = PlanError.single("win_rate", "rate_bounds", "must be between 0 and 1")
+    assert errors.describe(plan, "ja") == ["win_rate: 0〜1の範囲で入力してください"]
+    assert errors.describe(plan, "en") == ["win_rate: must be between 0 and 1"]
+    # Import problems: file › path, a file's own codes first, then its plan's.
+    batch = kpi_io.ImportProblem(
+        [
+            Problem("", "name_repeated", "twice", {"name": "A", "other_file": "b.json"}, "a.json"),
+            Problem("deal_size", "missing", "is required", {}, "c.json"),
+            Problem("", "brand_new_code", "an English sentence", {}, "d.json"),
+        ]
+    )
+    assert errors.describe(batch, "en") == [
+        'a.json: "b.json" also has a plan named "A".',
+        "c.json › deal_size: is required",
+        "d.json: an English sentence",  # an untranslated code keeps the core's sentence
+    ]
+    # The store's name_repeated has its own wording.
+    store = kpi_store.StoreError("name_repeated", "twice", name="A")
+    assert errors.describe(store, "ja") == ["「A」が取り込むファイルの中で重複しています。"]
+    assert errors.markdown(kpi_store.NameTaken("*x*"), "en").startswith('A KPI set named "\\*x\\*"')
+    assert errors.markdown(batch, "en", bulleted=True).count("\n- ") == 2
+    unfit = Unfittable("rate_range_unfittable", "no Beta fits")
+    assert errors.describe(unfit, "en") == [
+        "no Beta distribution has these 10th and 90th percentiles; adjust low or high"
+    ]
+    solve = Unsolvable("rate_above_one", "over 100%", lever="win_rate")
+    assert errors.describe(solve, "en", lever="Win rate")[0].startswith("Win rate alone")
+    assert (
+        errors.unsolvable("rate_above_one", "Win rate", "en")
+        == errors.describe(solve, "en", lever="Win rate")[0]
+    )
+    assert errors.unsolvable("reps_cap", "Reps", "en", short=True) == "not reachable (rep cap)"

@@ -12,8 +12,8 @@ from pandas.io.formats.style import Styler
 from simulator import compare
 from simulator import store as kpi_store
 from simulator.plan import KpiSet
-from ui import cache, kpi_sets, tables
-from ui.format import input_value, month, percent, plain
+from ui import cache, errors, kpi_sets, tables
+from ui.format import input_value, month, percent
 from ui.i18n import t
 from ui.plans import sample
 from ui.views import Cdf
@@ -61,7 +61,7 @@ def slot(i: int, options: Sequence[str], opened: kpi_store.Store | None) -> Entr
         number = st.selectbox(t("compare.revision"), numbers, format_func="r{}".format, key=key)
         revision = opened.revision(name, number)
     except kpi_store.NotFound as error:
-        st.warning(plain(kpi_sets.describe(error)))
+        st.warning(errors.markdown(error))
         return None
     return Entry(f"{name} r{number}", revision.plan, revision.summary, revision.targets_frame())
 

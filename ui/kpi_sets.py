@@ -15,8 +15,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from simulator import store as kpi_store
 from simulator.plan import KpiSet
-from ui.format import plain
-from ui.i18n import catalog, language, t
+from ui import errors
+from ui.i18n import t
 from ui.plans import DEFAULT_PLAN, sample, sample_ids
 
 SET_PREFIX = "set:"
@@ -27,19 +27,13 @@ def _open(url: str) -> kpi_store.Store:
     return kpi_store.Store(url)
 
 
-def describe(error: kpi_store.StoreError, lang: str | None = None) -> str:
-    """A store error in the user's language (its English message when not translated)."""
-    key = f"store_errors.{error.code}"
-    return t(key, lang, **error.ctx) if key in catalog(lang or language()) else str(error)
-
-
 def store(*, quiet: bool = False) -> kpi_store.Store | None:
     """The shared store, or None when the database cannot be used (the reason shown unless
     ``quiet``: the chooser in the sidebar lists the samples then, and the pages say why)."""
     try:
         return _open(kpi_store.default_url())
     except kpi_store.StoreError as error:
-        message = describe(error)
+        message = errors.markdown(error)
     except SQLAlchemyError:
         message = t("store_errors.unavailable")
     if not quiet:
@@ -75,7 +69,7 @@ def guard() -> Iterator[None]:
     try:
         yield
     except kpi_store.StoreError as error:
-        st.error(plain(describe(error)))
+        st.error(errors.markdown(error))
         st.stop()
 
 
@@ -131,7 +125,7 @@ def baseline() -> KpiSet:
         try:
             revision = opened.revision(set_name(plan_id), st.session_state.get("plan_revision"))
         except kpi_store.StoreError as error:
-            st.warning(plain(describe(error)))
+            st.warning(errors.markdown(error))
         else:
             st.session_state["plan_revision"] = revision.number
             return revision.plan

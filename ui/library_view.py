@@ -11,9 +11,9 @@ import streamlit as st
 
 from simulator import io as kpi_io
 from simulator import store as kpi_store
-from ui import kpi_sets
+from ui import errors, kpi_sets
 from ui.format import percent, plain
-from ui.i18n import catalog, language, t
+from ui.i18n import t
 
 MESSAGE = "library_message"
 IMPORT_MESSAGE = "library_import_message"  # shown inside the importer, which stays open
@@ -94,7 +94,7 @@ def open_in_compare(*revisions: tuple[str, int]) -> None:
 
 
 def _store_error(error: kpi_store.StoreError) -> None:
-    _say("error", plain(kpi_sets.describe(error)))
+    _say("error", errors.markdown(error))
 
 
 def restore(opened: kpi_store.Store, name: str, number: int, head: int) -> None:
@@ -205,25 +205,11 @@ def manage_panel(opened: kpi_store.Store, info: kpi_store.KpiSetInfo) -> None:
     st.caption(t("library.archive_note"))
 
 
-def _problem_line(problem: kpi_io.FileProblem, lang: str) -> str:
-    messages = catalog(lang)
-    key = f"import_errors.{problem.code}"
-    if key in messages:
-        message = t(key, lang, **problem.ctx)
-    elif f"errors.{problem.code}" in messages:
-        message = t(f"errors.{problem.code}", lang, **problem.ctx)
-    else:
-        message = problem.message
-    where = " › ".join(part for part in (problem.file, problem.path) if part)
-    return f"{where}: {message}" if where else message
-
-
 def _import(opened: kpi_store.Store) -> None:
     files = st.session_state.get(_upload_key())
     if not files:
         _say("error", t("library.import_none"), IMPORT_MESSAGE)
         return
-    lang = language()
     try:
         revisions = kpi_io.import_files(
             opened,
@@ -231,17 +217,9 @@ def _import(opened: kpi_store.Store) -> None:
             author=kpi_sets.author(),
             comment=t("library.imported_comment"),
         )
-    except kpi_io.ImportProblem as problem:
-        lines = [_problem_line(p, lang) for p in problem.problems]
-        listed = "\n".join(f"- {plain(line)}" for line in lines)
+    except (kpi_io.ImportProblem, kpi_store.StoreError) as error:
+        listed = errors.markdown(error, bulleted=True)
         _say("error", t("library.import_failed") + "\n\n" + listed, IMPORT_MESSAGE)
-        return
-    except kpi_store.StoreError as error:
-        _say(
-            "error",
-            t("library.import_failed") + "\n\n- " + plain(kpi_sets.describe(error)),
-            IMPORT_MESSAGE,
-        )
         return
     st.session_state["upload_version"] = st.session_state.get("upload_version", 0) + 1
     names = ", ".join(plain(r.name) for r in revisions)

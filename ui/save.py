@@ -14,7 +14,7 @@ import streamlit as st
 from simulator import compare
 from simulator import store as kpi_store
 from simulator.plan import KpiSet, parse_plan
-from ui import cache, kpi_sets
+from ui import cache, errors, kpi_sets
 from ui.format import input_value, plain
 from ui.i18n import t
 
@@ -83,7 +83,7 @@ def _submit(where: str, plan_json: str, default_name: str) -> None:
         st.session_state.pop(MESSAGE, None)
         return
     except kpi_store.StoreError as error:
-        st.session_state[MESSAGE] = (where, "error", plain(kpi_sets.describe(error)))
+        st.session_state[MESSAGE] = (where, "error", errors.markdown(error))
         return
     _saved(where, revision)
 
@@ -124,7 +124,7 @@ def _save_copy(where: str) -> None:
             derived=cache.derived(pending["plan"]),
         )
     except kpi_store.StoreError as error:
-        st.session_state[MESSAGE] = (where, "error", plain(kpi_sets.describe(error)))
+        st.session_state[MESSAGE] = (where, "error", errors.markdown(error))
         return
     _saved(where, revision)
 
