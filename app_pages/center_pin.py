@@ -8,8 +8,7 @@ import streamlit as st
 from simulator import center_pin
 from simulator.levers import levers as plan_levers
 from simulator.plan import PlanError
-from ui import charts, errors, kpi_sets, save, state, tables
-from ui.center_pin_view import analysis as cached_analysis
+from ui import cache, charts, errors, kpi_sets, save, state, tables
 from ui.format import money, month, percent, plain
 from ui.i18n import language, t
 
@@ -57,7 +56,7 @@ def value_text(kind: str, value: float | None) -> str:
 
 verdict_box = st.empty()  # the verdict goes on top, once the efforts below are read
 with st.spinner(t("pin.running")):
-    raw = cached_analysis(plan.to_json())
+    raw = cache.center_pin_analysis(plan.to_json())
 
 st.subheader(t("pin.efforts"))
 st.caption(t("pin.efforts_help"))

@@ -8,10 +8,9 @@ import streamlit as st
 
 from simulator import levers, reverse
 from simulator.plan import PlanError, parse_plan
-from ui import charts, errors, kpi_sets, save, state, tables, widgets
+from ui import cache, charts, errors, kpi_sets, save, state, tables, widgets
 from ui.format import count, money, month, month_short, percent, plain
 from ui.i18n import language, t
-from ui.reverse_view import answer
 
 lang = language()
 baseline = kpi_sets.baseline()
@@ -52,7 +51,7 @@ except PlanError as error:
 chain = reverse.plain_chain(plan)
 with right:
     with st.spinner(t("reverse.solving")):
-        result = answer(plan.to_json(), chosen.path)
+        result = cache.reverse_answer(plan.to_json(), chosen.path)
     confidence = percent(plan.target.confidence, 0)
     cols = st.columns(3)
     cols[0].metric(t("reverse.now"), percent(result.base_p), help=t("reverse.now_help"))

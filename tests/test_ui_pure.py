@@ -337,3 +337,14 @@ def test_one_translator_for_every_coded_error() -> None:
         == errors.describe(solve, "en", lever="Win rate")[0]
     )
     assert errors.unsolvable("reps_cap", "Reps", "en", short=True) == "not reachable (rep cap)"
+
+
+# ------------------------------------------------------------------ caches
+
+
+def test_every_cache_lives_in_ui_cache_and_is_bounded() -> None:
+    sources = [ROOT / "app.py", *(ROOT / "app_pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]
+    elsewhere = [p.name for p in sources if p.name != "cache.py" and "st.cache_" in p.read_text()]
+    assert not elsewhere, elsewhere
+    decorators = re.findall(r"@st\.cache_\w+\(([^)]*)\)", (ROOT / "ui" / "cache.py").read_text())
+    assert decorators and all("max_entries=" in args for args in decorators), decorators

@@ -15,23 +15,18 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from simulator import store as kpi_store
 from simulator.plan import KpiSet
-from ui import errors
+from ui import cache, errors
 from ui.i18n import t
 from ui.plans import DEFAULT_PLAN, sample, sample_ids
 
 SET_PREFIX = "set:"
 
 
-@st.cache_resource(show_spinner=False)
-def _open(url: str) -> kpi_store.Store:
-    return kpi_store.Store(url)
-
-
 def store(*, quiet: bool = False) -> kpi_store.Store | None:
     """The shared store, or None when the database cannot be used (the reason shown unless
     ``quiet``: the chooser in the sidebar lists the samples then, and the pages say why)."""
     try:
-        return _open(kpi_store.default_url())
+        return cache.store(kpi_store.default_url())
     except kpi_store.StoreError as error:
         message = errors.markdown(error)
     except SQLAlchemyError:
