@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import charts, compare_view, kpi_sets
+from ui import charts, compare_page, kpi_sets
 from ui.format import money
 from ui.i18n import language, t
 
@@ -22,16 +22,16 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
         t("compare.count"), [2, 3, 4], key="compare_count", format_func=str
     )
     count = count or 2
-    compare_view.default_slots(options, count)
+    compare_page.default_slots(options, count)
     slots = st.columns(count)
     entries = []
     for i, column in enumerate(slots):
         with column:
-            entry = compare_view.slot(i, options, opened)
+            entry = compare_page.slot(i, options, opened)
             if entry is not None:
                 entries.append(entry)
 
-    entries = compare_view.unique(entries)
+    entries = compare_page.unique(entries)
     if len(entries) < 2:
         st.info(t("compare.pick_more"))
         st.stop()
@@ -42,12 +42,12 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
         st.warning(t("compare.currencies"))
 
     st.subheader(t("compare.outcome"))
-    st.dataframe(compare_view.summary_table(entries, as_money), width="stretch")
+    st.dataframe(compare_page.summary_table(entries, as_money), width="stretch")
 
     with st.spinner(t("compare.running")):
-        curves = compare_view.curves(entries)
+        curves = compare_page.curves(entries)
     st.plotly_chart(
-        charts.revenue_cdfs(curves, compare_view.cdf_labels(), as_money),
+        charts.revenue_cdfs(curves, compare_page.cdf_labels(), as_money),
         width="stretch",
         config=charts.CONFIG,
         key="compare_cdf",
@@ -56,7 +56,7 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
 
     st.subheader(t("compare.inputs"))
     only_differences = st.toggle(t("compare.only_differences"), key="compare_only_diff")
-    inputs = compare_view.inputs_table(entries, only_differences)
+    inputs = compare_page.inputs_table(entries, only_differences)
     if inputs.data.empty:
         st.caption(t("compare.same_inputs"))
     else:
@@ -64,9 +64,9 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
 
     st.subheader(t("compare.targets"))
     metric_column, which_column = st.columns([2, 1])
-    metrics = compare_view.metrics(entries)
+    metrics = compare_page.metrics(entries)
     metric = metric_column.selectbox(
-        t("compare.metric"), metrics, format_func=compare_view.metric_name, key="compare_metric"
+        t("compare.metric"), metrics, format_func=compare_page.metric_name, key="compare_metric"
     )
     which = which_column.radio(
         t("compare.which"),
@@ -75,5 +75,5 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
         horizontal=True,
         key="compare_which",
     )
-    st.dataframe(compare_view.targets_table(entries, metric, which, lang), width="stretch")
+    st.dataframe(compare_page.targets_table(entries, metric, which, lang), width="stretch")
     st.caption(t("compare.targets_note"))

@@ -9,7 +9,7 @@ import streamlit as st
 
 from simulator import compare
 from simulator import io as kpi_io
-from ui import kpi_sets, library_view
+from ui import kpi_sets, library_page
 from ui.format import input_value, money, percent, plain
 from ui.i18n import language, t
 
@@ -26,12 +26,12 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
     goto = st.session_state.pop("library_goto", None)
     if goto:
         st.switch_page(f"app_pages/{goto}.py")
-    library_view.show_message()
+    library_page.show_message()
 
     with st.expander(
-        t("library.import_title"), icon=":material/upload:", expanded=library_view.import_open()
+        t("library.import_title"), icon=":material/upload:", expanded=library_page.import_open()
     ):
-        library_view.import_panel(opened)
+        library_page.import_panel(opened)
 
     search_column, archived_column = st.columns([3, 1])
     search = search_column.text_input(
@@ -43,7 +43,7 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
         st.info(t("library.empty") if not search else t("library.no_match", search=plain(search)))
         st.stop()
 
-    st.dataframe(library_view.sets_table(sets), hide_index=True, width="stretch")
+    st.dataframe(library_page.sets_table(sets), hide_index=True, width="stretch")
 
     by_name = {info.name: info for info in sets}
     if st.session_state.get("library_set") not in by_name:
@@ -71,7 +71,7 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
         t("library.open"),
         type="primary",
         icon=":material/open_in_new:",
-        on_click=library_view.open_in_whatif,
+        on_click=library_page.open_in_whatif,
         args=(name, None),
         disabled=info.archived,
         key="library_open",
@@ -90,7 +90,7 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
 
     with history_tab:
         st.dataframe(
-            library_view.history_table(history, lambda v: money(v, currency, lang)),
+            library_page.history_table(history, lambda v: money(v, currency, lang)),
             hide_index=True,
             width="stretch",
         )
@@ -118,7 +118,7 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
                 st.caption(t("library.no_diff"))
             st.button(
                 t("library.compare_these", older=older, newer=newer),
-                on_click=library_view.open_in_compare,
+                on_click=library_page.open_in_compare,
                 args=((name, older), (name, newer)),
                 icon=":material/compare_arrows:",
                 key="library_compare",
@@ -129,7 +129,7 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
         restore_column, open_column = st.columns(2)
         restore_column.button(
             t("library.restore", revision=chosen),
-            on_click=library_view.restore,
+            on_click=library_page.restore,
             args=(opened, name, chosen, info.head),
             disabled=chosen == info.head or info.archived,
             icon=":material/history:",
@@ -137,14 +137,14 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
         )
         open_column.button(
             t("library.open_revision", revision=chosen),
-            on_click=library_view.open_in_whatif,
+            on_click=library_page.open_in_whatif,
             args=(name, chosen),
             icon=":material/open_in_new:",
             key="library_open_revision",
         )
 
     with manage_tab:
-        library_view.manage_panel(opened, info)
+        library_page.manage_panel(opened, info)
 
     with export_tab:
         revision = by_number[
@@ -155,7 +155,7 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
                 key="export_rev",
             )
         ]
-        stem = library_view.file_stem(name, revision.number)
+        stem = library_page.file_stem(name, revision.number)
         # Files are written when a button is pressed (deferred), not on every rerun.
         as_csv = partial(kpi_io.export_csv, info, revision)
         exports = [  # (key, label, file suffix, MIME type, icon, the file, written on press)

@@ -1,4 +1,4 @@
-"""The UI's pure parts: catalogs, formatting, scenario state, views, figures, exports."""
+"""The UI's pure parts: catalogs, formatting, scenario state, summaries, figures, exports."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from simulator import engine, levers
 from simulator.plan import KpiSet
 from tests.conftest import ROOT, make_plan
-from ui import charts, format, state, tables, views
+from ui import charts, format, state, summaries, tables
 from ui.i18n import catalog
 
 # ------------------------------------------------------------------ catalogs
@@ -129,7 +129,7 @@ def test_sliders_hold_the_plan_values() -> None:
             assert s.low <= low <= high <= s.high, lever.path
 
 
-# ------------------------------------------------------------------ views and charts
+# ------------------------------------------------------------------ summaries and charts
 
 
 @pytest.fixture(scope="module")
@@ -141,10 +141,10 @@ def result():
 
 
 def test_headline_view_is_small_and_consistent(result) -> None:
-    view = views.headline(result)
-    numbers = views.numbers(result)
+    view = summaries.headline(result)
+    numbers = summaries.numbers(result)
     assert view.bin_counts.sum() == result.trials
-    assert len(view.bin_counts) == views.HISTOGRAM_BINS
+    assert len(view.bin_counts) == summaries.HISTOGRAM_BINS
     assert numbers.p10 <= numbers.p50 <= numbers.p90
     assert np.all(np.diff(view.cumulative, axis=0) >= 0)  # P10 <= P50 <= P90 every month
     assert np.all(np.diff(view.cumulative, axis=1) >= 0)  # revenue to date never falls
@@ -155,7 +155,7 @@ def test_headline_view_is_small_and_consistent(result) -> None:
 
 
 def test_breakdown_matches_the_closed_form(result) -> None:
-    detail = views.breakdown(result)
+    detail = summaries.breakdown(result)
     math = detail.math.set_index("metric")
     gaps = (math["simulated"] - math["closed_form"]).abs() / math["std_error"]
     assert (gaps <= 4).all(), gaps
@@ -163,18 +163,18 @@ def test_breakdown_matches_the_closed_form(result) -> None:
 
 
 def test_histogram_figure(result) -> None:
-    view = views.headline(result)
+    view = summaries.headline(result)
     labels = tables_labels("histogram")
     figure = charts.revenue_histogram(view, labels, lambda v: f"{v:,.0f}")
     assert figure.layout.title.text == labels["title"]
     assert figure.layout.xaxis.title.text == labels["x"]
-    assert sum(len(trace.x) for trace in figure.data) == views.HISTOGRAM_BINS
+    assert sum(len(trace.x) for trace in figure.data) == summaries.HISTOGRAM_BINS
     target_lines = [s for s in figure.layout.shapes if s.x0 == view.target == s.x1]
     assert len(target_lines) == 1
 
 
 def test_fan_figure(result) -> None:
-    view = views.headline(result)
+    view = summaries.headline(result)
     labels = tables_labels("fan")
     months = [f"m{i}" for i in range(len(view.months))]
     figure = charts.cumulative_fan(view, months, labels)
@@ -188,7 +188,7 @@ def test_fan_figure(result) -> None:
 
 
 def test_funnel_figure(result) -> None:
-    detail = views.breakdown(result)
+    detail = summaries.breakdown(result)
     labels = {"title": "F", "x": "count", "median": "P50"}
     names = [f"{s.channel}.{s.stage}" for s in detail.stages]
     figure = charts.funnel(detail.stages, names, labels)
@@ -224,7 +224,7 @@ def test_csv_export_neutralises_formulas() -> None:
 def test_monthly_kpis_are_labelled(result) -> None:
     from ui.i18n import catalog as _catalog  # noqa: F401  (catalog is loaded from disk)
 
-    detail = views.breakdown(result)
+    detail = summaries.breakdown(result)
     frame = tables.monthly_kpis(detail.monthly, "ja")
     assert frame.index[0] == "2027年4月"
     assert len(frame.columns) == 2 * len(detail.monthly.columns) // 2

@@ -17,7 +17,7 @@ import streamlit as st
 from simulator import center_pin, engine, parse_plan
 from simulator import store as kpi_store
 from simulator.results import SimulationResult
-from ui import views
+from ui import summaries
 
 #: A result holds every trial's monthly arrays (tens of MB at 100,000 trials): a few, briefly.
 RESULT_TTL = timedelta(minutes=30)
@@ -31,23 +31,23 @@ def result(plan_json: str) -> SimulationResult:
 
 
 @st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
-def numbers(plan_json: str) -> views.Numbers:
-    return views.numbers(result(plan_json))
+def numbers(plan_json: str) -> summaries.Numbers:
+    return summaries.numbers(result(plan_json))
 
 
 @st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
-def headline(plan_json: str) -> views.Headline:
-    return views.headline(result(plan_json))
+def headline(plan_json: str) -> summaries.Headline:
+    return summaries.headline(result(plan_json))
 
 
 @st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
-def breakdown(plan_json: str) -> views.Breakdown:
-    return views.breakdown(result(plan_json))
+def breakdown(plan_json: str) -> summaries.Breakdown:
+    return summaries.breakdown(result(plan_json))
 
 
 @st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
-def cdf(plan_json: str) -> views.Cdf:
-    return views.cdf(result(plan_json))
+def cdf(plan_json: str) -> summaries.Cdf:
+    return summaries.cdf(result(plan_json))
 
 
 @st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
@@ -62,8 +62,8 @@ def center_pin_analysis(plan_json: str) -> center_pin.Analysis:
 
 
 @st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
-def reverse_answer(plan_json: str, lever: str) -> views.ReverseAnswer:
-    return views.reverse_answer(parse_plan(plan_json), lever)
+def reverse_answer(plan_json: str, lever: str) -> summaries.ReverseAnswer:
+    return summaries.reverse_answer(parse_plan(plan_json), lever)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)

@@ -1,4 +1,4 @@
-"""The compare page's pieces: the plans chosen in each slot and their side-by-side tables."""
+"""The compare page's helpers: the plans chosen in each slot and their side-by-side tables."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from ui import cache, errors, kpi_sets, tables
 from ui.format import input_value, month, percent
 from ui.i18n import t
 from ui.plans import sample
-from ui.views import Cdf
+from ui.summaries import Cdf
 
 DIFFERENT = "background-color: #fff1c2; font-weight: 600"
 

@@ -1,7 +1,9 @@
-"""What the pages show of simulations, reduced to small arrays (no Streamlit here).
+"""Summaries: what the pages show of simulations, reduced to small values (no Streamlit).
 
-The browser never receives per-trial data: distributions arrive as histogram bins and
-percentile bands, so a chart of 100,000 trials costs a few kilobytes.
+Each is a pure function of a result (or of a plan, for the back-planning answer) returning
+a small frozen dataclass, which ``ui/cache.py`` caches by plan. The browser never receives
+per-trial data: distributions arrive as histogram bins and percentile bands, so a chart of
+100,000 trials costs a few kilobytes.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The KPI set library's tables and actions (callbacks run before the page redraws)."""
+"""The library page's helpers: its tables, panels and actions (callbacks run before it redraws)."""
 
 from __future__ import annotations
 
