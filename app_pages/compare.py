@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import charts, compare_page, kpi_sets
+from ui import charts, compare_page, kpi_sets, session
 from ui.format import money
-from ui.i18n import language, t
+from ui.i18n import t
 
-lang = language()
+lang = session.lang()
 st.title(t("compare.title"))
 st.caption(t("compare.caption"))
 opened = kpi_sets.store()
 options = kpi_sets.choices(opened)
 
 with kpi_sets.guard():  # a database that stops answering: a message, not a traceback
-    # Defaults through the session state only: the values outlive page visits (ui.state).
-    st.session_state.setdefault("compare_count", 2)
-    st.session_state.setdefault("compare_only_diff", True)
+    # Defaults through the session state only: the values outlive page visits (ui.session).
+    st.session_state.setdefault(compare_page.COUNT, 2)
+    st.session_state.setdefault(compare_page.ONLY_DIFFERENCES, True)
     count = st.segmented_control(
-        t("compare.count"), [2, 3, 4], key="compare_count", format_func=str
+        t("compare.count"), [2, 3, 4], key=compare_page.COUNT, format_func=str
     )
     count = count or 2
     compare_page.default_slots(options, count)
@@ -50,12 +50,12 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
         charts.revenue_cdfs(curves, compare_page.cdf_labels(), as_money),
         width="stretch",
         config=charts.CONFIG,
-        key="compare_cdf",
+        key=compare_page.CDF_CHART,
     )
     st.caption(t("compare.cdf_note"))
 
     st.subheader(t("compare.inputs"))
-    only_differences = st.toggle(t("compare.only_differences"), key="compare_only_diff")
+    only_differences = st.toggle(t("compare.only_differences"), key=compare_page.ONLY_DIFFERENCES)
     inputs = compare_page.inputs_table(entries, only_differences)
     if inputs.data.empty:
         st.caption(t("compare.same_inputs"))
@@ -66,14 +66,14 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
     metric_column, which_column = st.columns([2, 1])
     metrics = compare_page.metrics(entries)
     metric = metric_column.selectbox(
-        t("compare.metric"), metrics, format_func=compare_page.metric_name, key="compare_metric"
+        t("compare.metric"), metrics, format_func=compare_page.metric_name, key=compare_page.METRIC
     )
     which = which_column.radio(
         t("compare.which"),
         ["p50", "confidence"],
         format_func={"p50": t("table.p50"), "confidence": t("table.at_confidence")}.get,
         horizontal=True,
-        key="compare_which",
+        key=compare_page.WHICH,
     )
     st.dataframe(compare_page.targets_table(entries, metric, which, lang), width="stretch")
     st.caption(t("compare.targets_note"))

@@ -8,42 +8,32 @@ import streamlit as st
 
 from simulator import levers, reverse
 from simulator.plan import PlanError, parse_plan
-from ui import cache, charts, errors, kpi_sets, save, state, tables, widgets
+from ui import cache, charts, errors, kpi_sets, reverse_page, save, session, tables, widgets
 from ui.format import count, money, month, month_short, percent, plain
-from ui.i18n import language, t
+from ui.i18n import t
 
-lang = language()
+lang = session.lang()
 baseline = kpi_sets.baseline()
 st.title(t("reverse.title"))
 st.caption(plain(baseline.name))
 
 solvable = [lv for lv in levers.levers(baseline) if lv.kind in reverse.SOLVABLE]
-
-
-# Inputs start from the plan, and again whenever another plan is opened.
-if st.session_state.get("reverse_of") != st.session_state["plan_id"]:
-    st.session_state["reverse_of"] = st.session_state["plan_id"]
-    st.session_state["reverse_target"] = float(baseline.target.revenue)
-    st.session_state["reverse_confidence"] = round(baseline.target.confidence * 100)
-    st.session_state["reverse_lever"] = solvable[0].path
+reverse_page.start_inputs(baseline, solvable)
 
 left, right = st.columns([1, 2], gap="large")
 with left:
-    widgets.target_inputs(baseline.currency, "reverse_target", "reverse_confidence")
+    widgets.target_inputs(baseline.currency, reverse_page.TARGET, reverse_page.CONFIDENCE)
     by_path = {lever.path: lever for lever in solvable}
     names = {path: tables.lever_label(lever) for path, lever in by_path.items()}
     chosen = by_path[
-        st.selectbox(t("reverse.lever"), list(by_path), format_func=names.get, key="reverse_lever")
+        st.selectbox(
+            t("reverse.lever"), list(by_path), format_func=names.get, key=reverse_page.LEVER
+        )
     ]
 
 as_money = lambda v: money(v, baseline.currency, lang)  # noqa: E731
-data = baseline.model_dump(mode="json")
-data["target"] = {
-    "revenue": float(st.session_state["reverse_target"]),
-    "confidence": st.session_state["reverse_confidence"] / 100,
-}
 try:
-    plan = parse_plan(data)
+    plan = reverse_page.goal_plan(baseline)
 except PlanError as error:
     st.error(errors.markdown(error, lang, bulleted=True))
     st.stop()
@@ -92,13 +82,13 @@ with right:
             )
         )
 
-        def use_as_scenario() -> None:
-            solved = type(baseline).model_validate_json(result.plan_json)
-            st.session_state.update(state.defaults(solved))
-            st.session_state["hires_version"] = st.session_state.get("hires_version", 0) + 1
-
         use_column, save_column = st.columns(2)
-        if use_column.button(t("reverse.use"), on_click=use_as_scenario, key="reverse_use"):
+        if use_column.button(
+            t("reverse.use"),
+            on_click=reverse_page.use_as_scenario,
+            args=(result.plan_json,),
+            key=reverse_page.USE,
+        ):
             st.page_link("app_pages/whatif.py", label=t("reverse.open_whatif"), icon="🎯")
         with save_column:
             save.save_panel(parse_plan(result.plan_json), "reverse")
@@ -164,7 +154,7 @@ st.plotly_chart(
     ),
     width="stretch",
     config=charts.CONFIG,
-    key="chart_reverse",
+    key=session.CHART("reverse"),
 )
 if result.monthly is not None:
     frame = tables.monthly_kpis(result.monthly, lang)
@@ -174,5 +164,5 @@ if result.monthly is not None:
         tables.csv_bytes(frame),
         "centerpin_kpi_targets.csv",
         "text/csv",
-        key="reverse_download",
+        key=reverse_page.DOWNLOAD,
     )

@@ -13,7 +13,7 @@ import pytest
 from simulator import engine, levers
 from simulator.plan import KpiSet
 from tests.conftest import ROOT, make_plan
-from ui import charts, format, state, summaries, tables
+from ui import charts, format, scenario, summaries, tables
 from ui.i18n import catalog
 
 # ------------------------------------------------------------------ catalogs
@@ -97,25 +97,25 @@ def _samples() -> list[KpiSet]:
 
 @pytest.mark.parametrize("plan", _samples(), ids=lambda p: p.name)
 def test_default_widgets_reproduce_the_plan(plan: KpiSet) -> None:
-    assert state.scenario_plan(plan, state.defaults(plan)) == plan
+    assert scenario.scenario_plan(plan, scenario.defaults(plan)) == plan
 
 
 @pytest.mark.parametrize("plan", _samples(), ids=lambda p: p.name)
 def test_url_round_trips_a_scenario(plan: KpiSet) -> None:
-    base = state.defaults(plan)
+    base = scenario.defaults(plan)
     changed = dict(base)
     changed["lever:win_rate"] = (12.5, 31.0)
     changed["confidence"] = 70
     changed["hires"] = [{"month": plan.start_month, "change": 3}]
-    query = state.to_query(changed, base)
+    query = scenario.to_query(changed, base)
     assert set(query) == {"lever:win_rate", "confidence", "hires"}
-    restored = base | state.from_query(query, base)
-    assert state.scenario_plan(plan, restored) == state.scenario_plan(plan, changed)
+    restored = base | scenario.from_query(query, base)
+    assert scenario.scenario_plan(plan, restored) == scenario.scenario_plan(plan, changed)
 
 
 def test_url_values_that_cannot_be_read_are_ignored() -> None:
-    base = state.defaults(make_plan())
-    assert state.from_query({"lever:win_rate": "abc", "seed": "x", "nope": "1"}, base) == {}
+    base = scenario.defaults(make_plan())
+    assert scenario.from_query({"lever:win_rate": "abc", "seed": "x", "nope": "1"}, base) == {}
 
 
 def test_sliders_hold_the_plan_values() -> None:
@@ -124,8 +124,8 @@ def test_sliders_hold_the_plan_values() -> None:
             if lever.kind == "reps":
                 continue
             value = levers.get(plan, lever.path)
-            s = state.scale(lever, value)
-            low, high = state.display_range(lever, value, s)
+            s = scenario.scale(lever, value)
+            low, high = scenario.display_range(lever, value, s)
             assert s.low <= low <= high <= s.high, lever.path
 
 

@@ -14,8 +14,9 @@ from simulator import io as kpi_io
 from simulator import store as kpi_store
 from simulator.errors import CodedError, Problem
 from simulator.reverse import Unsolvable
+from ui import session
 from ui.format import plain
-from ui.i18n import catalog, language, t
+from ui.i18n import catalog, t
 
 #: The catalog sections that translate each kind of error's codes, searched in order.
 SECTIONS: tuple[tuple[type[CodedError], tuple[str, ...]], ...] = (
@@ -31,7 +32,7 @@ def _sections(kind: type[CodedError]) -> tuple[str, ...]:
 
 
 def _translated(sections: tuple[str, ...], problem: Problem, lang: str | None, **values) -> str:
-    messages = catalog(lang or language())
+    messages = catalog(lang or session.lang())
     for section in sections:
         key = f"{section}.{problem.code}"
         if key in messages:
