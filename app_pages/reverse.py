@@ -9,7 +9,7 @@ import streamlit as st
 from simulator import levers, reverse
 from simulator.plan import PlanError, parse_plan
 from ui import cache, charts, errors, kpi_sets, reverse_page, save, session, tables, widgets
-from ui.format import count, money, month, month_short, percent, plain
+from ui.format import count, money, month_short, percent, plain
 from ui.i18n import t
 
 lang = session.lang()
@@ -95,44 +95,15 @@ with right:
         save.outcome("reverse")
 
 st.subheader(t("reverse.chain_title"))
-lines = [
-    t("reverse.step_target", target=as_money(chain.target)),
-    t(
-        "reverse.step_wins",
-        deal=as_money(chain.deal_size),
-        wins=count(chain.wins),
-        open=count(chain.open_pipeline_wins),
-    ),
-    t("reverse.step_opps", win=percent(chain.win_rate), opps=count(chain.opportunities)),
-]
-for channel, steps in chain.steps.items():
-    share = percent(chain.channel_share[channel], 0)
-    parts = " ← ".join(
-        f"{tables.metric_label(f'{channel}.{stage}')} {count(needed)}"
-        + (f" (÷{percent(rate)})" if stage != "volume" else "")
-        for stage, rate, needed in reversed(steps)
-    )
-    lines.append(t("reverse.step_channel", channel=channel, share=share, parts=parts))
-lines.append(t("reverse.step_lag", lag=chain.lag_months))
+lines = reverse_page.chain_steps(chain, as_money)
 st.markdown("\n".join(f"{i + 1}. {plain(line)}" for i, line in enumerate(lines)))
 if chain.unreachable_revenue > 0:
     st.warning(
         t("reverse.unreachable", revenue=as_money(chain.unreachable_revenue), lag=chain.lag_months)
     )
 
-team = next((c for c in plan.channels if c.volume_from == "team"), None)
-if team is not None:
-    calls = chain.monthly[f"{team.key}.volume"].to_numpy()
-    check = reverse.capacity(plan, calls)
-    short = check[check["short"]]
-    if len(short):
-        st.warning(
-            t(
-                "reverse.capacity_short",
-                months=", ".join(month(m, lang) for m in short.index),
-                reps=f"{check['reps_needed'].replace(float('inf'), float('nan')).max():.1f}",
-            )
-        )
+if short := reverse_page.capacity_short(plan, chain, lang):
+    st.warning(short)
 
 st.subheader(t("reverse.monthly_title"))
 month_labels = [month_short(m, lang, first=i == 0) for i, m in enumerate(chain.monthly.index)]
