@@ -145,3 +145,20 @@ def test_every_key_a_session_holds_is_declared(app: AppTest) -> None:
         if session.kind(key) is None and not key.startswith("FormSubmitter:")
     ]
     assert not undeclared, undeclared
+
+
+def test_library_fields_outlive_a_visit_and_start_afresh_for_another_set(app: AppTest) -> None:
+    app.run()
+    app.switch_page("app_pages/library.py").run()
+    assert app.text_input(key=library_page.NEW_NAME).value == "鍵"
+    app.selectbox(key=library_page.REVISION).set_value(1).run()
+    app.switch_page("app_pages/compare.py").run()
+    app.switch_page("app_pages/library.py").run()
+    # Before every widget key was kept, these came back empty (the rename field) or reset.
+    assert app.text_input(key=library_page.NEW_NAME).value == "鍵"
+    assert app.selectbox(key=library_page.REVISION).value == 1
+    app.text_input(key=library_page.COPY_NAME).set_value("鍵2").run()
+    next(b for b in app.button if b.key == library_page.DUPLICATE).click().run()
+    assert app.selectbox(key=library_page.SET).value == "鍵2"  # the copy is chosen, afresh
+    assert app.text_input(key=library_page.NEW_NAME).value == "鍵2"
+    assert app.selectbox(key=library_page.REVISION).value == 1  # the copy's only revision
