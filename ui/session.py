@@ -25,6 +25,7 @@ confidence, levers, team) is read and written through the functions at the end.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Hashable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -48,9 +49,15 @@ class Kind(Enum):
 
 _KEYS: dict[str, Kind] = {}
 _PREFIXES: dict[str, Kind] = {}
+_REGISTERING = threading.Lock()  # a page script may declare keys while other sessions run
 
 
 def _register(name: str, kind: Kind, *, prefix: bool = False) -> None:
+    with _REGISTERING:
+        _register_unlocked(name, kind, prefix=prefix)
+
+
+def _register_unlocked(name: str, kind: Kind, *, prefix: bool) -> None:
     registry = _PREFIXES if prefix else _KEYS
     if registry.get(name, kind) is not kind:
         raise ValueError(f"session key {name!r} is already a {registry[name].value} key")
@@ -109,7 +116,8 @@ def kind(key: str) -> Kind | None:
     """How ``key`` was declared; None for a key no factory made."""
     if key in _KEYS:
         return _KEYS[key]
-    return next((k for prefix, k in _PREFIXES.items() if key.startswith(prefix)), None)
+    prefixes = list(_PREFIXES.items())  # a snapshot: another thread may be declaring keys
+    return next((k for prefix, k in prefixes if key.startswith(prefix)), None)
 
 
 def _session(session: Session) -> MutableMapping[str, Any]:
