@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import kpi_sets, state
+from ui import kpi_sets, session
 from ui.format import plain
-from ui.i18n import LANGUAGES, language, t
+from ui.i18n import t
 from ui.plans import DEFAULT_PLAN
 
 st.set_page_config(page_title="Centerpin センターピン", page_icon="🎯", layout="wide")
@@ -15,41 +15,44 @@ store = kpi_sets.store(quiet=True)
 options = kpi_sets.choices(store)
 
 # A shared link opens in its language, on its plan, with its scenario.
-if "session_started" not in st.session_state:
-    st.session_state["session_started"] = True
+if session.STARTED not in st.session_state:
+    st.session_state[session.STARTED] = True
     query = st.query_params.to_dict()
-    if query.get("lang") in LANGUAGES:
-        st.session_state["lang"] = query["lang"]
-    kpi_sets.open_plan(query["plan"] if query.get("plan") in options else DEFAULT_PLAN)
+    if query.get("lang") in session.LANGUAGES:
+        st.session_state[session.LANG] = query["lang"]
+    session.open_plan(query["plan"] if query.get("plan") in options else DEFAULT_PLAN)
     if query.get("plan") and query["plan"] not in options:  # a link to a set not (or no
-        st.session_state["plan_missing"] = query["plan"]  # longer) in this database
-    st.session_state["apply_query"] = True
+        st.session_state[session.PLAN_MISSING] = query["plan"]  # longer) in this database
+    st.session_state[session.APPLY_LINK] = True
 kpi_sets.ensure_valid_plan(options)
 kpi_sets.pin_revision(store)
-state.keep_widget_values(st.session_state)
+session.keep_widget_values()
 
-language()
+session.lang()
 with st.sidebar:
     st.radio(
         "言語 / Language",
-        LANGUAGES,
+        session.LANGUAGES,
         format_func=lambda code: {"ja": "日本語", "en": "English"}[code],
         horizontal=True,
-        key="lang",
+        key=session.LANG,
     )
     st.selectbox(
         t("app.plan"),
         options,
         format_func=kpi_sets.label,
-        key="plan_id",
-        on_change=lambda: st.session_state.update(plan_revision=None),
+        key=session.PLAN,
+        on_change=session.set_revision,
+        args=(None,),  # another plan opens at its newest revision
     )
     current = kpi_sets.current_set()
     if current:
         st.caption(t("app.revision", revision=current[1]))
-    if missing := st.session_state.pop("plan_missing", None):
+    if missing := st.session_state.pop(session.PLAN_MISSING, None):
         st.warning(t("app.plan_missing", name=plain(kpi_sets.label(missing))))
-    st.text_input(t("app.author"), max_chars=100, key="author", placeholder=t("app.author_hint"))
+    st.text_input(
+        t("app.author"), max_chars=100, key=session.AUTHOR, placeholder=t("app.author_hint")
+    )
     st.caption(t("app.tagline"))
 
 pages = [

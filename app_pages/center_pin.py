@@ -7,23 +7,16 @@ import streamlit as st
 
 from simulator import center_pin
 from simulator.levers import levers as plan_levers
-from simulator.plan import PlanError
-from ui import charts, kpi_sets, save, state, tables
-from ui.center_pin_view import analysis as cached_analysis
-from ui.format import money, month, percent, plain
-from ui.i18n import language, t
+from ui import cache, center_pin_page, charts, kpi_sets, save, session, tables
+from ui.format import percent, plain
+from ui.i18n import t
 
-lang = language()
+lang = session.lang()
 baseline = kpi_sets.baseline()
 st.title(t("pin.title"))
 
 # The scenario of the what-if page, when it is about this plan; the plan itself otherwise.
-plan = baseline
-if st.session_state.get("scenario_of") == st.session_state["plan_id"]:
-    try:
-        plan = state.scenario_plan(baseline, st.session_state)
-    except (PlanError, KeyError):
-        plan = baseline
+plan = center_pin_page.analysed_plan(baseline)
 st.caption(plain(baseline.name) + ("" if plan == baseline else " · " + t("pin.scenario")))
 save.save_panel(plan, "center_pin")
 save.outcome("center_pin")
@@ -35,42 +28,20 @@ def name(path: str) -> str:
     return tables.lever_label(by_path[path])
 
 
-def step_text(row: center_pin.LeverResult) -> str:
-    if row.kind == "rate":
-        return f"{row.step * 100:+.1f} pt"
-    if row.kind in center_pin.RELATIVE:
-        return f"{row.step:+.0%}"
-    if row.kind == "cycle":
-        return t("pin.months", n=f"{row.step:+.1f}")
-    return f"{row.step:+g}"
-
-
-def value_text(kind: str, value: float | None) -> str:
-    if value is None:
-        return "—"
-    if kind == "rate":
-        return percent(value)
-    if kind == "deal_size":
-        return money(value, plan.currency, lang)
-    return f"{value:,.1f}" if kind != "reps" else f"{value:,.0f}"
-
-
 verdict_box = st.empty()  # the verdict goes on top, once the efforts below are read
 with st.spinner(t("pin.running")):
-    raw = cached_analysis(plan.to_json())
+    raw = cache.center_pin_analysis(plan.to_json())
 
 st.subheader(t("pin.efforts"))
 st.caption(t("pin.efforts_help"))
 unit = st.radio(
     t("pin.effort_unit"),
-    ["hours", "yen", "difficulty"],
-    format_func={u: t(f"pin.unit.{u}") for u in ("hours", "yen", "difficulty")}.get,
+    center_pin_page.UNITS,
+    format_func={u: t(f"pin.unit.{u}") for u in center_pin_page.UNITS}.get,
     horizontal=True,
-    key="pin_effort_unit",
+    key=center_pin_page.EFFORT_UNIT,
 )
-# Efforts are kept by lever path, so they survive a language switch; names are redrawn.
-efforts_key = f"pin_efforts_{st.session_state['plan_id']}"
-saved: dict[str, float] = st.session_state.setdefault(efforts_key, {})
+saved = center_pin_page.efforts()
 edited = st.data_editor(
     pd.DataFrame(
         {"lever": [name(path) for path in by_path], "effort": [saved.get(p) for p in by_path]},
@@ -86,60 +57,13 @@ edited = st.data_editor(
     },
     hide_index=True,
     width="stretch",
-    key=f"{efforts_key}_editor",
+    key=center_pin_page.EFFORT_EDITOR(session.plan_id()),
 )
-efforts = {
-    path: float(effort)
-    for path, effort in edited["effort"].items()
-    if effort is not None and pd.notna(effort) and effort > 0
-}
-st.session_state[efforts_key] = efforts
-result = center_pin.with_efforts(raw, efforts)
-pin = result.reason
-verdict = t(
-    "pin.verdict_effort" if pin["code"] == "per_effort" else "pin.verdict",
-    lever=name(pin["lever"]),
-    step=step_text(result.levers[0]),
-    revenue=f"{pin['revenue_gain_pct']:+.1%}",
-    p=f"{pin['p_target_gain'] * 100:+.1f} pt",
-    effort=f"{pin['effort']:g}" if pin["effort"] else "",
-    unit=t(f"pin.unit.{unit}"),
-)
-if result.tie:
-    verdict += " " + t("pin.tie")
-verdict_box.success(verdict)
+result = center_pin.with_efforts(raw, center_pin_page.keep_efforts(edited["effort"]))
+verdict_box.success(center_pin_page.verdict(result, name, unit))
 
-rows = []
-for r in result.levers:
-    rows.append(
-        {
-            t("pin.col.lever"): name(r.lever),
-            t("pin.col.step"): step_text(r),
-            t("pin.col.revenue"): r.revenue_gain / result.base_revenue,
-            t("pin.col.p"): r.p_target_gain * 100,
-            t("pin.col.effort"): f"{r.effort:g}" if r.effort else "—",
-            t("pin.col.base"): value_text(r.kind, r.base),
-            t("pin.col.required"): value_text(r.kind, r.required_for_target)
-            if r.required_for_target is not None
-            else t(f"pin.problem.{r.required_problem}")
-            if r.required_problem
-            else "—",
-            t("pin.col.half"): month(r.half_gain_month, lang) if r.half_gain_month else "—",
-            t("pin.col.headroom"): (
-                t(
-                    "pin.headroom",
-                    low=value_text(r.kind, r.benchmark[0]),
-                    high=value_text(r.kind, r.benchmark[1]),
-                    at=f"{r.headroom:.0%}",
-                )
-                if r.benchmark
-                else "—"
-            ),
-            t("pin.col.variance"): r.variance_share,
-        }
-    )
 st.dataframe(
-    pd.DataFrame(rows),
+    center_pin_page.ranking(result, name, plan.currency, lang),
     hide_index=True,
     width="stretch",
     column_config={
@@ -168,7 +92,7 @@ left.plotly_chart(
     ),
     width="stretch",
     config=charts.CONFIG,
-    key="chart_tornado",
+    key=session.CHART("tornado"),
 )
 right.plotly_chart(
     charts.required_values(
@@ -181,7 +105,7 @@ right.plotly_chart(
     ),
     width="stretch",
     config=charts.CONFIG,
-    key="chart_required",
+    key=session.CHART("required"),
 )
 shares = sorted(result.variance_shares.items(), key=lambda item: -item[1])
 if shares:
@@ -198,6 +122,6 @@ if shares:
         ),
         width="stretch",
         config=charts.CONFIG,
-        key="chart_variance",
+        key=session.CHART("variance"),
     )
     st.caption(t("pin.variance_note"))

@@ -4,34 +4,34 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import charts, compare_view, kpi_sets
+from ui import charts, compare_page, kpi_sets, session
 from ui.format import money
-from ui.i18n import language, t
+from ui.i18n import t
 
-lang = language()
+lang = session.lang()
 st.title(t("compare.title"))
 st.caption(t("compare.caption"))
 opened = kpi_sets.store()
 options = kpi_sets.choices(opened)
 
 with kpi_sets.guard():  # a database that stops answering: a message, not a traceback
-    # Defaults through the session state only: the values outlive page visits (ui.state).
-    st.session_state.setdefault("compare_count", 2)
-    st.session_state.setdefault("compare_only_diff", True)
+    # Defaults through the session state only: the values outlive page visits (ui.session).
+    st.session_state.setdefault(compare_page.COUNT, 2)
+    st.session_state.setdefault(compare_page.ONLY_DIFFERENCES, True)
     count = st.segmented_control(
-        t("compare.count"), [2, 3, 4], key="compare_count", format_func=str
+        t("compare.count"), [2, 3, 4], key=compare_page.COUNT, format_func=str
     )
     count = count or 2
-    compare_view.default_slots(options, count)
+    compare_page.default_slots(options, count)
     slots = st.columns(count)
     entries = []
     for i, column in enumerate(slots):
         with column:
-            entry = compare_view.slot(i, options, opened)
+            entry = compare_page.slot(i, options, opened)
             if entry is not None:
                 entries.append(entry)
 
-    entries = compare_view.unique(entries)
+    entries = compare_page.unique(entries)
     if len(entries) < 2:
         st.info(t("compare.pick_more"))
         st.stop()
@@ -42,21 +42,21 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
         st.warning(t("compare.currencies"))
 
     st.subheader(t("compare.outcome"))
-    st.dataframe(compare_view.summary_table(entries, as_money), width="stretch")
+    st.dataframe(compare_page.summary_table(entries, as_money), width="stretch")
 
     with st.spinner(t("compare.running")):
-        curves = compare_view.curves(entries)
+        curves = compare_page.curves(entries)
     st.plotly_chart(
-        charts.revenue_cdfs(curves, compare_view.cdf_labels(), as_money),
+        charts.revenue_cdfs(curves, compare_page.cdf_labels(), as_money),
         width="stretch",
         config=charts.CONFIG,
-        key="compare_cdf",
+        key=compare_page.CDF_CHART,
     )
     st.caption(t("compare.cdf_note"))
 
     st.subheader(t("compare.inputs"))
-    only_differences = st.toggle(t("compare.only_differences"), key="compare_only_diff")
-    inputs = compare_view.inputs_table(entries, only_differences)
+    only_differences = st.toggle(t("compare.only_differences"), key=compare_page.ONLY_DIFFERENCES)
+    inputs = compare_page.inputs_table(entries, only_differences)
     if inputs.data.empty:
         st.caption(t("compare.same_inputs"))
     else:
@@ -64,16 +64,16 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
 
     st.subheader(t("compare.targets"))
     metric_column, which_column = st.columns([2, 1])
-    metrics = compare_view.metrics(entries)
+    metrics = compare_page.metrics(entries)
     metric = metric_column.selectbox(
-        t("compare.metric"), metrics, format_func=compare_view.metric_name, key="compare_metric"
+        t("compare.metric"), metrics, format_func=compare_page.metric_name, key=compare_page.METRIC
     )
     which = which_column.radio(
         t("compare.which"),
         ["p50", "confidence"],
         format_func={"p50": t("table.p50"), "confidence": t("table.at_confidence")}.get,
         horizontal=True,
-        key="compare_which",
+        key=compare_page.WHICH,
     )
-    st.dataframe(compare_view.targets_table(entries, metric, which, lang), width="stretch")
+    st.dataframe(compare_page.targets_table(entries, metric, which, lang), width="stretch")
     st.caption(t("compare.targets_note"))

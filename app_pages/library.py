@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 import pandas as pd
 import streamlit as st
 
 from simulator import compare
-from simulator import kpi_sets as kpi_store
-from ui import kpi_sets, library_view
+from ui import kpi_sets, library_page, session
 from ui.format import input_value, money, percent, plain
-from ui.i18n import language, t
+from ui.i18n import t
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-lang = language()
+lang = session.lang()
 st.title(t("library.title"))
 st.caption(t("library.caption"))
 opened = kpi_sets.store()
@@ -23,36 +18,34 @@ if opened is None:
     st.stop()
 
 with kpi_sets.guard():  # a database that stops answering: a message, not a traceback
-    goto = st.session_state.pop("library_goto", None)
-    if goto:
-        st.switch_page(f"app_pages/{goto}.py")
-    library_view.show_message()
+    library_page.go_on()
+    library_page.show_message()
 
     with st.expander(
-        t("library.import_title"), icon=":material/upload:", expanded=library_view.import_open()
+        t("library.import_title"), icon=":material/upload:", expanded=library_page.import_open()
     ):
-        library_view.import_panel(opened)
+        library_page.import_panel(opened)
 
     search_column, archived_column = st.columns([3, 1])
     search = search_column.text_input(
-        t("library.search"), placeholder=t("library.search_hint"), key="library_search"
+        t("library.search"), placeholder=t("library.search_hint"), key=library_page.SEARCH
     )
-    include_archived = archived_column.toggle(t("library.show_archived"), key="library_archived")
+    include_archived = archived_column.toggle(t("library.show_archived"), key=library_page.ARCHIVED)
     sets = opened.list_sets(search, include_archived=include_archived)
     if not sets:
         st.info(t("library.empty") if not search else t("library.no_match", search=plain(search)))
         st.stop()
 
-    st.dataframe(library_view.sets_table(sets), hide_index=True, width="stretch")
+    st.dataframe(library_page.sets_table(sets), hide_index=True, width="stretch")
 
     by_name = {info.name: info for info in sets}
-    if st.session_state.get("library_set") not in by_name:
-        current = kpi_sets.current_set()
-        st.session_state["library_set"] = (
-            current[0] if current and current[0] in by_name else sets[0].name
-        )
-    name = st.selectbox(t("library.choose"), list(by_name), key="library_set")
+    library_page.choose_set(sets)
+    name = st.selectbox(t("library.choose"), list(by_name), key=library_page.SET)
     info = by_name[name]
+    history = opened.history(name)
+    by_number = {revision.number: revision for revision in history}
+    numbers = list(by_number)
+    library_page.start_set(info, numbers)
 
     st.subheader(plain(name), anchor=False)
     if info.archived:
@@ -71,38 +64,34 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
         t("library.open"),
         type="primary",
         icon=":material/open_in_new:",
-        on_click=library_view.open_in_whatif,
+        on_click=library_page.open_in_whatif,
         args=(name, None),
         disabled=info.archived,
-        key="library_open",
+        key=library_page.OPEN,
     )
 
     history_tab, manage_tab, export_tab = st.tabs(
         [t("library.history"), t("library.manage"), t("library.export")]
     )
-    if st.session_state.get("library_history_of") != name:  # revision choices of this set
-        for key in ("diff_from", "diff_to", "library_revision", "export_rev"):
-            st.session_state.pop(key, None)
-        st.session_state["library_history_of"] = name
-    history = opened.history(name)
-    by_number = {revision.number: revision for revision in history}
     currency = history[0].plan.currency
 
     with history_tab:
         st.dataframe(
-            library_view.history_table(history, lambda v: money(v, currency, lang)),
+            library_page.history_table(history, lambda v: money(v, currency, lang)),
             hide_index=True,
             width="stretch",
         )
-        numbers = list(by_number)
         if len(numbers) > 1:
             st.markdown(f"**{t('library.diff_title')}**")
             left, right = st.columns(2)
             older = left.selectbox(
-                t("library.diff_from"), numbers, index=1, format_func="r{}".format, key="diff_from"
+                t("library.diff_from"),
+                numbers,
+                format_func="r{}".format,
+                key=library_page.DIFF_FROM,
             )
             newer = right.selectbox(
-                t("library.diff_to"), numbers, index=0, format_func="r{}".format, key="diff_to"
+                t("library.diff_to"), numbers, format_func="r{}".format, key=library_page.DIFF_TO
             )
             changes = compare.diff(by_number[older].plan, by_number[newer].plan)
             if changes:
@@ -118,33 +107,36 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
                 st.caption(t("library.no_diff"))
             st.button(
                 t("library.compare_these", older=older, newer=newer),
-                on_click=library_view.open_in_compare,
+                on_click=library_page.open_in_compare,
                 args=((name, older), (name, newer)),
                 icon=":material/compare_arrows:",
-                key="library_compare",
+                key=library_page.COMPARE,
             )
         chosen = st.selectbox(
-            t("library.revision_to_use"), numbers, format_func="r{}".format, key="library_revision"
+            t("library.revision_to_use"),
+            numbers,
+            format_func="r{}".format,
+            key=library_page.REVISION,
         )
         restore_column, open_column = st.columns(2)
         restore_column.button(
             t("library.restore", revision=chosen),
-            on_click=library_view.restore,
+            on_click=library_page.restore,
             args=(opened, name, chosen, info.head),
             disabled=chosen == info.head or info.archived,
             icon=":material/history:",
-            key="library_restore",
+            key=library_page.RESTORE,
         )
         open_column.button(
             t("library.open_revision", revision=chosen),
-            on_click=library_view.open_in_whatif,
+            on_click=library_page.open_in_whatif,
             args=(name, chosen),
             icon=":material/open_in_new:",
-            key="library_open_revision",
+            key=library_page.OPEN_REVISION,
         )
 
     with manage_tab:
-        library_view.manage_panel(opened, info)
+        library_page.manage_panel(opened, info)
 
     with export_tab:
         revision = by_number[
@@ -152,21 +144,11 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
                 t("library.export_revision"),
                 list(by_number),
                 format_func="r{}".format,
-                key="export_rev",
+                key=library_page.EXPORT_REVISION,
             )
         ]
-        stem = library_view.file_stem(name, revision.number)
-        # Files are written when a button is pressed (deferred), not on every rerun.
-        as_csv = partial(kpi_store.export_csv, info, revision)
-        exports = [  # (key, label, file suffix, MIME type, icon, the file, written on press)
-            ("json", "JSON", ".json", "application/json", "data_object",
-             partial(kpi_store.export_json, revision)),
-            ("csv", t("library.csv_utf8"), ".csv", "text/csv", "table", as_csv),
-            ("csv_cp932", t("library.csv_cp932"), "_sjis.csv", "text/csv", "table",
-             partial(as_csv, encoding="cp932")),
-            ("xlsx", "Excel (XLSX)", ".xlsx", XLSX_MIME, "grid_on",
-             partial(kpi_store.export_xlsx, info, revision)),
-        ]  # fmt: skip
+        stem = library_page.file_stem(name, revision.number)
+        exports = library_page.exports(info, revision)
         for column, (key, label, suffix, mime, icon, data) in zip(
             st.columns(len(exports)), exports, strict=True
         ):
@@ -176,7 +158,7 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
                 file_name=stem + suffix,
                 mime=mime,
                 icon=f":material/{icon}:",
-                key=f"export_{key}",
+                key=library_page.EXPORT(key),
                 on_click="ignore",
             )
         st.caption(t("library.export_note"))

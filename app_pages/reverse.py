@@ -8,52 +8,40 @@ import streamlit as st
 
 from simulator import levers, reverse
 from simulator.plan import PlanError, parse_plan
-from ui import charts, kpi_sets, save, state, tables, widgets
-from ui.errors import describe
-from ui.format import count, money, month, month_short, percent, plain
-from ui.i18n import language, t
-from ui.reverse_view import answer
+from ui import cache, charts, errors, kpi_sets, reverse_page, save, session, tables, widgets
+from ui.format import count, money, month_short, percent, plain
+from ui.i18n import t
 
-lang = language()
+lang = session.lang()
 baseline = kpi_sets.baseline()
 st.title(t("reverse.title"))
 st.caption(plain(baseline.name))
 
 solvable = [lv for lv in levers.levers(baseline) if lv.kind in reverse.SOLVABLE]
-
-
-# Inputs start from the plan, and again whenever another plan is opened.
-if st.session_state.get("reverse_of") != st.session_state["plan_id"]:
-    st.session_state["reverse_of"] = st.session_state["plan_id"]
-    st.session_state["reverse_target"] = float(baseline.target.revenue)
-    st.session_state["reverse_confidence"] = round(baseline.target.confidence * 100)
-    st.session_state["reverse_lever"] = solvable[0].path
+reverse_page.start_inputs(baseline, solvable)
 
 left, right = st.columns([1, 2], gap="large")
 with left:
-    widgets.target_inputs(baseline.currency, "reverse_target", "reverse_confidence")
+    widgets.target_inputs(baseline.currency, reverse_page.TARGET, reverse_page.CONFIDENCE)
     by_path = {lever.path: lever for lever in solvable}
     names = {path: tables.lever_label(lever) for path, lever in by_path.items()}
     chosen = by_path[
-        st.selectbox(t("reverse.lever"), list(by_path), format_func=names.get, key="reverse_lever")
+        st.selectbox(
+            t("reverse.lever"), list(by_path), format_func=names.get, key=reverse_page.LEVER
+        )
     ]
 
 as_money = lambda v: money(v, baseline.currency, lang)  # noqa: E731
-data = baseline.model_dump(mode="json")
-data["target"] = {
-    "revenue": float(st.session_state["reverse_target"]),
-    "confidence": st.session_state["reverse_confidence"] / 100,
-}
 try:
-    plan = parse_plan(data)
+    plan = reverse_page.goal_plan(baseline)
 except PlanError as error:
-    st.error("\n\n".join(f"- {plain(line)}" for line in describe(error, lang)))
+    st.error(errors.markdown(error, lang, bulleted=True))
     st.stop()
 
 chain = reverse.plain_chain(plan)
 with right:
     with st.spinner(t("reverse.solving")):
-        result = answer(plan.to_json(), chosen.path)
+        result = cache.reverse_answer(plan.to_json(), chosen.path)
     confidence = percent(plan.target.confidence, 0)
     cols = st.columns(3)
     cols[0].metric(t("reverse.now"), percent(result.base_p), help=t("reverse.now_help"))
@@ -64,7 +52,7 @@ with right:
     )
     if result.value is None:
         cols[2].metric(t("reverse.solved", confidence=confidence), "—")
-        st.error(t(f"reverse.problem.{result.problem}", lever=tables.lever_label(chosen)))
+        st.error(errors.unsolvable(result.problem, tables.lever_label(chosen), lang))
     else:
         cols[2].metric(
             t("reverse.solved", confidence=confidence),
@@ -94,57 +82,28 @@ with right:
             )
         )
 
-        def use_as_scenario() -> None:
-            solved = type(baseline).model_validate_json(result.plan_json)
-            st.session_state.update(state.defaults(solved))
-            st.session_state["hires_version"] = st.session_state.get("hires_version", 0) + 1
-
         use_column, save_column = st.columns(2)
-        if use_column.button(t("reverse.use"), on_click=use_as_scenario, key="reverse_use"):
+        if use_column.button(
+            t("reverse.use"),
+            on_click=reverse_page.use_as_scenario,
+            args=(result.plan_json,),
+            key=reverse_page.USE,
+        ):
             st.page_link("app_pages/whatif.py", label=t("reverse.open_whatif"), icon="🎯")
         with save_column:
             save.save_panel(parse_plan(result.plan_json), "reverse")
         save.outcome("reverse")
 
 st.subheader(t("reverse.chain_title"))
-lines = [
-    t("reverse.step_target", target=as_money(chain.target)),
-    t(
-        "reverse.step_wins",
-        deal=as_money(chain.deal_size),
-        wins=count(chain.wins),
-        open=count(chain.open_pipeline_wins),
-    ),
-    t("reverse.step_opps", win=percent(chain.win_rate), opps=count(chain.opportunities)),
-]
-for channel, steps in chain.steps.items():
-    share = percent(chain.channel_share[channel], 0)
-    parts = " ← ".join(
-        f"{tables.metric_label(f'{channel}.{stage}')} {count(needed)}"
-        + (f" (÷{percent(rate)})" if stage != "volume" else "")
-        for stage, rate, needed in reversed(steps)
-    )
-    lines.append(t("reverse.step_channel", channel=channel, share=share, parts=parts))
-lines.append(t("reverse.step_lag", lag=chain.lag_months))
+lines = reverse_page.chain_steps(chain, as_money)
 st.markdown("\n".join(f"{i + 1}. {plain(line)}" for i, line in enumerate(lines)))
 if chain.unreachable_revenue > 0:
     st.warning(
         t("reverse.unreachable", revenue=as_money(chain.unreachable_revenue), lag=chain.lag_months)
     )
 
-team = next((c for c in plan.channels if c.volume_from == "team"), None)
-if team is not None:
-    calls = chain.monthly[f"{team.key}.volume"].to_numpy()
-    check = reverse.capacity(plan, calls)
-    short = check[check["short"]]
-    if len(short):
-        st.warning(
-            t(
-                "reverse.capacity_short",
-                months=", ".join(month(m, lang) for m in short.index),
-                reps=f"{check['reps_needed'].replace(float('inf'), float('nan')).max():.1f}",
-            )
-        )
+if short := reverse_page.capacity_short(plan, chain, lang):
+    st.warning(short)
 
 st.subheader(t("reverse.monthly_title"))
 month_labels = [month_short(m, lang, first=i == 0) for i, m in enumerate(chain.monthly.index)]
@@ -166,7 +125,7 @@ st.plotly_chart(
     ),
     width="stretch",
     config=charts.CONFIG,
-    key="chart_reverse",
+    key=session.CHART("reverse"),
 )
 if result.monthly is not None:
     frame = tables.monthly_kpis(result.monthly, lang)
@@ -176,5 +135,5 @@ if result.monthly is not None:
         tables.csv_bytes(frame),
         "centerpin_kpi_targets.csv",
         "text/csv",
-        key="reverse_download",
+        key=reverse_page.DOWNLOAD,
     )

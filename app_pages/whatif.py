@@ -6,9 +6,8 @@ import streamlit as st
 
 from simulator import levers
 from simulator.calendar import month_keys
-from simulator.plan import PlanError
-from ui import cache, charts, kpi_sets, save, state, tables, widgets
-from ui.errors import describe
+from simulator.plan import KpiSet, PlanError
+from ui import cache, charts, errors, kpi_sets, save, scenario, session, tables, widgets
 from ui.format import (
     count,
     money,
@@ -19,19 +18,17 @@ from ui.format import (
     points,
     signed_money,
 )
-from ui.i18n import language, t
+from ui.i18n import t
 
-lang = language()
+DOWNLOAD = session.element("download_monthly")
+
+lang = session.lang()
 baseline = kpi_sets.baseline()
-base_state = state.defaults(baseline)
+base_state = scenario.defaults(baseline)
 
 # A newly opened plan starts from its own values, then from the link it was opened with.
-if st.session_state.get("scenario_of") != st.session_state["plan_id"]:
-    state.reset(st.session_state, base_state)
-    if st.session_state.pop("apply_query", False):
-        st.session_state.update(state.from_query(st.query_params.to_dict(), base_state))
-    st.session_state["scenario_of"] = st.session_state["plan_id"]
-    st.session_state["hires_version"] = st.session_state.get("hires_version", 0) + 1
+if session.start_scenario(base_state) and st.session_state.pop(session.APPLY_LINK, False):
+    session.set_scenario(scenario.from_query(st.query_params.to_dict(), base_state))
 
 st.title(t("whatif.title"))
 st.caption(plain(baseline.name))
@@ -39,13 +36,13 @@ st.caption(plain(baseline.name))
 
 def lever_widgets() -> None:
     for lever in levers.levers(baseline):
-        key = state.lever_key(lever)
+        key = session.LEVER(lever.path)
         if lever.kind == "reps":
             st.number_input(
                 tables.lever_label(lever), min_value=0, max_value=10_000, step=1, key=key
             )
             continue
-        s = state.scale(lever, levers.get(baseline, lever.path))
+        s = scenario.scale(lever, levers.get(baseline, lever.path))
         shown = st.session_state.get(key, (s.low, s.high))
         st.slider(
             tables.lever_label(lever),
@@ -61,8 +58,8 @@ def lever_widgets() -> None:
 def team_widgets() -> None:
     months = month_keys(baseline.start_month, baseline.months)
     edited = st.data_editor(
-        st.session_state["hires"],
-        key=f"hires_editor_{st.session_state['hires_version']}",
+        st.session_state[session.HIRES],
+        key=session.HIRES_EDITOR(st.session_state[session.HIRES_VERSION]),
         num_rows="dynamic",
         column_config={
             "month": st.column_config.SelectboxColumn(
@@ -74,31 +71,32 @@ def team_widgets() -> None:
         },
         width="stretch",
     )
-    st.session_state["hires"] = [
+    st.session_state[session.HIRES] = [
         row for row in edited if row.get("month") is not None and row.get("change") is not None
     ]
-    st.checkbox(t("whatif.working_days_on"), key="working_days_on")
-    if st.session_state["working_days_on"]:
+    st.checkbox(t("whatif.working_days_on"), key=session.WORKING_DAYS_ON)
+    if st.session_state[session.WORKING_DAYS_ON]:
         st.number_input(
-            t("whatif.working_days"), min_value=0.0, max_value=31.0, step=1.0, key="working_days"
+            t("whatif.working_days"),
+            min_value=0.0,
+            max_value=31.0,
+            step=1.0,
+            key=session.WORKING_DAYS,
         )
 
 
 def target_widgets() -> None:
-    widgets.target_inputs(baseline.currency, "target", "confidence")
+    widgets.target_inputs(baseline.currency, session.TARGET, session.CONFIDENCE)
     with st.expander(t("whatif.advanced")):
         st.selectbox(
             t("whatif.trials"),
-            sorted({*state.TRIAL_CHOICES, baseline.simulation.trials}),  # the plan's own too
+            sorted({*scenario.TRIAL_CHOICES, baseline.simulation.trials}),  # the plan's own too
             format_func=lambda n: f"{n:,}",
-            key="trials",
+            key=session.TRIALS,
         )
-        st.number_input(t("whatif.seed"), min_value=0, max_value=state.MAX_SEED, step=1, key="seed")
-
-
-def reset_scenario() -> None:
-    state.reset(st.session_state, base_state)
-    st.session_state["hires_version"] += 1
+        st.number_input(
+            t("whatif.seed"), min_value=0, max_value=scenario.MAX_SEED, step=1, key=session.SEED
+        )
 
 
 @st.fragment
@@ -106,7 +104,12 @@ def scenario_panel() -> None:
     controls, outputs = st.columns([1, 2], gap="large")
     with controls:
         st.subheader(t("whatif.levers"))
-        st.button(t("whatif.reset"), on_click=reset_scenario, icon=":material/restart_alt:")
+        st.button(
+            t("whatif.reset"),
+            on_click=session.set_scenario,
+            args=(base_state,),
+            icon=":material/restart_alt:",
+        )
         with st.expander(t("whatif.group_target"), expanded=True):
             target_widgets()
         with st.expander(t("whatif.group_funnel"), expanded=True):
@@ -114,33 +117,28 @@ def scenario_panel() -> None:
         with st.expander(t("whatif.group_team")):
             team_widgets()
         try:
-            scenario, problem = state.scenario_plan(baseline, st.session_state), None
+            plan, problem = scenario.scenario_plan(baseline, st.session_state), None
         except PlanError as error:
-            scenario, problem = None, error
+            plan, problem = None, error
 
     st.query_params.from_dict(
-        {"lang": lang, "plan": st.session_state["plan_id"]}
-        | state.to_query(st.session_state, base_state)
+        {"lang": lang, "plan": session.plan_id()} | scenario.to_query(st.session_state, base_state)
     )
     with outputs:
-        save.save_panel(scenario, "whatif")  # after the widgets: it saves what they show
+        save.save_panel(plan, "whatif")  # after the widgets: it saves what they show
         save.outcome("whatif")
-        if scenario is None:
-            st.error(
-                t("whatif.invalid")
-                + "\n\n"
-                + "\n\n".join(f"- {plain(line)}" for line in describe(problem, lang))
-            )
+        if plan is None:
+            st.error(t("whatif.invalid") + "\n\n" + errors.markdown(problem, lang, bulleted=True))
             return
-        show_outcome(scenario)
+        show_outcome(plan)
 
 
-def show_outcome(scenario) -> None:
-    cur = scenario.currency
+def show_outcome(plan: KpiSet) -> None:
+    cur = plan.currency
     as_money = lambda v: money(v, cur, lang)  # noqa: E731
-    scenario_json = scenario.to_json()
+    scenario_json = plan.to_json()
     # The baseline runs with the scenario's trials and seed: common random numbers.
-    base_json = baseline.model_copy(update={"simulation": scenario.simulation}).to_json()
+    base_json = baseline.model_copy(update={"simulation": plan.simulation}).to_json()
     view = cache.numbers(scenario_json)  # the metrics first: the charts can follow
     base = cache.numbers(base_json)
 
@@ -192,13 +190,13 @@ def show_outcome(scenario) -> None:
         charts.revenue_histogram(curves, tables.histogram_labels(), as_money),
         width="stretch",
         config=charts.CONFIG,
-        key="chart_histogram",
+        key=session.CHART("histogram"),
     )
     right.plotly_chart(
         charts.cumulative_fan(curves, month_labels, tables.fan_labels(), as_money),
         width="stretch",
         config=charts.CONFIG,
-        key="chart_fan",
+        key=session.CHART("fan"),
     )
 
     detail = cache.breakdown(scenario_json)
@@ -206,7 +204,7 @@ def show_outcome(scenario) -> None:
         charts.funnel(detail.stages, tables.stage_labels(detail.stages), tables.funnel_labels()),
         width="stretch",
         config=charts.CONFIG,
-        key="chart_funnel",
+        key=session.CHART("funnel"),
     )
     st.subheader(t("table.title"))
     monthly = tables.monthly_kpis(detail.monthly, lang)
@@ -216,7 +214,7 @@ def show_outcome(scenario) -> None:
         data=tables.csv_bytes(monthly),
         file_name="centerpin_monthly_kpis.csv",
         mime="text/csv",
-        key="download_monthly",
+        key=DOWNLOAD,
     )
     st.caption(
         t("table.note", trials=f"{detail.detail_trials:,}", confidence=percent(view.confidence, 0))

@@ -88,7 +88,7 @@ def _fill(store: kpi_store.Store, samples: list[KpiSet], derived: kpi_store.Deri
 
 
 def _compare_load(store: kpi_store.Store, names: list[str]) -> None:
-    """What ui.compare_view.slot loads for 4 saved sets: the revision numbers (for the
+    """What the compare page loads for 4 saved sets: the revision numbers (for the
     revision chooser), then the newest revision, its plan and its monthly targets."""
     for name in names:
         numbers = store.revision_numbers(name)

@@ -30,6 +30,13 @@ def _open(page: str, lang: str = "ja", plan: str = "jp_enterprise") -> AppTest:
     return at
 
 
+def test_pages_live_in_app_pages_not_pages() -> None:
+    # Streamlit reads a top-level pages/ folder as its older multipage layout, even when
+    # app.py navigates with st.navigation: its scripts would appear as extra pages.
+    assert not (ROOT / "pages").exists(), "keep page scripts in app_pages/"
+    assert PAGES, "no page scripts in app_pages/"
+
+
 @pytest.mark.parametrize("lang", ["ja", "en"])
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_runs(page: str, lang: str, tmp_path) -> None:

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from simulator import compare, engine
 from tests.conftest import make_plan, plan_dict
-from ui import charts, library_view, views
+from ui import charts, library_page, summaries
 
 
 def test_flatten_names_inputs_by_lever_paths() -> None:
@@ -68,7 +68,7 @@ def test_side_by_side_marks_the_rows_that_differ() -> None:
 def test_revenue_cdfs_cross_each_target_at_p_target() -> None:
     plans = [make_plan(simulation={"trials": 4000, "seed": 1}), make_plan(win_rate=0.35)]
     results = [engine.simulate(plan) for plan in plans]
-    curves = [(f"plan {i}", views.cdf(r)) for i, r in enumerate(results)]
+    curves = [(f"plan {i}", summaries.cdf(r)) for i, r in enumerate(results)]
     figure = charts.revenue_cdfs(
         curves, {"title": "t", "x": "x", "y": "y", "target_line": "T"}, str
     )
@@ -83,16 +83,16 @@ def test_revenue_cdfs_cross_each_target_at_p_target() -> None:
 
 
 def test_download_names_keep_text_but_no_path_or_control_characters() -> None:
-    assert library_view.file_stem("FY27 計画", 3) == "FY27 計画_r3"
-    assert library_view.file_stem('../x/<a>:"b"|?*\x07', 1) == "x_a_b_r1"
-    assert library_view.file_stem("...", 2) == "kpi_set_r2"
+    assert library_page.file_stem("FY27 計画", 3) == "FY27 計画_r3"
+    assert library_page.file_stem('../x/<a>:"b"|?*\x07', 1) == "x_a_b_r1"
+    assert library_page.file_stem("...", 2) == "kpi_set_r2"
 
 
 def test_compare_chart_shows_plan_names_as_text_not_markup() -> None:
     result = engine.simulate(make_plan(simulation={"trials": 2000, "seed": 1}))
     name = '<a href="javascript:alert(1)">A</a> & <b>B</b>'
     figure = charts.revenue_cdfs(
-        [(name, views.cdf(result))], {"title": "", "x": "", "y": "", "target_line": ""}, str
+        [(name, summaries.cdf(result))], {"title": "", "x": "", "y": "", "target_line": ""}, str
     )
     assert "<" not in figure.data[0].name
     assert (

@@ -1,4 +1,4 @@
-"""The UI's pure parts: catalogs, formatting, scenario state, views, figures, exports."""
+"""The UI's pure parts: catalogs, formatting, scenario state, summaries, figures, exports."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from simulator import engine, levers
 from simulator.plan import KpiSet
 from tests.conftest import ROOT, make_plan
-from ui import charts, format, state, tables, views
+from ui import charts, format, scenario, summaries, tables
 from ui.i18n import catalog
 
 # ------------------------------------------------------------------ catalogs
@@ -97,25 +97,25 @@ def _samples() -> list[KpiSet]:
 
 @pytest.mark.parametrize("plan", _samples(), ids=lambda p: p.name)
 def test_default_widgets_reproduce_the_plan(plan: KpiSet) -> None:
-    assert state.scenario_plan(plan, state.defaults(plan)) == plan
+    assert scenario.scenario_plan(plan, scenario.defaults(plan)) == plan
 
 
 @pytest.mark.parametrize("plan", _samples(), ids=lambda p: p.name)
 def test_url_round_trips_a_scenario(plan: KpiSet) -> None:
-    base = state.defaults(plan)
+    base = scenario.defaults(plan)
     changed = dict(base)
     changed["lever:win_rate"] = (12.5, 31.0)
     changed["confidence"] = 70
     changed["hires"] = [{"month": plan.start_month, "change": 3}]
-    query = state.to_query(changed, base)
+    query = scenario.to_query(changed, base)
     assert set(query) == {"lever:win_rate", "confidence", "hires"}
-    restored = base | state.from_query(query, base)
-    assert state.scenario_plan(plan, restored) == state.scenario_plan(plan, changed)
+    restored = base | scenario.from_query(query, base)
+    assert scenario.scenario_plan(plan, restored) == scenario.scenario_plan(plan, changed)
 
 
 def test_url_values_that_cannot_be_read_are_ignored() -> None:
-    base = state.defaults(make_plan())
-    assert state.from_query({"lever:win_rate": "abc", "seed": "x", "nope": "1"}, base) == {}
+    base = scenario.defaults(make_plan())
+    assert scenario.from_query({"lever:win_rate": "abc", "seed": "x", "nope": "1"}, base) == {}
 
 
 def test_sliders_hold_the_plan_values() -> None:
@@ -124,12 +124,12 @@ def test_sliders_hold_the_plan_values() -> None:
             if lever.kind == "reps":
                 continue
             value = levers.get(plan, lever.path)
-            s = state.scale(lever, value)
-            low, high = state.display_range(lever, value, s)
+            s = scenario.scale(lever, value)
+            low, high = scenario.display_range(lever, value, s)
             assert s.low <= low <= high <= s.high, lever.path
 
 
-# ------------------------------------------------------------------ views and charts
+# ------------------------------------------------------------------ summaries and charts
 
 
 @pytest.fixture(scope="module")
@@ -141,10 +141,10 @@ def result():
 
 
 def test_headline_view_is_small_and_consistent(result) -> None:
-    view = views.headline(result)
-    numbers = views.numbers(result)
+    view = summaries.headline(result)
+    numbers = summaries.numbers(result)
     assert view.bin_counts.sum() == result.trials
-    assert len(view.bin_counts) == views.HISTOGRAM_BINS
+    assert len(view.bin_counts) == summaries.HISTOGRAM_BINS
     assert numbers.p10 <= numbers.p50 <= numbers.p90
     assert np.all(np.diff(view.cumulative, axis=0) >= 0)  # P10 <= P50 <= P90 every month
     assert np.all(np.diff(view.cumulative, axis=1) >= 0)  # revenue to date never falls
@@ -155,7 +155,7 @@ def test_headline_view_is_small_and_consistent(result) -> None:
 
 
 def test_breakdown_matches_the_closed_form(result) -> None:
-    detail = views.breakdown(result)
+    detail = summaries.breakdown(result)
     math = detail.math.set_index("metric")
     gaps = (math["simulated"] - math["closed_form"]).abs() / math["std_error"]
     assert (gaps <= 4).all(), gaps
@@ -163,18 +163,18 @@ def test_breakdown_matches_the_closed_form(result) -> None:
 
 
 def test_histogram_figure(result) -> None:
-    view = views.headline(result)
+    view = summaries.headline(result)
     labels = tables_labels("histogram")
     figure = charts.revenue_histogram(view, labels, lambda v: f"{v:,.0f}")
     assert figure.layout.title.text == labels["title"]
     assert figure.layout.xaxis.title.text == labels["x"]
-    assert sum(len(trace.x) for trace in figure.data) == views.HISTOGRAM_BINS
+    assert sum(len(trace.x) for trace in figure.data) == summaries.HISTOGRAM_BINS
     target_lines = [s for s in figure.layout.shapes if s.x0 == view.target == s.x1]
     assert len(target_lines) == 1
 
 
 def test_fan_figure(result) -> None:
-    view = views.headline(result)
+    view = summaries.headline(result)
     labels = tables_labels("fan")
     months = [f"m{i}" for i in range(len(view.months))]
     figure = charts.cumulative_fan(view, months, labels)
@@ -188,7 +188,7 @@ def test_fan_figure(result) -> None:
 
 
 def test_funnel_figure(result) -> None:
-    detail = views.breakdown(result)
+    detail = summaries.breakdown(result)
     labels = {"title": "F", "x": "count", "median": "P50"}
     names = [f"{s.channel}.{s.stage}" for s in detail.stages]
     figure = charts.funnel(detail.stages, names, labels)
@@ -224,7 +224,7 @@ def test_csv_export_neutralises_formulas() -> None:
 def test_monthly_kpis_are_labelled(result) -> None:
     from ui.i18n import catalog as _catalog  # noqa: F401  (catalog is loaded from disk)
 
-    detail = views.breakdown(result)
+    detail = summaries.breakdown(result)
     frame = tables.monthly_kpis(detail.monthly, "ja")
     assert frame.index[0] == "2027年4月"
     assert len(frame.columns) == 2 * len(detail.monthly.columns) // 2
@@ -291,3 +291,59 @@ def test_plan_inputs_read_as_numbers_not_exponents() -> None:
     assert input_value(0.06) == "0.06"
     assert input_value(1e-7) == "1e-07"  # tiny values keep their digits
     assert input_value(None) == "—" and input_value(35) == "35"
+
+
+# ------------------------------------------------------------------ errors
+
+
+def test_one_translator_for_every_coded_error() -> None:
+    from simulator import kpi_sets as kpi_store
+    from simulator.errors import Problem
+    from simulator.plan import PlanError
+    from simulator.reverse import Unsolvable
+    from simulator.uncertain import Unfittable
+    from ui import errors
+
+    plan = PlanError.single("win_rate", "rate_bounds", "must be between 0 and 1")
+    assert errors.describe(plan, "ja") == ["win_rate: 0〜1の範囲で入力してください"]
+    assert errors.describe(plan, "en") == ["win_rate: must be between 0 and 1"]
+    # Import problems: file › path, a file's own codes first, then its plan's.
+    batch = kpi_store.ImportProblem(
+        [
+            Problem("", "name_repeated", "twice", {"name": "A", "other_file": "b.json"}, "a.json"),
+            Problem("deal_size", "missing", "is required", {}, "c.json"),
+            Problem("", "brand_new_code", "an English sentence", {}, "d.json"),
+        ]
+    )
+    assert errors.describe(batch, "en") == [
+        'a.json: "b.json" also has a plan named "A".',
+        "c.json › deal_size: is required",
+        "d.json: an English sentence",  # an untranslated code keeps the core's sentence
+    ]
+    # The store's name_repeated has its own wording.
+    store = kpi_store.StoreError("name_repeated", "twice", name="A")
+    assert errors.describe(store, "ja") == ["「A」が取り込むファイルの中で重複しています。"]
+    assert errors.markdown(kpi_store.NameTaken("*x*"), "en").startswith('A KPI set named "\\*x\\*"')
+    assert errors.markdown(batch, "en", bulleted=True).count("\n- ") == 2
+    unfit = Unfittable("rate_range_unfittable", "no Beta fits")
+    assert errors.describe(unfit, "en") == [
+        "no Beta distribution has these 10th and 90th percentiles; adjust low or high"
+    ]
+    solve = Unsolvable("rate_above_one", "over 100%", lever="win_rate")
+    assert errors.describe(solve, "en", lever="Win rate")[0].startswith("Win rate alone")
+    assert (
+        errors.unsolvable("rate_above_one", "Win rate", "en")
+        == errors.describe(solve, "en", lever="Win rate")[0]
+    )
+    assert errors.unsolvable("reps_cap", "Reps", "en", short=True) == "not reachable (rep cap)"
+
+
+# ------------------------------------------------------------------ caches
+
+
+def test_every_cache_lives_in_ui_cache_and_is_bounded() -> None:
+    sources = [ROOT / "app.py", *(ROOT / "app_pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]
+    elsewhere = [p.name for p in sources if p.name != "cache.py" and "st.cache_" in p.read_text()]
+    assert not elsewhere, elsewhere
+    decorators = re.findall(r"@st\.cache_\w+\(([^)]*)\)", (ROOT / "ui" / "cache.py").read_text())
+    assert decorators and all("max_entries=" in args for args in decorators), decorators

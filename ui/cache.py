@@ -1,46 +1,76 @@
-"""Cached simulations, keyed on the plan's JSON text.
+"""Every cache of the UI, each bounded: simulations, what the pages show of them, the
+center-pin analysis, back-planning answers, and the KPI set store.
 
-The raw result is kept with ``st.cache_resource`` (shared, not copied: it is large and
-never mutated) so the headline and the stage breakdown of one plan come from one run;
-their small views are cached with ``st.cache_data``.
+Plans come in as their JSON text (a frozen plan; the seed is in it), so a cached value
+never goes stale: ``max_entries`` bounds memory, and ``ttl`` returns it when a session has
+moved on. The raw result is kept with ``st.cache_resource`` (shared, not copied: it is
+large and never mutated) so the headline and the stage breakdown of one plan come from
+one run; everything the pages show is small and cached with ``st.cache_data``.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import streamlit as st
 
-from simulator import engine, parse_plan
+from simulator import center_pin, engine, parse_plan
 from simulator import kpi_sets as kpi_store
 from simulator.results import SimulationResult
-from ui import views
+from ui import summaries
+
+#: A result holds every trial's monthly arrays (tens of MB at 100,000 trials): a few, briefly.
+RESULT_TTL = timedelta(minutes=30)
+#: What the pages show is small (kilobytes), but sessions come and go.
+TTL = timedelta(hours=2)
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+@st.cache_resource(max_entries=8, ttl=RESULT_TTL, show_spinner=False)
 def result(plan_json: str) -> SimulationResult:
     return engine.simulate(parse_plan(plan_json))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def numbers(plan_json: str) -> views.Numbers:
-    return views.numbers(result(plan_json))
+@st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
+def numbers(plan_json: str) -> summaries.Numbers:
+    return summaries.numbers(result(plan_json))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def headline(plan_json: str) -> views.Headline:
-    return views.headline(result(plan_json))
+@st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
+def headline(plan_json: str) -> summaries.Headline:
+    return summaries.headline(result(plan_json))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def breakdown(plan_json: str) -> views.Breakdown:
-    return views.breakdown(result(plan_json))
+@st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
+def breakdown(plan_json: str) -> summaries.Breakdown:
+    return summaries.breakdown(result(plan_json))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def cdf(plan_json: str) -> views.Cdf:
-    return views.cdf(result(plan_json))
+@st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
+def cdf(plan_json: str) -> summaries.Cdf:
+    return summaries.cdf(result(plan_json))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
 def derived(plan_json: str) -> kpi_store.Derived:
     """Summary and monthly KPI targets, as a saved revision holds them."""
     return kpi_store.derive_from(result(plan_json))
+
+
+@st.cache_data(max_entries=16, ttl=TTL, show_spinner=False)
+def center_pin_analysis(plan_json: str) -> center_pin.Analysis:
+    return center_pin.analyse(parse_plan(plan_json))
+
+
+@st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
+def reverse_answer(plan_json: str, lever: str) -> summaries.ReverseAnswer:
+    return summaries.reverse_answer(parse_plan(plan_json), lever)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def store(url: str) -> kpi_store.Store:
+    """The KPI set store of a database URL, shared by every session (it is thread-safe).
+
+    Opening runs the schema migrations once; a URL that fails is not cached, so the next
+    run tries again.
+    """
+    return kpi_store.Store(url)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from ui.views import Cdf, Headline, StageRow
+from ui.summaries import Cdf, Headline, StageRow
 
 TARGET_COLOR = "#c0392b"
 BAND_COLOR = "rgba(31, 95, 168, 0.18)"

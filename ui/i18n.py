@@ -1,8 +1,8 @@
 """Messages in Japanese and English: ``t(key, **values)`` over ``locales/*.toml``.
 
-Japanese is the default; the language is kept in ``st.session_state["lang"]`` and can be
-started from the browser's locale. Numbers and dates are formatted the way a Japanese
-manager reads them (万円 / 億円, 2027年4月) or the English way.
+Japanese is the default; the session's language is ``session.lang()``, started from the
+browser's locale. Numbers and dates are formatted the way a Japanese manager reads them
+(万円 / 億円, 2027年4月) or the English way.
 """
 
 from __future__ import annotations
@@ -12,10 +12,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import streamlit as st
+from ui import session
 
-LANGUAGES = ("ja", "en")
-DEFAULT = "ja"
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 
 
@@ -38,22 +36,12 @@ def catalog(lang: str) -> dict[str, str]:
     return out
 
 
-def language() -> str:
-    """The session's language; on first use, the browser's if it is English."""
-    lang = st.session_state.get("lang")
-    if lang not in LANGUAGES:
-        locale = (getattr(st.context, "locale", None) or "").lower()
-        lang = "en" if locale.startswith("en") else DEFAULT
-        st.session_state["lang"] = lang
-    return lang
-
-
 def t(key: str, lang: str | None = None, **values: Any) -> str:
     """The message ``key`` in the session's language, with ``{placeholders}`` filled."""
-    messages = catalog(lang or language())
+    messages = catalog(lang or session.lang())
     text = messages.get(key)
     if text is None:  # a missing key is a bug, but the page must still render
-        text = catalog(DEFAULT).get(key, key)
+        text = catalog(session.DEFAULT_LANG).get(key, key)
     return text.format_map(_Values(values)) if values else text
 
 

@@ -1,8 +1,8 @@
 """The session's plan: a sample, or a saved KPI set at a revision, and the store behind it.
 
-``st.session_state["plan_id"]`` names a sample (``jp_smb_saas``) or a saved set
-(``set:<name>``); for a set, ``plan_revision`` is the revision the pages show and the one
-a save is based on (so a save after someone else's is refused, not silently applied).
+``session.plan_id()`` names a sample (``jp_smb_saas``) or a saved set (``set:<name>``);
+for a set, ``session.revision()`` is the revision the pages show and the one a save is
+based on (so a save after someone else's is refused, not silently applied).
 """
 
 from __future__ import annotations
@@ -15,31 +15,20 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from simulator import kpi_sets as kpi_store
 from simulator.plan import KpiSet
-from ui.format import plain
-from ui.i18n import catalog, language, t
+from ui import cache, errors, session
+from ui.i18n import t
 from ui.plans import DEFAULT_PLAN, sample, sample_ids
 
 SET_PREFIX = "set:"
-
-
-@st.cache_resource(show_spinner=False)
-def _open(url: str) -> kpi_store.Store:
-    return kpi_store.Store(url)
-
-
-def describe(error: kpi_store.StoreError, lang: str | None = None) -> str:
-    """A store error in the user's language (its English message when not translated)."""
-    key = f"store_errors.{error.code}"
-    return t(key, lang, **error.ctx) if key in catalog(lang or language()) else str(error)
 
 
 def store(*, quiet: bool = False) -> kpi_store.Store | None:
     """The shared store, or None when the database cannot be used (the reason shown unless
     ``quiet``: the chooser in the sidebar lists the samples then, and the pages say why)."""
     try:
-        return _open(kpi_store.default_url())
+        return cache.store(kpi_store.default_url())
     except kpi_store.StoreError as error:
-        message = describe(error)
+        message = errors.markdown(error)
     except SQLAlchemyError:
         message = t("store_errors.unavailable")
     if not quiet:
@@ -75,7 +64,7 @@ def guard() -> Iterator[None]:
     try:
         yield
     except kpi_store.StoreError as error:
-        st.error(plain(describe(error)))
+        st.error(errors.markdown(error))
         st.stop()
 
 
@@ -85,58 +74,47 @@ def label(plan_id: str) -> str:
     return sample(plan_id).name
 
 
-def open_plan(plan_id: str, revision: int | None = None) -> None:
-    """Make ``plan_id`` the session's plan (a callback: it sets the chooser's key)."""
-    st.session_state["plan_id"] = plan_id
-    st.session_state["plan_revision"] = revision
-    st.session_state["scenario_of"] = None  # the what-if page starts from the opened plan
-
-
 def ensure_valid_plan(options: list[str]) -> None:
     """Fall back to the default sample when the chosen set is gone (renamed, archived)."""
-    if st.session_state.get("plan_id") not in options:
-        if st.session_state.get("plan_id"):
-            st.session_state["plan_missing"] = st.session_state["plan_id"]
-        open_plan(DEFAULT_PLAN)
+    chosen = st.session_state.get(session.PLAN)
+    if chosen not in options:
+        if chosen:
+            st.session_state[session.PLAN_MISSING] = chosen
+        session.open_plan(DEFAULT_PLAN)
 
 
 def pin_revision(opened: kpi_store.Store | None) -> None:
     """A newly chosen set opens at its newest revision, fixed from then on for this session."""
-    plan_id = st.session_state.get("plan_id", DEFAULT_PLAN)
-    if opened is None or not is_set(plan_id) or st.session_state.get("plan_revision"):
+    plan_id = session.plan_id()
+    if opened is None or not is_set(plan_id) or session.revision():
         return
     try:
-        st.session_state["plan_revision"] = opened.info(set_name(plan_id)).head
+        session.set_revision(opened.info(set_name(plan_id)).head)
     except kpi_store.StoreError:
-        st.session_state["plan_missing"] = plan_id
-        open_plan(DEFAULT_PLAN)
+        st.session_state[session.PLAN_MISSING] = plan_id
+        session.open_plan(DEFAULT_PLAN)
 
 
 def current_set() -> tuple[str, int] | None:
     """(name, revision) when the session's plan is a saved set."""
-    plan_id = st.session_state.get("plan_id", DEFAULT_PLAN)
-    revision = st.session_state.get("plan_revision")
+    plan_id, revision = session.plan_id(), session.revision()
     if is_set(plan_id) and revision is not None:
-        return set_name(plan_id), int(revision)
+        return set_name(plan_id), revision
     return None
 
 
 def baseline() -> KpiSet:
-    """The session's plan as loaded: a sample, or the saved set at ``plan_revision``."""
-    plan_id = st.session_state.get("plan_id", DEFAULT_PLAN)
+    """The session's plan as loaded: a sample, or the saved set at the session's revision."""
+    plan_id = session.plan_id()
     if not is_set(plan_id):
         return sample(plan_id if plan_id in sample_ids() else DEFAULT_PLAN)
     opened = store()
     if opened is not None:
         try:
-            revision = opened.revision(set_name(plan_id), st.session_state.get("plan_revision"))
+            revision = opened.revision(set_name(plan_id), session.revision())
         except kpi_store.StoreError as error:
-            st.warning(plain(describe(error)))
+            st.warning(errors.markdown(error))
         else:
-            st.session_state["plan_revision"] = revision.number
+            session.set_revision(revision.number)
             return revision.plan
     return sample(DEFAULT_PLAN)
-
-
-def author() -> str:
-    return str(st.session_state.get("author", ""))

@@ -14,13 +14,20 @@ import streamlit as st
 from simulator import compare
 from simulator import kpi_sets as kpi_store
 from simulator.plan import KpiSet, parse_plan
-from ui import cache, kpi_sets
+from ui import cache, errors, kpi_sets, session
 from ui.format import input_value, plain
 from ui.i18n import t
 
-CONFLICT = "save_conflict"
-MESSAGE = "save_message"
-RERUN = "save_rerun"
+CONFLICT = session.state("save_conflict")  # a refused save, kept until copied or reloaded
+MESSAGE = session.state("save_message")  # (where, kind, text) of the last save
+RERUN = session.state("save_rerun")
+# One form per page (``where``): NAME("whatif") == "save_name_whatif".
+NAME = session.widget_family("save_name_")
+COMMENT = session.widget_family("save_comment_")
+FORM = session.element_family("save_form_")
+COPY_NAME = session.widget_family("copy_name_")
+COPY = session.element_family("save_copy_")
+RELOAD = session.element_family("save_reload_")
 #: Pages whose save form sits inside an ``st.fragment``: a save there reruns the whole app,
 #: so the sidebar and the page show the saved set (other pages rerun whole anyway).
 IN_FRAGMENT = frozenset({"whatif"})
@@ -38,16 +45,16 @@ def _create_or_save(name: str, plan_json: str, comment: str) -> kpi_store.Revisi
             name,
             plan,
             base_revision=current[1],
-            author=kpi_sets.author(),
+            author=session.author(),
             comment=comment,
             derived=derived,
         )
-    return opened.create(name, plan, author=kpi_sets.author(), comment=comment, derived=derived)
+    return opened.create(name, plan, author=session.author(), comment=comment, derived=derived)
 
 
 def _saved(where: str, revision: kpi_store.Revision) -> None:
-    kpi_sets.open_plan(kpi_sets.set_id(revision.name), revision.number)
-    st.session_state[f"save_comment_{where}"] = ""  # the next save gets its own comment
+    session.open_plan(kpi_sets.set_id(revision.name), revision.number)
+    st.session_state[COMMENT(where)] = ""  # the next save gets its own comment
     st.session_state.pop(CONFLICT, None)
     st.session_state[RERUN] = where in IN_FRAGMENT
     st.session_state[MESSAGE] = (
@@ -60,8 +67,8 @@ def _saved(where: str, revision: kpi_store.Revision) -> None:
 def _submit(where: str, plan_json: str, default_name: str) -> None:
     # An empty field means the name shown as its placeholder (the browser may also report
     # an empty value for a field in a popover that was never opened).
-    name = str(st.session_state.get(f"save_name_{where}", "")).strip() or default_name
-    comment = str(st.session_state.get(f"save_comment_{where}", "")).strip()
+    name = str(st.session_state.get(NAME(where), "")).strip() or default_name
+    comment = str(st.session_state.get(COMMENT(where), "")).strip()
     try:
         revision = _create_or_save(name, plan_json, comment)
     except kpi_store.StaleRevision as error:
@@ -79,11 +86,11 @@ def _submit(where: str, plan_json: str, default_name: str) -> None:
             ],
             "changes": _three_way(name, error, plan_json),
         }
-        st.session_state[f"copy_name_{where}"] = name + t("save.copy_suffix")
+        st.session_state[COPY_NAME(where)] = name + t("save.copy_suffix")
         st.session_state.pop(MESSAGE, None)
         return
     except kpi_store.StoreError as error:
-        st.session_state[MESSAGE] = (where, "error", plain(kpi_sets.describe(error)))
+        st.session_state[MESSAGE] = (where, "error", errors.markdown(error))
         return
     _saved(where, revision)
 
@@ -112,19 +119,19 @@ def _save_copy(where: str) -> None:
     if not pending:
         return
     opened = kpi_sets.store()
-    name = str(st.session_state.get(f"copy_name_{where}", "")).strip()
+    name = str(st.session_state.get(COPY_NAME(where), "")).strip()
     try:
         if opened is None:
             raise kpi_store.StoreError("unavailable", "the database cannot be used")
         revision = opened.create(
             name,
             parse_plan(pending["plan"]),
-            author=kpi_sets.author(),
+            author=session.author(),
             comment=pending["comment"],
             derived=cache.derived(pending["plan"]),
         )
     except kpi_store.StoreError as error:
-        st.session_state[MESSAGE] = (where, "error", plain(kpi_sets.describe(error)))
+        st.session_state[MESSAGE] = (where, "error", errors.markdown(error))
         return
     _saved(where, revision)
 
@@ -132,7 +139,7 @@ def _save_copy(where: str) -> None:
 def _reload(where: str) -> None:
     pending = st.session_state.pop(CONFLICT, None)
     if pending:
-        kpi_sets.open_plan(kpi_sets.set_id(pending["name"]), pending["head"])
+        session.open_plan(kpi_sets.set_id(pending["name"]), pending["head"])
         st.session_state[RERUN] = where in IN_FRAGMENT
         st.session_state[MESSAGE] = (
             where,
@@ -144,26 +151,24 @@ def _reload(where: str) -> None:
 def save_panel(plan: KpiSet | None, where: str) -> None:
     """A "save as KPI set" button for the page's plan (disabled when there is none)."""
     current = kpi_sets.current_set()
-    name_key = f"save_name_{where}"
     default = current[0] if current else (plan.name if plan else "")
-    if name_key not in st.session_state or st.session_state.get(f"{name_key}_for") != default:
-        st.session_state[name_key] = default
-        st.session_state[f"{name_key}_for"] = default
+    # The name field shows the set or plan being saved, again whenever that changes.
+    session.reset_on_change(f"save_name:{where}", default, {NAME(where): default})
     with st.popover(t("save.button"), icon=":material/save:", disabled=plan is None):
         if current:
             st.caption(t("save.based_on", name=plain(current[0]), revision=current[1]))
-        with st.form(f"save_form_{where}", border=False):
+        with st.form(FORM(where), border=False):
             st.text_input(
-                t("save.name"), max_chars=kpi_store.MAX_NAME, key=name_key, placeholder=default
+                t("save.name"), max_chars=kpi_store.MAX_NAME, key=NAME(where), placeholder=default
             )
-            st.text_area(t("save.comment"), max_chars=2000, key=f"save_comment_{where}")
+            st.text_area(t("save.comment"), max_chars=2000, key=COMMENT(where))
             st.form_submit_button(
                 t("save.submit"),
                 type="primary",
                 on_click=_submit,
                 args=(where, plan.to_json() if plan else "", default),
             )
-        st.caption(t("save.author_note", author=plain(kpi_sets.author() or "—")))
+        st.caption(t("save.author_note", author=plain(session.author() or "—")))
 
 
 def outcome(where: str) -> None:
@@ -217,10 +222,10 @@ def outcome(where: str) -> None:
         )
     left, right = st.columns(2)
     with left:
-        st.text_input(t("save.copy_name"), max_chars=kpi_store.MAX_NAME, key=f"copy_name_{where}")
+        st.text_input(t("save.copy_name"), max_chars=kpi_store.MAX_NAME, key=COPY_NAME(where))
         st.button(
-            t("save.copy"), type="primary", on_click=_save_copy, args=(where,), key=f"copy_{where}"
+            t("save.copy"), type="primary", on_click=_save_copy, args=(where,), key=COPY(where)
         )
     with right:
         st.caption(t("save.reload_note"))
-        st.button(t("save.reload"), on_click=_reload, args=(where,), key=f"reload_{where}")
+        st.button(t("save.reload"), on_click=_reload, args=(where,), key=RELOAD(where))

@@ -10,7 +10,7 @@ from simulator import kpi_sets as kpi_store
 from simulator.levers import Lever
 from ui.format import month
 from ui.i18n import t
-from ui.views import Breakdown, StageRow
+from ui.summaries import Breakdown, StageRow
 
 
 def histogram_labels() -> dict[str, str]:

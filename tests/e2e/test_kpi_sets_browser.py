@@ -98,6 +98,9 @@ def test_import_is_checked_on_the_server_and_all_or_nothing(
     upload = page.locator("[data-testid='stFileUploader'] input[type='file']")
     upload.set_input_files([tmp_path / "good.json", tmp_path / "bad.json", tmp_path / "fake.json"])
     expect(page.get_by_text("fake.json").first).to_be_visible()
+    # A chip shows at once, its file reaches the server a moment later (a spinner until
+    # then): Import pressed before that finds no files.
+    expect(page.get_by_test_id("stFileChipIconSpinner")).to_have_count(0)
     page.get_by_role("button", name=t("library.import", "ja"), exact=True).click()
 
     failed = page.get_by_text(t("library.import_failed", "ja"))

@@ -1,23 +1,33 @@
-"""The what-if scenario: widget keys and defaults, the plan they describe, and the URL.
+"""The what-if scenario as values: the widgets' defaults, the plan they describe, the URL.
 
-Widgets take only ``key=``; their starting values come from the loaded plan (the
-baseline) through :func:`defaults`, and :func:`scenario_plan` turns the widget values back
-into a plan. The scenario's differences from the baseline live in the URL, so a copied
-link opens the same scenario.
+Pure functions over a mapping of session keys (``ui/session.py`` declares them). Widgets
+take only ``key=``; their starting values come from the loaded plan (the baseline)
+through :func:`defaults`, and :func:`scenario_plan` turns the widget values back into a
+plan. The scenario's differences from the baseline live in the URL, so a copied link opens
+the same scenario.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from simulator import levers, uncertain
 from simulator.levers import Lever
 from simulator.plan import KpiSet, parse_plan
+from ui.session import (
+    CONFIDENCE,
+    HIRES,
+    LEVER,
+    SEED,
+    TARGET,
+    TRIALS,
+    WORKING_DAYS,
+    WORKING_DAYS_ON,
+)
 
 TRIAL_CHOICES = (1_000, 10_000, 20_000, 50_000, 100_000, 200_000)
-LEVER_PREFIX = "lever:"
 MAX_SEED = 2**53 - 1  # the largest whole number a browser number input holds exactly
 
 
@@ -62,13 +72,7 @@ def scale(lever: Lever, baseline: Any) -> Scale:
 
 def display_range(lever: Lever, value: Any, s: Scale) -> tuple[float, float]:
     """A lever value as (low, high) in display units; counts as their Beta's P10–P90."""
-    if isinstance(value, (int, float)):
-        low = high = float(value)
-    elif isinstance(value, Mapping) and "successes" in value:
-        dist = uncertain.beta_from_counts(int(value["successes"]), int(value["trials"]))
-        low, high = (float(x) for x in dist.ppf([0.1, 0.9]))
-    else:
-        low, high = float(value["low"]), float(value["high"])
+    low, high = uncertain.p10_p90(value)
     digits = 6 if s.factor == 1.0 else 4
     return round(low * s.factor, digits), round(high * s.factor, digits)
 
@@ -81,26 +85,22 @@ def plan_value(lever: Lever, shown: tuple[float, float], baseline: Any, s: Scale
     return low if low == high else {"low": low, "high": high}
 
 
-def lever_key(lever: Lever) -> str:
-    return LEVER_PREFIX + lever.path
-
-
 def defaults(plan: KpiSet) -> dict[str, Any]:
     """Widget values that reproduce the plan exactly."""
     out: dict[str, Any] = {}
     for lever in levers.levers(plan):
         value = levers.get(plan, lever.path)
         if lever.kind == "reps":
-            out[lever_key(lever)] = int(value)
+            out[LEVER(lever.path)] = int(value)
         else:
-            out[lever_key(lever)] = display_range(lever, value, scale(lever, value))
-    out["hires"] = [{"month": h.month, "change": h.change} for h in plan.team.hires]
-    out["working_days_on"] = plan.team.working_days_per_month is not None
-    out["working_days"] = float(plan.team.working_days_per_month or 20.0)
-    out["target"] = float(plan.target.revenue)
-    out["confidence"] = round(plan.target.confidence * 100)
-    out["trials"] = plan.simulation.trials
-    out["seed"] = min(plan.simulation.seed, MAX_SEED)
+            out[LEVER(lever.path)] = display_range(lever, value, scale(lever, value))
+    out[HIRES] = [{"month": h.month, "change": h.change} for h in plan.team.hires]
+    out[WORKING_DAYS_ON] = plan.team.working_days_per_month is not None
+    out[WORKING_DAYS] = float(plan.team.working_days_per_month or 20.0)
+    out[TARGET] = float(plan.target.revenue)
+    out[CONFIDENCE] = round(plan.target.confidence * 100)
+    out[TRIALS] = plan.simulation.trials
+    out[SEED] = min(plan.simulation.seed, MAX_SEED)
     return out
 
 
@@ -109,20 +109,20 @@ def scenario_plan(baseline: KpiSet, state: Mapping[str, Any]) -> KpiSet:
     values: dict[str, Any] = {}
     for lever in levers.levers(baseline):
         original = levers.get(baseline, lever.path)
-        shown = state[lever_key(lever)]
+        shown = state[LEVER(lever.path)]
         if lever.kind == "reps":
             values[lever.path] = int(shown)
         else:
             values[lever.path] = plan_value(lever, shown, original, scale(lever, original))
     data = levers.apply(baseline.model_dump(mode="json"), values)
     data["team"]["hires"] = [
-        {"month": str(h["month"]), "change": int(h["change"])} for h in state["hires"]
+        {"month": str(h["month"]), "change": int(h["change"])} for h in state[HIRES]
     ]
     data["team"]["working_days_per_month"] = (
-        float(state["working_days"]) if state["working_days_on"] else None
+        float(state[WORKING_DAYS]) if state[WORKING_DAYS_ON] else None
     )
-    data["target"] = {"revenue": float(state["target"]), "confidence": state["confidence"] / 100}
-    data["simulation"] = {"trials": int(state["trials"]), "seed": int(state["seed"])}
+    data["target"] = {"revenue": float(state[TARGET]), "confidence": state[CONFIDENCE] / 100}
+    data["simulation"] = {"trials": int(state[TRIALS]), "seed": int(state[SEED])}
     return parse_plan(data)
 
 
@@ -179,37 +179,3 @@ def from_query(query: Mapping[str, str], base: Mapping[str, Any]) -> dict[str, A
         except (ValueError, TypeError):
             continue
     return out
-
-
-def reset(state: MutableMapping[str, Any], base: Mapping[str, Any]) -> None:
-    for key, value in base.items():
-        state[key] = value
-
-
-#: Widget values that outlive a visit to another page (Streamlit drops a widget's value
-#: when a run does not draw it); buttons and editors are not listed: they cannot be set.
-PERSISTENT_KEYS = frozenset(
-    {
-        "working_days_on",
-        "working_days",
-        "target",
-        "confidence",
-        "trials",
-        "seed",
-        "reverse_target",
-        "reverse_confidence",
-        "reverse_lever",
-        "pin_effort_unit",
-        "library_search",
-        "library_archived",
-        "library_set",
-    }
-)
-PERSISTENT_PREFIXES = (LEVER_PREFIX, "compare_")
-
-
-def keep_widget_values(session: MutableMapping[str, Any]) -> None:
-    """Re-assign the listed widget values so they survive runs of pages that do not draw them."""
-    for key in list(session.keys()):
-        if key in PERSISTENT_KEYS or key.startswith(PERSISTENT_PREFIXES):
-            session[key] = session[key]

@@ -1,4 +1,4 @@
-"""The compare page's pieces: the plans chosen in each slot and their side-by-side tables."""
+"""The compare page's helpers: the plans chosen in each slot and their side-by-side tables."""
 
 from __future__ import annotations
 
@@ -12,13 +12,21 @@ from pandas.io.formats.style import Styler
 from simulator import compare
 from simulator import kpi_sets as kpi_store
 from simulator.plan import KpiSet
-from ui import cache, kpi_sets, tables
-from ui.format import input_value, month, percent, plain
+from ui import cache, errors, kpi_sets, session, tables
+from ui.format import input_value, month, percent
 from ui.i18n import t
 from ui.plans import sample
-from ui.views import Cdf
+from ui.summaries import Cdf
 
 DIFFERENT = "background-color: #fff1c2; font-weight: 600"
+
+COUNT = session.widget("compare_count")  # how many plans: 2–4
+SLOT_PLAN = session.widget_family("compare_plan_")  # SLOT_PLAN(0): the first plan's id
+SLOT_REVISION = session.widget_family("compare_rev_")  # and its revision, for a saved set
+ONLY_DIFFERENCES = session.widget("compare_only_diff")
+METRIC = session.widget("compare_metric")
+WHICH = session.widget("compare_which")
+CDF_CHART = session.element("compare_cdf")
 
 
 @dataclass(frozen=True)
@@ -33,9 +41,9 @@ def default_slots(options: Sequence[str], count: int) -> None:
     """Slot 1 starts on the session's plan, the others on the next plans not yet shown."""
     used: list[str] = []
     for i in range(count):
-        key = f"compare_plan_{i}"
+        key = SLOT_PLAN(i)
         if st.session_state.get(key) not in options:
-            first = st.session_state.get("plan_id") if i == 0 else None
+            first = session.plan_id() if i == 0 else None
             free = [o for o in options if o not in used]
             saved = [o for o in free if kpi_sets.is_set(o)]
             st.session_state[key] = first if first in free else (saved or free or options)[0]
@@ -44,7 +52,7 @@ def default_slots(options: Sequence[str], count: int) -> None:
 
 def slot(i: int, options: Sequence[str], opened: kpi_store.Store | None) -> Entry | None:
     plan_id = st.selectbox(
-        t("compare.plan", n=i + 1), options, format_func=kpi_sets.label, key=f"compare_plan_{i}"
+        t("compare.plan", n=i + 1), options, format_func=kpi_sets.label, key=SLOT_PLAN(i)
     )
     if not kpi_sets.is_set(plan_id):
         plan = sample(plan_id)
@@ -53,17 +61,24 @@ def slot(i: int, options: Sequence[str], opened: kpi_store.Store | None) -> Entr
     if opened is None:
         return None
     name = kpi_sets.set_name(plan_id)
-    key = f"compare_rev_{i}"
+    key = SLOT_REVISION(i)
     try:
         numbers = opened.revision_numbers(name)
-        if st.session_state.get(key) not in numbers:
-            st.session_state[key] = numbers[0]
+        session.ensure_choice(key, numbers, numbers[0])
         number = st.selectbox(t("compare.revision"), numbers, format_func="r{}".format, key=key)
         revision = opened.revision(name, number)
     except kpi_store.NotFound as error:
-        st.warning(plain(kpi_sets.describe(error)))
+        st.warning(errors.markdown(error))
         return None
     return Entry(f"{name} r{number}", revision.plan, revision.summary, revision.targets_frame())
+
+
+def open_revisions(*revisions: tuple[str, int]) -> None:
+    """Put these (set, revision) pairs in the slots, for the next run of the compare page."""
+    st.session_state[COUNT] = len(revisions)
+    for i, (name, number) in enumerate(revisions):
+        st.session_state[SLOT_PLAN(i)] = kpi_sets.set_id(name)
+        st.session_state[SLOT_REVISION(i)] = number
 
 
 def unique(entries: Sequence[Entry]) -> list[Entry]:

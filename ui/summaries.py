@@ -1,7 +1,9 @@
-"""What the pages show of a simulation, reduced to small arrays (no Streamlit here).
+"""Summaries: what the pages show of simulations, reduced to small values (no Streamlit).
 
-The browser never receives per-trial data: distributions arrive as histogram bins and
-percentile bands, so a chart of 100,000 trials costs a few kilobytes.
+Each is a pure function of a result (or of a plan, for the back-planning answer) returning
+a small frozen dataclass, which ``ui/cache.py`` caches by plan. The browser never receives
+per-trial data: distributions arrive as histogram bins and percentile bands, so a chart of
+100,000 trials costs a few kilobytes.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from simulator import analytic
+from simulator import analytic, engine, reverse
+from simulator.plan import KpiSet
 from simulator.results import DETAIL_TRIALS, Detail, SimulationResult
 
 HISTOGRAM_BINS = 60
@@ -168,4 +171,64 @@ def cdf(result: SimulationResult, points: int = 201) -> Cdf:
         target=result.plan.target.revenue,
         probability=probability,
         revenue=np.quantile(result.total_revenue, probability),
+    )
+
+
+@dataclass(frozen=True)
+class ReverseAnswer:
+    """Both answers for one lever: the plain chain's value and the one at the confidence."""
+
+    lever: str
+    base_value: float
+    base_p: float
+    plain_value: float
+    plain_p: float
+    value: float | None
+    p_target: float | None
+    p_error: float | None
+    plan_json: str | None
+    problem: str | None  # the Unsolvable code when there is no answer
+    monthly: pd.DataFrame | None  # the solved plan's monthly KPIs, P50 and at confidence
+
+
+def reverse_answer(plan: KpiSet, lever: str) -> ReverseAnswer:
+    """What the KGI逆算 page shows for one lever: the plan's P(target), the plain chain's
+    value and its P(target), and the value that reaches the target at the confidence."""
+    seed = plan.simulation.seed
+    base_p = engine.simulate(plan, seed=seed).p_target()[0]
+    try:
+        plain = reverse.plain_value(plan, lever)
+        plain_value = reverse.median_of(plain, lever)
+        plain_p = engine.simulate(plain, seed=seed).p_target()[0]
+    except reverse.Unsolvable:
+        plain_value, plain_p = float("nan"), float("nan")
+    try:
+        solution = reverse.solve(plan, lever)
+    except reverse.Unsolvable as exc:
+        return ReverseAnswer(
+            lever,
+            reverse.median_of(plan, lever),
+            base_p,
+            plain_value,
+            plain_p,
+            None,
+            None,
+            None,
+            None,
+            exc.code,
+            None,
+        )
+    detail = breakdown(engine.simulate(solution.plan, seed=seed))
+    return ReverseAnswer(
+        lever=lever,
+        base_value=solution.base_value,
+        base_p=base_p,
+        plain_value=plain_value,
+        plain_p=plain_p,
+        value=solution.value,
+        p_target=solution.p_target,
+        p_error=solution.p_target_error,
+        plan_json=solution.plan.to_json(),
+        problem=None,
+        monthly=detail.monthly,
     )

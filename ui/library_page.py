@@ -1,21 +1,50 @@
-"""The KPI set library's tables and actions (callbacks run before the page redraws)."""
+"""The library page's helpers: its tables, panels and actions (callbacks run before it redraws)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from simulator import kpi_sets as kpi_store
-from ui import kpi_sets
+from ui import compare_page, errors, kpi_sets, session
 from ui.format import percent, plain
-from ui.i18n import catalog, language, t
+from ui.i18n import t
 
-MESSAGE = "library_message"
-IMPORT_MESSAGE = "library_import_message"  # shown inside the importer, which stays open
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+GOTO = session.state("library_goto")  # the page an action opens next: "whatif", "compare"
+MESSAGE = session.state("library_message")  # (kind, text) of the last action
+IMPORT_MESSAGE = session.state("library_import_message")  # shown inside the open importer
+IMPORT_ROUND = session.state("library_import_round")  # a new round empties the uploader
+UPLOAD = session.element_family("library_upload_")  # UPLOAD(round)
+IMPORT = session.element("library_import")
+SEARCH = session.widget("library_search")
+ARCHIVED = session.widget("library_archived")
+SET = session.widget("library_set")  # the chosen set's name
+OPEN = session.element("library_open")
+# The chosen set's revisions: a diff between two, one to restore or open, one to export.
+DIFF_FROM = session.widget("library_diff_from")
+DIFF_TO = session.widget("library_diff_to")
+REVISION = session.widget("library_revision")
+COMPARE = session.element("library_compare")
+RESTORE = session.element("library_restore")
+OPEN_REVISION = session.element("library_open_revision")
+EXPORT_REVISION = session.widget("library_export_revision")
+EXPORT = session.element_family("export_")  # EXPORT("xlsx"): one download per file type
+# Copy, rename, details of the chosen set.
+COPY_NAME = session.widget("library_copy_name")
+NEW_NAME = session.widget("library_new_name")
+DESCRIPTION = session.widget("library_description")
+TAGS = session.widget("library_tags")
+DUPLICATE = session.element("library_duplicate")
+RENAME = session.element("library_rename")
+SAVE_DETAILS = session.element("library_save_details")
+ARCHIVE = session.element("library_archive")
 
 
 def _say(kind: str, message: str, key: str = MESSAGE) -> None:
@@ -29,12 +58,41 @@ def show_message(key: str = MESSAGE) -> None:
 
 
 def _upload_key() -> str:
-    return f"library_upload_{st.session_state.get('upload_version', 0)}"
+    return UPLOAD(st.session_state.get(IMPORT_ROUND, 0))
 
 
 def import_open() -> bool:
     """Keep the importer open while it has something to say or files are chosen."""
     return IMPORT_MESSAGE in st.session_state or bool(st.session_state.get(_upload_key()))
+
+
+def choose_set(sets: Sequence[kpi_store.KpiSetInfo]) -> None:
+    """The chooser starts on the session's set when it is listed, else on the first."""
+    names = [info.name for info in sets]
+    current = kpi_sets.current_set()
+    session.ensure_choice(SET, names, current[0] if current and current[0] in names else names[0])
+
+
+def start_set(info: kpi_store.KpiSetInfo, numbers: Sequence[int]) -> None:
+    """Revision choices and the manage fields start afresh whenever another set is chosen."""
+    session.reset_on_change(
+        "library_set",
+        info.name,
+        (DIFF_FROM, DIFF_TO, REVISION, EXPORT_REVISION, COPY_NAME, NEW_NAME, DESCRIPTION, TAGS),
+    )
+    numbers = list(numbers)
+    if len(numbers) > 1:
+        session.ensure_choice(DIFF_FROM, numbers, numbers[1])
+        session.ensure_choice(DIFF_TO, numbers, numbers[0])
+    session.ensure_choice(REVISION, numbers, numbers[0])
+    session.ensure_choice(EXPORT_REVISION, numbers, numbers[0])
+    for key, value in (
+        (COPY_NAME, info.name + t("save.copy_suffix")),
+        (NEW_NAME, info.name),
+        (DESCRIPTION, info.description),
+        (TAGS, ", ".join(info.tags)),
+    ):
+        st.session_state.setdefault(key, value)
 
 
 def _local(moment: Any) -> str:
@@ -78,22 +136,42 @@ def file_stem(name: str, revision: int) -> str:
     return f"{stem[:80]}_r{revision}"
 
 
+def exports(
+    info: kpi_store.KpiSetInfo, revision: kpi_store.Revision
+) -> list[tuple[str, str, str, str, str, Callable[[], bytes]]]:
+    """(key, label, file suffix, MIME type, icon, the file) of each export; a file is
+    written when its button is pressed (deferred), not on every rerun."""
+    as_csv = partial(kpi_store.export_csv, info, revision)
+    return [
+        ("json", "JSON", ".json", "application/json", "data_object",
+         partial(kpi_store.export_json, revision)),
+        ("csv", t("library.csv_utf8"), ".csv", "text/csv", "table", as_csv),
+        ("csv_cp932", t("library.csv_cp932"), "_sjis.csv", "text/csv", "table",
+         partial(as_csv, encoding="cp932")),
+        ("xlsx", "Excel (XLSX)", ".xlsx", XLSX_MIME, "grid_on",
+         partial(kpi_store.export_xlsx, info, revision)),
+    ]  # fmt: skip
+
+
 def open_in_whatif(name: str, revision: int | None) -> None:
-    kpi_sets.open_plan(kpi_sets.set_id(name), revision)
-    st.session_state["library_goto"] = "whatif"
+    session.open_plan(kpi_sets.set_id(name), revision)
+    st.session_state[GOTO] = "whatif"
 
 
 def open_in_compare(*revisions: tuple[str, int]) -> None:
     """Show these (set, revision) pairs side by side on the compare page."""
-    st.session_state["compare_count"] = len(revisions)
-    for i, (name, number) in enumerate(revisions):
-        st.session_state[f"compare_plan_{i}"] = kpi_sets.set_id(name)
-        st.session_state[f"compare_rev_{i}"] = number
-    st.session_state["library_goto"] = "compare"
+    compare_page.open_revisions(*revisions)
+    st.session_state[GOTO] = "compare"
+
+
+def go_on() -> None:
+    """Switch to the page an action asked for, if any."""
+    if goto := st.session_state.pop(GOTO, None):
+        st.switch_page(f"app_pages/{goto}.py")
 
 
 def _store_error(error: kpi_store.StoreError) -> None:
-    _say("error", plain(kpi_sets.describe(error)))
+    _say("error", errors.markdown(error))
 
 
 def restore(opened: kpi_store.Store, name: str, number: int, head: int) -> None:
@@ -102,7 +180,7 @@ def restore(opened: kpi_store.Store, name: str, number: int, head: int) -> None:
             name,
             number,
             base_revision=head,
-            author=kpi_sets.author(),
+            author=session.author(),
             comment=t("library.restored_comment", revision=number),
         )
     except kpi_store.StoreError as error:
@@ -110,38 +188,38 @@ def restore(opened: kpi_store.Store, name: str, number: int, head: int) -> None:
         return
     _say("success", t("library.restored", revision=number, new=revision.number))
     if kpi_sets.current_set() and kpi_sets.current_set()[0] == name:
-        kpi_sets.open_plan(kpi_sets.set_id(name), revision.number)
+        session.open_plan(kpi_sets.set_id(name), revision.number)
 
 
 def _duplicate(opened: kpi_store.Store, name: str) -> None:
-    new_name = str(st.session_state.get("library_copy_name", "")).strip()
+    new_name = str(st.session_state.get(COPY_NAME, "")).strip()
     try:
-        opened.duplicate(name, new_name, author=kpi_sets.author())
+        opened.duplicate(name, new_name, author=session.author())
     except kpi_store.StoreError as error:
         _store_error(error)
         return
-    st.session_state["library_set"] = new_name
+    st.session_state[SET] = new_name
     _say("success", t("library.duplicated", name=plain(new_name)))
 
 
 def _rename(opened: kpi_store.Store, name: str) -> None:
-    new_name = str(st.session_state.get("library_new_name", "")).strip()
+    new_name = str(st.session_state.get(NEW_NAME, "")).strip()
     try:
         opened.rename(name, new_name)
     except kpi_store.StoreError as error:
         _store_error(error)
         return
     if kpi_sets.current_set() and kpi_sets.current_set()[0] == name:
-        kpi_sets.open_plan(kpi_sets.set_id(new_name), kpi_sets.current_set()[1])
-    st.session_state["library_set"] = new_name
+        session.open_plan(kpi_sets.set_id(new_name), kpi_sets.current_set()[1])
+    st.session_state[SET] = new_name
     _say("success", t("library.renamed", name=plain(new_name)))
 
 
 def _details(opened: kpi_store.Store, name: str) -> None:
-    tags = str(st.session_state.get("library_tags", "")).replace("、", ",").split(",")
+    tags = str(st.session_state.get(TAGS, "")).replace("、", ",").split(",")
     try:
         opened.update_details(
-            name, description=str(st.session_state.get("library_description", "")), tags=tags
+            name, description=str(st.session_state.get(DESCRIPTION, "")), tags=tags
         )
     except kpi_store.StoreError as error:
         _store_error(error)
@@ -159,39 +237,33 @@ def _archive(opened: kpi_store.Store, name: str, archived: bool) -> None:
 
 
 def manage_panel(opened: kpi_store.Store, info: kpi_store.KpiSetInfo) -> None:
-    """Duplicate, rename, edit description and tags, archive."""
-    if st.session_state.get("library_manage_of") != info.name:  # fresh fields per set
-        st.session_state["library_manage_of"] = info.name
-        st.session_state["library_copy_name"] = info.name + t("save.copy_suffix")
-        st.session_state["library_new_name"] = info.name
-        st.session_state["library_description"] = info.description
-        st.session_state["library_tags"] = ", ".join(info.tags)
+    """Duplicate, rename, edit description and tags, archive (fields from :func:`start_set`)."""
     left, right = st.columns(2)
     with left:
-        st.text_input(t("library.copy_name"), max_chars=kpi_store.MAX_NAME, key="library_copy_name")
+        st.text_input(t("library.copy_name"), max_chars=kpi_store.MAX_NAME, key=COPY_NAME)
         st.button(
             t("library.duplicate"),
             on_click=_duplicate,
             args=(opened, info.name),
             icon=":material/content_copy:",
-            key="library_duplicate",
+            key=DUPLICATE,
         )
     with right:
-        st.text_input(t("library.new_name"), max_chars=kpi_store.MAX_NAME, key="library_new_name")
+        st.text_input(t("library.new_name"), max_chars=kpi_store.MAX_NAME, key=NEW_NAME)
         st.button(
             t("library.rename"),
             on_click=_rename,
             args=(opened, info.name),
             icon=":material/edit:",
-            key="library_rename",
+            key=RENAME,
         )
-    st.text_area(t("library.description"), max_chars=5000, key="library_description")
-    st.text_input(t("library.tags_input"), key="library_tags")
+    st.text_area(t("library.description"), max_chars=5000, key=DESCRIPTION)
+    st.text_input(t("library.tags_input"), key=TAGS)
     st.button(
         t("library.save_details"),
         on_click=_details,
         args=(opened, info.name),
-        key="library_save_details",
+        key=SAVE_DETAILS,
     )
     st.divider()
     st.button(
@@ -199,22 +271,9 @@ def manage_panel(opened: kpi_store.Store, info: kpi_store.KpiSetInfo) -> None:
         on_click=_archive,
         args=(opened, info.name, not info.archived),
         icon=":material/unarchive:" if info.archived else ":material/archive:",
-        key="library_archive",
+        key=ARCHIVE,
     )
     st.caption(t("library.archive_note"))
-
-
-def _problem_line(problem: kpi_store.FileProblem, lang: str) -> str:
-    messages = catalog(lang)
-    key = f"import_errors.{problem.code}"
-    if key in messages:
-        message = t(key, lang, **problem.ctx)
-    elif f"errors.{problem.code}" in messages:
-        message = t(f"errors.{problem.code}", lang, **problem.ctx)
-    else:
-        message = problem.message
-    where = " › ".join(part for part in (problem.file, problem.path) if part)
-    return f"{where}: {message}" if where else message
 
 
 def _import(opened: kpi_store.Store) -> None:
@@ -222,27 +281,18 @@ def _import(opened: kpi_store.Store) -> None:
     if not files:
         _say("error", t("library.import_none"), IMPORT_MESSAGE)
         return
-    lang = language()
     try:
         revisions = kpi_store.import_files(
             opened,
             [(file.name, file.getvalue()) for file in files],
-            author=kpi_sets.author(),
+            author=session.author(),
             comment=t("library.imported_comment"),
         )
-    except kpi_store.ImportProblem as problem:
-        lines = [_problem_line(p, lang) for p in problem.problems]
-        listed = "\n".join(f"- {plain(line)}" for line in lines)
+    except (kpi_store.ImportProblem, kpi_store.StoreError) as error:
+        listed = errors.markdown(error, bulleted=True)
         _say("error", t("library.import_failed") + "\n\n" + listed, IMPORT_MESSAGE)
         return
-    except kpi_store.StoreError as error:
-        _say(
-            "error",
-            t("library.import_failed") + "\n\n- " + plain(kpi_sets.describe(error)),
-            IMPORT_MESSAGE,
-        )
-        return
-    st.session_state["upload_version"] = st.session_state.get("upload_version", 0) + 1
+    st.session_state[IMPORT_ROUND] = st.session_state.get(IMPORT_ROUND, 0) + 1
     names = ", ".join(plain(r.name) for r in revisions)
     _say("success", t("library.imported", count=len(revisions), names=names), IMPORT_MESSAGE)
 
@@ -262,4 +312,4 @@ def import_panel(opened: kpi_store.Store) -> None:
         accept_multiple_files=True,
         key=_upload_key(),
     )
-    st.button(t("library.import"), on_click=_import, args=(opened,), key="library_import")
+    st.button(t("library.import"), on_click=_import, args=(opened,), key=IMPORT)

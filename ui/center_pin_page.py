@@ -1,0 +1,123 @@
+"""The center-pin page's helpers: which plan it analyses, the efforts entered per lever,
+and the ranking's words (the analysis itself is in the simulator, cached in ui/cache)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from simulator import center_pin
+from simulator.plan import KpiSet, PlanError
+from ui import errors, scenario, session
+from ui.format import money, month, percent
+from ui.i18n import t
+
+EFFORT_UNIT = session.widget("pin_effort_unit")
+EFFORTS = session.state("pin_efforts")  # {plan id: {lever path: effort}}
+EFFORT_EDITOR = session.element_family("pin_effort_editor_")  # EFFORT_EDITOR(plan id)
+UNITS = ("hours", "yen", "difficulty")
+
+
+def analysed_plan(baseline: KpiSet) -> KpiSet:
+    """The what-if scenario when it is about this plan (and valid); the plan otherwise."""
+    if session.scenario_is_for(session.plan_id()):
+        try:
+            return scenario.scenario_plan(baseline, st.session_state)
+        except (PlanError, KeyError):
+            pass
+    return baseline
+
+
+def efforts() -> dict[str, float]:
+    """The efforts entered for the session's plan, by lever path (so they survive a
+    language switch; the names are drawn again)."""
+    return dict((st.session_state.get(EFFORTS) or {}).get(session.plan_id(), {}))
+
+
+def keep_efforts(edited: pd.Series) -> dict[str, float]:
+    """Remember the editor's positive efforts for this plan and return them."""
+    kept = {
+        path: float(effort)
+        for path, effort in edited.items()
+        if effort is not None and pd.notna(effort) and effort > 0
+    }
+    st.session_state[EFFORTS] = (st.session_state.get(EFFORTS) or {}) | {session.plan_id(): kept}
+    return kept
+
+
+def step_text(row: center_pin.LeverResult) -> str:
+    if row.kind == "rate":
+        return f"{row.step * 100:+.1f} pt"
+    if row.kind in center_pin.RELATIVE:
+        return f"{row.step:+.0%}"
+    if row.kind == "cycle":
+        return t("pin.months", n=f"{row.step:+.1f}")
+    return f"{row.step:+g}"
+
+
+def value_text(kind: str, value: float | None, currency: str, lang: str) -> str:
+    if value is None:
+        return "—"
+    if kind == "rate":
+        return percent(value)
+    if kind == "deal_size":
+        return money(value, currency, lang)
+    return f"{value:,.1f}" if kind != "reps" else f"{value:,.0f}"
+
+
+def verdict(result: center_pin.Analysis, name: Callable[[str], str], unit: str) -> str:
+    pin = result.reason
+    text = t(
+        "pin.verdict_effort" if pin["code"] == "per_effort" else "pin.verdict",
+        lever=name(pin["lever"]),
+        step=step_text(result.levers[0]),
+        revenue=f"{pin['revenue_gain_pct']:+.1%}",
+        p=f"{pin['p_target_gain'] * 100:+.1f} pt",
+        effort=f"{pin['effort']:g}" if pin["effort"] else "",
+        unit=t(f"pin.unit.{unit}"),
+    )
+    return text + " " + t("pin.tie") if result.tie else text
+
+
+def ranking(
+    result: center_pin.Analysis, name: Callable[[str], str], currency: str, lang: str
+) -> pd.DataFrame:
+    """One row per lever, best first: its step, gains, effort, required value, timing."""
+
+    def value(kind: str, number: float | None) -> str:
+        return value_text(kind, number, currency, lang)
+
+    rows = []
+    for r in result.levers:
+        if r.required_for_target is not None:
+            required = value(r.kind, r.required_for_target)
+        elif r.required_problem:
+            required = errors.unsolvable(r.required_problem, name(r.lever), lang, short=True)
+        else:
+            required = "—"
+        rows.append(
+            {
+                t("pin.col.lever"): name(r.lever),
+                t("pin.col.step"): step_text(r),
+                t("pin.col.revenue"): r.revenue_gain / result.base_revenue,
+                t("pin.col.p"): r.p_target_gain * 100,
+                t("pin.col.effort"): f"{r.effort:g}" if r.effort else "—",
+                t("pin.col.base"): value(r.kind, r.base),
+                t("pin.col.required"): required,
+                t("pin.col.half"): month(r.half_gain_month, lang) if r.half_gain_month else "—",
+                t("pin.col.headroom"): (
+                    t(
+                        "pin.headroom",
+                        low=value(r.kind, r.benchmark[0]),
+                        high=value(r.kind, r.benchmark[1]),
+                        at=f"{r.headroom:.0%}",
+                    )
+                    if r.benchmark
+                    else "—"
+                ),
+                t("pin.col.variance"): r.variance_share,
+            }
+        )
+    return pd.DataFrame(rows)

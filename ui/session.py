@@ -1,0 +1,292 @@
+"""The session's state: every key once, the scenario it holds, and two rules about keys.
+
+Every ``st.session_state`` key is made by a factory here, by this module or by the module
+of the page it belongs to, and so is registered as one of three kinds:
+
+* :func:`state`: a value the app writes (the plan's revision, a message for the next run).
+  Streamlit keeps it for the whole session.
+* :func:`widget`: an input widget's value. Streamlit drops a widget's value in a run that
+  does not draw it (a visit to another page); :func:`keep_widget_values`, run at the top of
+  every run, hands every widget value back to the session, so it outlives the visit.
+* :func:`element`: a button, download, uploader, data editor, form or chart. Streamlit
+  refuses values set for these, so they are never handed back.
+
+A :class:`Family` makes keys from a part (``LEVER("win_rate") == "lever:win_rate"``) and
+its kind covers every key it makes. Being kept is therefore a property of a key, declared
+where the key is made: there is no list to forget. A test runs every page and checks that
+no unregistered key appears.
+
+:func:`reset_on_change` is the one rule for "start these keys afresh when something
+changes": another plan opened, another KPI set chosen, another default name.
+
+The scenario (the plan and its revision, the language, and the what-if values: target,
+confidence, levers, team) is read and written through the functions at the end.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Hashable, Iterable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, NewType
+
+import streamlit as st
+
+from ui.plans import DEFAULT_PLAN
+
+Key = NewType("Key", str)
+#: Where a function reads and writes: None for this run's ``st.session_state`` (a plain
+#: dict in tests).
+Session = MutableMapping[str, Any] | None
+
+
+class Kind(Enum):
+    STATE = "state"
+    WIDGET = "widget"
+    ELEMENT = "element"
+
+
+_KEYS: dict[str, Kind] = {}
+_PREFIXES: dict[str, Kind] = {}
+_REGISTERING = threading.Lock()  # a page script may declare keys while other sessions run
+
+
+def _register(name: str, kind: Kind, *, prefix: bool = False) -> None:
+    with _REGISTERING:
+        _register_unlocked(name, kind, prefix=prefix)
+
+
+def _register_unlocked(name: str, kind: Kind, *, prefix: bool) -> None:
+    registry = _PREFIXES if prefix else _KEYS
+    if registry.get(name, kind) is not kind:
+        raise ValueError(f"session key {name!r} is already a {registry[name].value} key")
+    if prefix:
+        clashes = [k for k in _KEYS if k.startswith(name)]
+        clashes += [
+            p for p in _PREFIXES if p != name and (p.startswith(name) or name.startswith(p))
+        ]
+    else:
+        clashes = [p for p in _PREFIXES if name.startswith(p)]
+    if clashes:  # a key must belong to one declaration only, or its kind would be a guess
+        raise ValueError(f"session key {name!r} overlaps {clashes}")
+    registry[name] = kind
+
+
+def state(name: str) -> Key:
+    """A value the app keeps in the session (never a widget's)."""
+    _register(name, Kind.STATE)
+    return Key(name)
+
+
+def widget(name: str) -> Key:
+    """An input widget's key: its value is kept while other pages are shown."""
+    _register(name, Kind.WIDGET)
+    return Key(name)
+
+
+def element(name: str) -> Key:
+    """A button's, download's, uploader's, editor's, form's or chart's key (never set)."""
+    _register(name, Kind.ELEMENT)
+    return Key(name)
+
+
+@dataclass(frozen=True)
+class Family:
+    """Keys made from a prefix and a part, all of one kind."""
+
+    prefix: str
+    kind: Kind
+
+    def __call__(self, part: object) -> Key:
+        return Key(f"{self.prefix}{part}")
+
+
+def widget_family(prefix: str) -> Family:
+    _register(prefix, Kind.WIDGET, prefix=True)
+    return Family(prefix, Kind.WIDGET)
+
+
+def element_family(prefix: str) -> Family:
+    _register(prefix, Kind.ELEMENT, prefix=True)
+    return Family(prefix, Kind.ELEMENT)
+
+
+def kind(key: str) -> Kind | None:
+    """How ``key`` was declared; None for a key no factory made."""
+    if key in _KEYS:
+        return _KEYS[key]
+    prefixes = list(_PREFIXES.items())  # a snapshot: another thread may be declaring keys
+    return next((k for prefix, k in prefixes if key.startswith(prefix)), None)
+
+
+def _session(session: Session) -> MutableMapping[str, Any]:
+    return st.session_state if session is None else session
+
+
+def keep_widget_values(session: Session = None) -> None:
+    """Hand every widget value back to the session, so it survives runs that do not draw it."""
+    session = _session(session)
+    for key in list(session.keys()):
+        if kind(key) is Kind.WIDGET:
+            session[key] = session[key]
+
+
+RESETS = state("resets")  # {scope: the value that scope's keys were last started for}
+
+
+def reset_on_change(
+    scope: str,
+    value: Hashable,
+    keys: Mapping[str, Any] | Iterable[str],
+    session: Session = None,
+) -> bool:
+    """Start ``keys`` afresh when ``value`` is not the one ``scope`` last started them for.
+
+    A mapping gives the keys their fresh values; other keys are dropped (a widget then
+    shows its default). Also resets on the first call, and after :func:`forget`. Returns
+    whether it reset.
+    """
+    session = _session(session)
+    seen = dict(session.get(RESETS) or {})
+    if scope in seen and seen[scope] == value:
+        return False
+    if isinstance(keys, Mapping):
+        for key, fresh in keys.items():
+            session[key] = fresh
+    else:
+        for key in keys:
+            session.pop(key, None)
+    seen[scope] = value
+    session[RESETS] = seen
+    return True
+
+
+def started_for(scope: str, session: Session = None) -> Any:
+    """The value ``scope``'s keys were last started for (None when not started)."""
+    return (_session(session).get(RESETS) or {}).get(scope)
+
+
+def forget(scope: str, session: Session = None) -> None:
+    """Make the next :func:`reset_on_change` of ``scope`` reset, whatever its value."""
+    session = _session(session)
+    seen = dict(session.get(RESETS) or {})
+    seen.pop(scope, None)
+    session[RESETS] = seen
+
+
+def ensure_choice(key: str, options: Sequence[Any], default: Any, session: Session = None) -> None:
+    """Give a chooser ``default`` when its value is not (or no longer) one of ``options``."""
+    session = _session(session)
+    if session.get(key) not in options:
+        session[key] = default
+
+
+# ----------------------------------------------------------------------------- the app
+
+CHART = element_family("chart_")  # CHART("histogram"): a chart's identity in the page
+STARTED = state("session_started")
+APPLY_LINK = state("apply_query")  # the what-if page takes its values from the link once
+PLAN_MISSING = state("plan_missing")  # a linked or chosen set this database lacks
+AUTHOR = widget("author")
+
+# ----------------------------------------------------------------------------- the scenario
+
+LANGUAGES = ("ja", "en")
+DEFAULT_LANG = "ja"
+LANG = widget("lang")
+PLAN = widget("plan_id")  # a sample's id (jp_smb_saas) or a saved set's (set:<name>)
+REVISION = state("plan_revision")  # the saved set's revision the pages show and save on
+# The what-if values: each lever's (low, high) in display units, or reps; the target and
+# the confidence (in %); the simulation; the team's hires and working days.
+LEVER = widget_family("lever:")
+TARGET = widget("target")
+CONFIDENCE = widget("confidence")
+TRIALS = widget("trials")
+SEED = widget("seed")
+WORKING_DAYS_ON = widget("working_days_on")
+WORKING_DAYS = widget("working_days")
+HIRES = state("hires")  # rows {"month", "change"}, edited in a table
+HIRES_VERSION = state("hires_version")  # a new version draws the table from HIRES again
+HIRES_EDITOR = element_family("hires_editor_")
+
+SCENARIO = "scenario"  # the reset scope of the what-if values: the plan they started from
+
+
+def lang(session: Session = None) -> str:
+    """The session's language; on first use, the browser's if it is English."""
+    session = _session(session)
+    current = session.get(LANG)
+    if current not in LANGUAGES:
+        locale = (getattr(st.context, "locale", None) or "").lower()
+        current = "en" if locale.startswith("en") else DEFAULT_LANG
+        session[LANG] = current
+    return current
+
+
+def plan_id(session: Session = None) -> str:
+    return _session(session).get(PLAN, DEFAULT_PLAN)
+
+
+def revision(session: Session = None) -> int | None:
+    number = _session(session).get(REVISION)
+    return None if number is None else int(number)
+
+
+def set_revision(number: int | None, session: Session = None) -> None:
+    _session(session)[REVISION] = number
+
+
+def open_plan(plan: str, number: int | None = None, session: Session = None) -> None:
+    """Make ``plan`` the session's plan at revision ``number`` (None: its newest); the
+    what-if values start again from it. Safe in a callback: it sets the chooser's key."""
+    session = _session(session)
+    session[PLAN] = plan
+    session[REVISION] = number
+    forget(SCENARIO, session)
+
+
+def author(session: Session = None) -> str:
+    return str(_session(session).get(AUTHOR, ""))
+
+
+def target(session: Session = None) -> float:
+    """The what-if revenue target, in the plan's currency."""
+    return float(_session(session)[TARGET])
+
+
+def confidence(session: Session = None) -> float:
+    """The what-if required probability, as a fraction."""
+    return _session(session)[CONFIDENCE] / 100
+
+
+def lever(path: str, session: Session = None) -> Any:
+    """A lever's what-if value: (low, high) in display units, or whole reps."""
+    return _session(session)[LEVER(path)]
+
+
+def scenario_is_for(plan: str, session: Session = None) -> bool:
+    """Whether the what-if values in the session were started from ``plan``."""
+    return started_for(SCENARIO, session) == plan
+
+
+def start_scenario(values: Mapping[str, Any], session: Session = None) -> bool:
+    """The what-if values of a newly opened plan: ``values`` (its own), unless they already
+    belong to the session's plan. True when they were started afresh."""
+    session = _session(session)
+    if not reset_on_change(SCENARIO, plan_id(session), values, session):
+        return False
+    _redraw_hires(session)
+    return True
+
+
+def set_scenario(values: Mapping[str, Any], session: Session = None) -> None:
+    """Set what-if values (a reset, a link, a solved plan) as the scenario of this plan."""
+    session = _session(session)
+    session.update(values)
+    reset_on_change(SCENARIO, plan_id(session), {}, session)
+    _redraw_hires(session)
+
+
+def _redraw_hires(session: MutableMapping[str, Any]) -> None:
+    session[HIRES_VERSION] = session.get(HIRES_VERSION, 0) + 1
