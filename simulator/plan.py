@@ -12,7 +12,7 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import holidays
 from pydantic import (
@@ -170,16 +170,24 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
-class RateRange(_Model):
-    """A rate somewhere between ``low`` (10th percentile) and ``high`` (90th percentile)."""
+class _Between(_Model):
+    """A quantity between ``low`` (10th percentile) and ``high`` (90th percentile) that a
+    distribution of ``_kind`` must fit."""
 
-    low: Rate
-    high: Rate
+    _kind: ClassVar[uncertain.Kind]
 
     @model_validator(mode="after")
-    def _fits(self) -> RateRange:
-        _check_range(self, "rate")
+    def _fits(self) -> _Between:
+        _check_range(self, self._kind)
         return self
+
+
+class RateRange(_Between):
+    """A rate somewhere between ``low`` (10th percentile) and ``high`` (90th percentile)."""
+
+    _kind = "rate"
+    low: Rate
+    high: Rate
 
 
 class Counts(_Model):
@@ -195,19 +203,15 @@ class Counts(_Model):
         return self
 
 
-class Range(_Model):
+class Range(_Between):
     """A positive quantity between ``low`` (10th percentile) and ``high`` (90th percentile)."""
 
+    _kind = "positive"
     low: NonNegative
     high: NonNegative
 
-    @model_validator(mode="after")
-    def _fits(self) -> Range:
-        _check_range(self, "positive")
-        return self
 
-
-def _check_range(value: RateRange | Range, kind: uncertain.Kind) -> None:
+def _check_range(value: _Between, kind: uncertain.Kind) -> None:
     if value.low > value.high:
         raise _fail("range_order", "low must not exceed high")
     if value.low < value.high:
