@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from simulator import levers
@@ -19,6 +21,7 @@ from ui.format import (
     signed_money,
 )
 from ui.i18n import t
+from ui.summaries import Numbers
 
 DOWNLOAD = session.element("download_monthly")
 
@@ -134,19 +137,25 @@ def scenario_panel() -> None:
 
 
 def show_outcome(plan: KpiSet) -> None:
-    cur = plan.currency
-    as_money = lambda v: money(v, cur, lang)  # noqa: E731
     scenario_json = plan.to_json()
     # The baseline runs with the scenario's trials and seed: common random numbers.
     base_json = baseline.model_copy(update={"simulation": plan.simulation}).to_json()
+    as_money = lambda v: money(v, plan.currency, lang)  # noqa: E731
     view = cache.numbers(scenario_json)  # the metrics first: the charts can follow
-    base = cache.numbers(base_json)
+    changed = scenario_json != base_json
+    show_metrics(view, cache.numbers(base_json) if changed else None, plan.currency)
+    show_charts(scenario_json, as_money)
+    show_monthly(scenario_json, view.confidence)
 
+
+def show_metrics(view: Numbers, base: Numbers | None, cur: str) -> None:
+    """The headline numbers, with their change against the plan when the scenario differs."""
+    as_money = lambda v: money(v, cur, lang)  # noqa: E731
     cols = st.columns(4)
     cols[0].metric(
         t("metric.p_target"),
         percent(view.p_target),
-        delta=points(view.p_target - base.p_target) if scenario_json != base_json else None,
+        delta=points(view.p_target - base.p_target) if base else None,
         help=t(
             "metric.p_target_help", error=percent(view.p_target_error, 2), trials=f"{view.trials:,}"
         ),
@@ -154,7 +163,7 @@ def show_outcome(plan: KpiSet) -> None:
     cols[1].metric(
         t("metric.p50"),
         as_money(view.p50),
-        delta=signed_money(view.p50 - base.p50, cur, lang) if scenario_json != base_json else None,
+        delta=signed_money(view.p50 - base.p50, cur, lang) if base else None,
     )
     cols[2].metric(t("metric.range"), money_range(view.p10, view.p90, cur, lang))
     cols[3].metric(
@@ -183,6 +192,9 @@ def show_outcome(plan: KpiSet) -> None:
             )
         )
 
+
+def show_charts(scenario_json: str, as_money: Callable[[float], str]) -> None:
+    """Revenue's distribution, its cumulative fan against the target path, the funnel."""
     curves = cache.headline(scenario_json)
     month_labels = [month_short(m, lang, first=i == 0) for i, m in enumerate(curves.months)]
     left, right = st.columns(2)
@@ -206,6 +218,11 @@ def show_outcome(plan: KpiSet) -> None:
         config=charts.CONFIG,
         key=session.CHART("funnel"),
     )
+
+
+def show_monthly(scenario_json: str, confidence: float) -> None:
+    """Monthly KPI targets at P50 and at the confidence, their CSV, and the stage math."""
+    detail = cache.breakdown(scenario_json)
     st.subheader(t("table.title"))
     monthly = tables.monthly_kpis(detail.monthly, lang)
     st.dataframe(monthly, width="stretch")
@@ -217,7 +234,7 @@ def show_outcome(plan: KpiSet) -> None:
         key=DOWNLOAD,
     )
     st.caption(
-        t("table.note", trials=f"{detail.detail_trials:,}", confidence=percent(view.confidence, 0))
+        t("table.note", trials=f"{detail.detail_trials:,}", confidence=percent(confidence, 0))
     )
     with st.expander(t("math.stages_title")):
         st.dataframe(tables.math_table(detail, lang), width="stretch")
