@@ -232,7 +232,7 @@ def _step_down_loss(base: SimulationResult, lever: levers.Lever, step: float) ->
     Only its mean revenue is needed: no counts to draw.
     """
     try:
-        down = levers.with_values(base.plan, {lever.path: stepped_value(base.plan, lever, -step)})
+        down = levers.with_value(base.plan, lever.path, stepped_value(base.plan, lever, -step))
     except PlanError:  # e.g. a rate already at 0
         return 0.0
     revenue = engine.expected_revenue(down, trials=base.trials, seed=base.seed)
@@ -246,7 +246,7 @@ def _step_row(
     None when the step gives no valid plan."""
     plan = base.plan
     try:
-        stepped_plan = levers.with_values(plan, {lever.path: stepped_value(plan, lever, step)})
+        stepped_plan = levers.with_value(plan, lever.path, stepped_value(plan, lever, step))
     except PlanError:
         return None
     result = engine.simulate(stepped_plan, trials=base.trials, seed=base.seed)

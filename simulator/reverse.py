@@ -201,7 +201,7 @@ class _Search:
     evaluations: int = 0
 
     def plan_at(self, value: Any) -> KpiSet:
-        return levers.with_values(self.plan, {self.path: value})
+        return levers.with_value(self.plan, self.path, value)
 
     def gap(self, value: Any) -> float:
         """P(target) with the lever at ``value``, less the confidence (≥ 0: it reaches)."""
@@ -279,22 +279,22 @@ def plain_value(plan: KpiSet, path: str, target: float | None = None) -> KpiSet:
 
     if lever.kind == "reps":
         low, high = 0, max(int(base_value), 1)
-        while expected_at(levers.with_values(plan, {path: high})) < target:
+        while expected_at(levers.with_value(plan, path, high)) < target:
             low, high = high, high * 2
             if high > MAX_REPS:
                 raise Unsolvable("reps_cap", f"even {MAX_REPS:,} reps do not reach the target")
         while high - low > 1:
             middle = (low + high) // 2
-            if expected_at(levers.with_values(plan, {path: middle})) >= target:
+            if expected_at(levers.with_value(plan, path, middle)) >= target:
                 high = middle
             else:
                 low = middle
-        return levers.with_values(plan, {path: high})
+        return levers.with_value(plan, path, high)
     limit = _factor_limit(base_value) if lever.kind == "rate" else MAX_FACTOR
     low, high = math.log(1.0 / MAX_FACTOR), math.log(limit)
 
     def short(log_factor: float) -> bool:
-        candidate = levers.with_values(plan, {path: _scaled(base_value, lever.kind, log_factor)})
+        candidate = levers.with_value(plan, path, _scaled(base_value, lever.kind, log_factor))
         return expected_at(candidate) < target
 
     if short(high):
@@ -308,7 +308,7 @@ def plain_value(plan: KpiSet, path: str, target: float | None = None) -> KpiSet:
             low = middle
         else:
             high = middle
-    return levers.with_values(plan, {path: _scaled(base_value, lever.kind, high)})
+    return levers.with_value(plan, path, _scaled(base_value, lever.kind, high))
 
 
 def _solve_reps(search: _Search, base: int, guess: float | None = None) -> KpiSet:
