@@ -22,6 +22,7 @@ from simulator import analytic, engine, levers, uncertain
 from simulator.errors import CodedError
 from simulator.funnel import Funnel
 from simulator.plan import KpiSet, PlanError
+from simulator.results import SimulationResult
 
 #: Trials per evaluation during the search; the answer is then checked with the plan's own.
 SEARCH_TRIALS = 20_000
@@ -199,16 +200,26 @@ class _Search:
     path: str
     trials: int
     evaluations: int = 0
+    base_p_target: float | None = None  # of the plan as it is, when the caller knows it
 
     def plan_at(self, value: Any) -> KpiSet:
         return levers.with_value(self.plan, self.path, value)
 
+    def simulate(self, plan: KpiSet) -> SimulationResult:
+        """One evaluation: the plan's seed, the search's trials."""
+        self.evaluations += 1
+        return engine.simulate(plan, trials=self.trials, seed=self.plan.simulation.seed)
+
     def gap(self, value: Any) -> float:
         """P(target) with the lever at ``value``, less the confidence (≥ 0: it reaches)."""
-        candidate = self.plan_at(value)
-        self.evaluations += 1
-        result = engine.simulate(candidate, trials=self.trials, seed=self.plan.simulation.seed)
+        result = self.simulate(self.plan_at(value))
         return result.p_target(self.plan.target.revenue)[0] - self.plan.target.confidence
+
+    def base_gap(self) -> float:
+        """The gap of the plan as it is: the caller's P(target) where it gave one."""
+        if self.base_p_target is None:
+            return self.gap(levers.get(self.plan, self.path))
+        return self.base_p_target - self.plan.target.confidence
 
 
 def solve(
@@ -222,6 +233,7 @@ def solve(
     tolerance: float = 2e-3,
     check: bool = True,
     guess: float | None = None,
+    base_p_target: float | None = None,
 ) -> Solution:
     """The value of one lever at which P(revenue ≥ target) reaches the confidence.
 
@@ -231,9 +243,12 @@ def solve(
     within ``tolerance`` above the confidence. With ``check=False`` the answer is not
     simulated again and its P(target) is reported as NaN (for callers that need only the
     value). ``guess`` (a factor on the lever, or a number of reps) seeds the search when
-    the caller already has an estimate. Raises :class:`Unsolvable` when no value of the lever
-    reaches the target (a rate would have to pass 1, reps past the cap, or the target is
-    out of reach of any volume because of the sales cycle).
+    the caller already has an estimate; ``base_p_target``, P(target) of the plan as it is
+    with ``search_trials`` and its seed, saves the search its first run when the caller
+    has it (a center pin solves many levers of one plan). The deal size needs no search:
+    revenue is proportional to it (:func:`deal_size_for`). Raises :class:`Unsolvable` when
+    no value of the lever reaches the target (a rate would have to pass 1, reps past the
+    cap, or the target is out of reach of any volume because of the sales cycle).
     """
     plan = _with_target(plan, target, confidence)
     lever = levers.find(plan, path)
@@ -241,10 +256,15 @@ def solve(
         raise Unsolvable("unknown_lever", f"{path!r} is not a lever of this plan", lever=path)
     if lever.kind not in SOLVABLE:
         raise Unsolvable("not_solvable", f"{path} cannot be solved for", lever=path)
-    search = _Search(plan, path, trials=min(search_trials, plan.simulation.trials))
+    search = _Search(
+        plan, path, trials=min(search_trials, plan.simulation.trials), base_p_target=base_p_target
+    )
     base_value = levers.get(plan, path)
     if lever.kind == "reps":
         solved = _solve_reps(search, int(base_value), guess)
+    elif lever.kind == "deal_size":
+        revenue = search.simulate(plan).total_revenue
+        solved = deal_size_for(plan, revenue_reached(revenue, plan.target.confidence))
     else:
         solved = _solve_factor(search, base_value, lever.kind, tolerance, guess)
     p, p_error = math.nan, math.nan
@@ -311,11 +331,38 @@ def plain_value(plan: KpiSet, path: str, target: float | None = None) -> KpiSet:
     return levers.with_value(plan, path, _scaled(base_value, lever.kind, high))
 
 
+def revenue_reached(revenue: np.ndarray, confidence: float) -> float:
+    """The most revenue reached in at least ``confidence`` of the trials (total revenue
+    per trial): P(revenue ≥ it) ≥ confidence, and no more for any higher revenue."""
+    n = len(revenue)
+    must_reach = max(math.ceil(confidence * n - 1e-9), 1)
+    return float(np.partition(revenue, n - must_reach)[n - must_reach])
+
+
+def deal_size_for(plan: KpiSet, reached: float) -> KpiSet:
+    """The plan with its deal size scaled so that it reaches the target at its confidence,
+    given ``reached``, the :func:`revenue_reached` of a run of the plan as it is.
+
+    Deal sizes do not change a single count and every deal's size moves with the
+    distribution's scale, so scaling the deal size by f scales each trial's revenue by f:
+    the factor is the target over ``reached``, exact for the trials of that run (a hair
+    above, 1e-12, so that rounding cannot leave the quantile just short). A range keeps
+    its shape; beyond MAX_FACTOR it is "not reachable".
+    """
+    factor = plan.target.revenue / reached if reached > 0 else math.inf
+    if factor > MAX_FACTOR:
+        raise _out_of_reach("deal_size")
+    factor = max(factor, 1.0 / MAX_FACTOR) * (1.0 + 1e-12)
+    return levers.with_value(
+        plan, "deal_size", levers.scaled(levers.get(plan, "deal_size"), factor)
+    )
+
+
 def _solve_reps(search: _Search, base: int, guess: float | None = None) -> KpiSet:
     """The fewest starting reps that reach the confidence (whole reps, so at or above it)."""
 
     def reaches(reps: int) -> bool:
-        return search.gap(reps) >= 0
+        return (search.base_gap() if reps == base else search.gap(reps)) >= 0
 
     def fewest(low: int, high: int) -> KpiSet:
         """Bisect whole reps; invariant: ``low`` falls short, ``high`` reaches."""
@@ -361,7 +408,7 @@ def _solve_factor(
         except PlanError:
             return -1.0
 
-    g0 = gap(0.0)
+    g0 = search.base_gap()
     if g0 == 0.0:
         return search.plan_at(base_value)
     bracket = _bracket(gap, g0, log_limit, kind, guess)
@@ -393,12 +440,15 @@ def _bracket(
     g_inner = g_outer = g0
     if guess is not None and guess > 0 and math.isfinite(guess):
         # A guess on the right side of 1 either brackets the root at once or is a better
-        # place to start doubling from.
-        x = min(math.log(guess), log_limit - 1e-9) if direction > 0 else math.log(guess)
+        # place to start doubling from; one past the limit is tried at the limit, which
+        # settles at once whether the lever can reach at all.
+        x = min(math.log(guess), log_limit) if direction > 0 else math.log(guess)
         if x * direction > 0:
             g_x = gap(x)
             if (g_x < 0) != (g0 < 0):
                 outer, g_outer = x, g_x
+            elif direction > 0 and x >= log_limit:
+                raise _out_of_reach(kind)
             else:
                 inner = outer = x
                 g_inner = g_outer = g_x
