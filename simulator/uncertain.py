@@ -291,7 +291,8 @@ _COARSE = 16
 
 
 @lru_cache(maxsize=1024)
-def _ppf_table(dist: Any) -> np.ndarray:
+def _ppf_table(dist: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The inverse CDF on the fine grid, and its differences from one point to the next."""
     z = _Z_GRID[::_COARSE]
     x = np.asarray(dist.ppf(special.ndtr(z)), dtype=float)
     step = z[1] - z[0]
@@ -309,7 +310,8 @@ def _ppf_table(dist: Any) -> np.ndarray:
     )
     # The inverse CDF is monotone: keep each filled point inside its coarse cell.
     fine = np.clip(fine, x[:-1, None], x[1:, None])
-    return np.append(fine.ravel(), x[-1])
+    table = np.append(fine.ravel(), x[-1])
+    return table, np.diff(table)
 
 
 def at_scores(value: Value, kind: Kind, scores: np.ndarray) -> np.ndarray:
@@ -328,11 +330,18 @@ def at_scores(value: Value, kind: Kind, scores: np.ndarray) -> np.ndarray:
         return np.full(np.shape(scores), dist.value)
     if dist.dist.name == "lognorm":
         return dist.kwds["scale"] * np.exp(dist.kwds["s"] * scores)
-    table = _ppf_table(dist)
-    position = np.clip((scores + _Z_EDGE) / _Z_STEP, 0.0, _Z_POINTS - 1.0)
+    table, steps = _ppf_table(dist)
+    # Linear interpolation in the cell of each score, in place (this runs for every
+    # quantity of every chunk of every run).
+    position = np.array(scores, dtype=float)
+    position += _Z_EDGE
+    position *= 1.0 / _Z_STEP
+    np.clip(position, 0.0, _Z_POINTS - 1.0, out=position)
     index = np.minimum(position.astype(np.intp), _Z_POINTS - 2)
-    left = table[index]
-    return left + (position - index) * (table[index + 1] - left)
+    position -= index
+    position *= steps[index]
+    position += table[index]
+    return position
 
 
 def clear_caches() -> None:
