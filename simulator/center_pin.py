@@ -211,13 +211,12 @@ def variance_shares(plan: KpiSet, seed: int, power: int = SOBOL_POWER) -> dict[s
     return {path: float(s) for (path, _, _), s in zip(uncertain_inputs, first, strict=True)}
 
 
-def _half_gain_month(base: KpiSet, stepped: KpiSet) -> str | None:
-    gain = analytic.expected(stepped).revenue - analytic.expected(base).revenue
+def _half_gain_month(base: analytic.Expectation, stepped: KpiSet) -> str | None:
+    gain = analytic.expected(stepped).revenue - base.revenue
     total = gain.sum()
     if total <= 0:
         return None
-    months = analytic.expected(base).months
-    return months[int(np.searchsorted(np.cumsum(gain), 0.5 * total))]
+    return base.months[int(np.searchsorted(np.cumsum(gain), 0.5 * total))]
 
 
 def _headroom(lever: levers.Lever, base: float) -> tuple[tuple[float, float] | None, float | None]:
@@ -249,9 +248,10 @@ def _noise_share(result: SimulationResult) -> float:
     return max(0.0, 1.0 - explained / total) if total > 0 else 0.0
 
 
-class _BaseDraws:
-    """The base run's per-trial draws, chunk by chunk, shared by every run that moves one
-    lever: such a run draws the moved quantity again and nothing else.
+class _Base:
+    """What every step shares of the base plan: its expected revenue by month, and its
+    run's per-trial draws, chunk by chunk. A run that moves one lever draws the moved
+    quantity again and nothing else.
 
     Each trial's expected revenue needs no counts, so a step's mean revenue is this and a
     matrix product: the numbers of :func:`simulator.engine.expected_revenue` for the same
@@ -260,6 +260,7 @@ class _BaseDraws:
 
     def __init__(self, plan: KpiSet, trials: int, seed: int) -> None:
         self.funnel, self.seed = Funnel(plan), seed
+        self.expected = analytic.expected(plan)
         self.chunks = [
             (index, self.funnel.draw(seed, index, stop - start))
             for index, (start, stop) in enumerate(fn.chunks(trials))
@@ -316,7 +317,7 @@ def _deal_size_scaled(base: SimulationResult, plan: KpiSet, factor: float) -> Si
 
 
 def _step_row(
-    base: SimulationResult, draws: _BaseDraws, lever: levers.Lever, step: float
+    base: SimulationResult, shared: _Base, lever: levers.Lever, step: float
 ) -> LeverResult | None:
     """One step of the lever measured against the base run under common random numbers;
     None when the step gives no valid plan."""
@@ -340,13 +341,13 @@ def _step_row(
         stepped=reverse.median_of(stepped_plan, lever.path),
         revenue_gain=revenue_gain,
         p_target_gain=result.p_target()[0] - base.p_target()[0],
-        revenue_loss=_step_down_loss(base, draws, lever, step),
+        revenue_loss=_step_down_loss(base, shared, lever, step),
         effort=None,
         score=revenue_gain,
         required_for_target=None,
         required_setting=None,
         required_problem=None,
-        half_gain_month=_half_gain_month(plan, stepped_plan),
+        half_gain_month=_half_gain_month(shared.expected, stepped_plan),
         benchmark=bench,
         headroom=headroom,
         variance_share=None,
@@ -354,7 +355,7 @@ def _step_row(
 
 
 def _step_down_loss(
-    base: SimulationResult, draws: _BaseDraws, lever: levers.Lever, step: float
+    base: SimulationResult, shared: _Base, lever: levers.Lever, step: float
 ) -> float:
     """Mean revenue after one step the other way (the tornado's other side), less the base.
 
@@ -364,7 +365,7 @@ def _step_down_loss(
         down = levers.with_value(base.plan, lever.path, stepped_value(base.plan, lever, -step))
     except PlanError:  # e.g. a rate already at 0
         return 0.0
-    return float(draws.expected_revenue(down, lever).mean()) - _mean_revenue(base)
+    return float(shared.expected_revenue(down, lever).mean()) - _mean_revenue(base)
 
 
 def _first_guess(row: LeverResult, base_revenue: float, scale_needed: float) -> float | None:
@@ -395,13 +396,13 @@ def _with_required(row: LeverResult, solved: KpiSet) -> LeverResult:
 
 
 def _required(
-    plan: KpiSet, analysis: Analysis, row: LeverResult, base_p_target: float
+    plan: KpiSet, analysis: Analysis, row: LeverResult, base_run: SimulationResult | None
 ) -> LeverResult:
     """The row with what its lever alone must reach for the target at the plan's confidence
     (a coarse search: the value, not its P(target)), or why it cannot.
 
     The deal size needs no search: the base run's revenue scales with it. Every search
-    starts from the same run of the plan as it is (``base_p_target``, SOLVE_TRIALS).
+    starts from the same run of the plan as it is (``base_run``, SOLVE_TRIALS).
     """
     if row.kind not in reverse.SOLVABLE:
         return replace(row, required_problem="not_solvable")
@@ -416,7 +417,7 @@ def _required(
             tolerance=SOLVE_TOLERANCE,
             check=False,
             guess=_first_guess(row, analysis.base_revenue, scale_needed),
-            base_p_target=base_p_target,
+            base_run=base_run,
         )
     except reverse.Unsolvable as exc:
         return replace(row, required_problem=exc.code)
@@ -433,12 +434,11 @@ def required_values(plan: KpiSet, analysis: Analysis) -> Analysis:
     if analysis.required_solved:
         return analysis
     rows = analysis.levers
-    base_p_target = 0.0
+    base_run = None
     if any(r.kind in reverse.SOLVABLE and r.kind != "deal_size" for r in rows):
-        trials = min(SOLVE_TRIALS, plan.simulation.trials)
-        base_p_target = engine.simulate(plan, trials=trials).p_target()[0]
+        base_run = engine.simulate(plan, trials=min(SOLVE_TRIALS, plan.simulation.trials))
     rows = _two_at_a_time(
-        lambda row: _required(plan, analysis, row, base_p_target), rows, "centerpin-solve"
+        lambda row: _required(plan, analysis, row, base_run), rows, "centerpin-solve"
     )
     return replace(analysis, levers=rows, required_solved=True)
 
@@ -461,11 +461,11 @@ def analyse(
     seed = plan.simulation.seed
     trials = min(trials, plan.simulation.trials)
     base = engine.simulate(plan, trials=trials, seed=seed)
-    draws = _BaseDraws(plan, trials, seed)
+    shared = _Base(plan, trials, seed)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="centerpin-sobol") as pool:
         shares_pending = pool.submit(variance_shares, plan, seed)  # beside the step runs
         rows = _two_at_a_time(
-            lambda lever: _step_row(base, draws, lever, steps.get(lever.path, STEPS[lever.kind])),
+            lambda lever: _step_row(base, shared, lever, steps.get(lever.path, STEPS[lever.kind])),
             levers.levers(plan),
             "centerpin-step",
         )

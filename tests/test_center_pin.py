@@ -196,7 +196,7 @@ def test_step_down_from_shared_draws_is_the_engines_expected_revenue() -> None:
 
     for plan in (load_plan(ROOT / "sample_data" / "us_sdr.json"), make_plan(months=6)):
         seed, trials = plan.simulation.seed, 12_000  # two chunks, the second short
-        draws = center_pin._BaseDraws(plan, trials, seed)
+        draws = center_pin._Base(plan, trials, seed)
         for lever in levers.levers(plan):
             value = center_pin.stepped_value(plan, lever, -center_pin.STEPS[lever.kind])
             down = levers.with_value(plan, lever.path, value)

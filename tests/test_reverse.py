@@ -186,11 +186,11 @@ def test_deal_size_is_solved_in_closed_form() -> None:
     assert reached == pytest.approx(plan.target.revenue, rel=1e-9)
 
 
-def test_a_known_base_p_target_saves_the_first_run() -> None:
+def test_a_run_of_the_plan_as_it_is_saves_the_first_run() -> None:
     plan = load_plan(ROOT / "sample_data" / "jp_smb_saas.json")
-    base_p = engine.simulate(plan, trials=5_000).p_target()[0]
+    base_run = engine.simulate(plan, trials=5_000)
     for lever in ("team.calls_per_rep_per_day", "team.reps", "win_rate"):
         alone = reverse.solve(plan, lever, search_trials=5_000, check=False)
-        known = reverse.solve(plan, lever, search_trials=5_000, check=False, base_p_target=base_p)
+        known = reverse.solve(plan, lever, search_trials=5_000, check=False, base_run=base_run)
         assert known.value == alone.value
         assert known.evaluations == alone.evaluations - 1
