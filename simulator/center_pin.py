@@ -259,10 +259,10 @@ class _Base:
     """
 
     def __init__(self, plan: KpiSet, trials: int, seed: int) -> None:
-        self.funnel, self.seed = Funnel(plan), seed
+        f, self.seed = Funnel(plan), seed
         self.expected = analytic.expected(plan)
         self.chunks = [
-            (index, self.funnel.draw(seed, index, stop - start))
+            (index, f.draw(seed, index, stop - start))
             for index, (start, stop) in enumerate(fn.chunks(trials))
         ]
 
