@@ -227,10 +227,12 @@ class Funnel:
     def expected_wins(self, draws: Draws) -> np.ndarray:
         """Each trial's expected wins inside the horizon given its draws, (n,)."""
         won_levels = self.opportunity_levels(draws) * draws.win_rate[:, None]
+        return self.expected_wins_of(won_levels, draws.win_rate)
+
+    def expected_wins_of(self, won_levels: np.ndarray, win_rate: np.ndarray) -> np.ndarray:
+        """:meth:`expected_wins` from the trials' won-opportunity levels (n, C)."""
         inside = won_levels @ self.close_profiles.sum(axis=1)
-        return inside + draws.win_rate * (
-            self.plan.open_opportunities * self.open_close_pmf[:-1].sum()
-        )
+        return inside + win_rate * (self.plan.open_opportunities * self.open_close_pmf[:-1].sum())
 
     @cached_property
     def profiles(self) -> np.ndarray:

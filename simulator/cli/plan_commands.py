@@ -70,7 +70,8 @@ def simulate(args: argparse.Namespace) -> SimulationResult:
         raise PlanError.single(
             "trials", "trials_too_many", f"--trials must be at most {MAX_TRIALS}"
         )
-    return engine.simulate(plan, trials=args.trials, seed=args.seed)
+    # Summaries only: memory does not grow with --trials (docs/design.md §2).
+    return engine.simulate(plan, trials=args.trials, seed=args.seed, keep_trials=False)
 
 
 def rank_levers(args: argparse.Namespace) -> Ranking:
