@@ -126,8 +126,13 @@ class _Chunk:
         counts = fn.stream(self.seed, self.index, fn.COUNTS)
         wins, carry = self.new_wins(counts)
         if plan.open_opportunities:
+            # Won open opportunities, then each one's close month (or after the horizon).
             won_open = counts.binomial(plan.open_opportunities, win_rate)
-            allocated = counts.multinomial(won_open, f.open_close_pmf)
+            months = f.open_close.at(counts.random(int(won_open.sum())))
+            cells = np.repeat(np.arange(0, self.n * (f.months + 1), f.months + 1), won_open)
+            cells += months
+            allocated = np.bincount(cells, minlength=self.n * (f.months + 1))
+            allocated = allocated.reshape(self.n, f.months + 1)
             wins += allocated[:, :-1]
             carry += allocated[:, -1]
         out.wins[...] = wins
@@ -138,10 +143,9 @@ class _Chunk:
         expected = f.expected_wins_of(self.won_levels, win_rate)
         np.multiply(expected, float(f.deal.mean()), out=out.expected_revenue)
 
-    def detail(self, part: int, stages: bool = True) -> dict[str, Any]:
+    def detail(self, part: int) -> dict[str, Any]:
         """Stage counts of one half of the chunk (``part`` 0 or 1), consistent with the
-        trials' wins (see the module docstring); without ``stages``, new opportunities only
-        (the same numbers: they are drawn first). Halves have streams of their own, so the
+        trials' wins (see the module docstring). Halves have streams of their own, so the
         two can be drawn at once on two cores.
         """
         f = self.f
@@ -162,8 +166,6 @@ class _Chunk:
             )
         # The lost ones are Poisson, independent of the won.
         opportunities = won + rng.poisson(expected * (1.0 - w))
-        if not stages:
-            return {"opportunities": opportunities, "volumes": {}, "stages": {}}
         # Each opportunity's channel is in proportion to the channels' expected
         # opportunities that month, whether it is won or lost (one win rate for all).
         by_channel_count = _multinomial_split(
@@ -259,25 +261,40 @@ def simulate(
         seed=seed,
         trials=trials,
         kept=kept,
-        detail_factory=lambda count, stages: _detail(f, seed, spans[:count], stages),
+        detail_factory=lambda count: _detail(f, seed, spans[:count]),
+        opportunities_factory=lambda count: _opportunities(f, seed, spans[:count]),
         tally=tally,
     )
 
 
-def _detail(f: fn.Funnel, seed: int, spans: list[tuple[int, int]], stages: bool) -> Detail:
-    """Stage counts (or new opportunities alone) of the trials of ``spans``, the first
-    chunks of a run: the halves of one chunk on two threads, or a chunk per thread."""
+def _detail(f: fn.Funnel, seed: int, spans: list[tuple[int, int]]) -> Detail:
+    """Stage counts of the trials of ``spans``, the first chunks of a run: the halves of
+    one chunk on two threads, or a chunk per thread."""
 
     def halves(index: int) -> list[dict[str, Any]]:
         start, stop = spans[index]
         chunk = _Chunk(f, seed, index, stop - start)
         if len(spans) == 1:
             _ = chunk.new_counts  # drawn once, before the two threads share it
-            return _map(lambda part: chunk.detail(part, stages), [0, 1])
-        return [chunk.detail(0, stages), chunk.detail(1, stages)]
+            return _map(chunk.detail, [0, 1])
+        return [chunk.detail(0), chunk.detail(1)]
 
     pairs = _map(halves, list(range(len(spans))))
     return Detail.concatenate([half for pair in pairs for half in pair])
+
+
+def _opportunities(f: fn.Funnel, seed: int, spans: list[tuple[int, int]]) -> np.ndarray:
+    """New opportunities per trial and month of the trials of ``spans``: Poisson around each
+    trial's expected opportunities, from a stream of their own. Their distribution is
+    exact; unlike :func:`_detail`'s they are not tied to the trial's wins, and cost one
+    draw a month instead of the whole chain of stages."""
+
+    def draw(index: int) -> np.ndarray:
+        start, stop = spans[index]
+        expected = f.opportunity_levels(f.draw(seed, index, stop - start)) @ f.profiles
+        return fn.stream(seed, index, fn.OPPORTUNITIES).poisson(expected)
+
+    return np.concatenate(_map(draw, list(range(len(spans)))))
 
 
 def expected_revenue(

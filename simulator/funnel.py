@@ -19,7 +19,7 @@ from simulator.plan import KpiSet
 CHUNK_TRIALS = 10_000
 
 # Purposes of the random streams spawned from a plan's seed (see docs/design.md §2).
-PARAMETERS, COUNTS, DEALS, DETAIL = 1, 2, 3, 4
+PARAMETERS, COUNTS, DEALS, DETAIL, OPPORTUNITIES = 1, 2, 3, 4, 6  # 5: the reference engine
 
 
 def stream(seed: int, chunk: int, purpose: int, *extra: int) -> np.random.Generator:
@@ -76,6 +76,31 @@ def lag_pmf(sales_cycle: uncertain.Value, months: int) -> np.ndarray:
     pmf[:months] = np.diff(cdf)[:months]
     pmf[months] = 1.0 - cdf[months]
     return pmf
+
+
+class Categorical:
+    """Draws from a fixed distribution over 0..K-1 by table lookup.
+
+    The unit interval is cut into :attr:`CELLS` cells: a uniform in a cell that lies inside
+    one category answers at once, and only those in the few cells a category boundary
+    crosses are searched. The result is exactly the inverse CDF at the uniform.
+    """
+
+    CELLS = 4096
+
+    def __init__(self, pmf: np.ndarray) -> None:
+        self.boundaries = np.cumsum(pmf)[:-1]
+        left = np.arange(self.CELLS) / self.CELLS
+        right = np.nextafter(left + 1.0 / self.CELLS, 0.0)  # the largest uniform in the cell
+        self.first = np.searchsorted(self.boundaries, left, side="right")
+        self.crossed = self.first != np.searchsorted(self.boundaries, right, side="right")
+
+    def at(self, uniforms: np.ndarray) -> np.ndarray:
+        cell = (uniforms * self.CELLS).astype(np.intp)
+        out = self.first[cell]
+        unsure = np.flatnonzero(self.crossed[cell])
+        out[unsure] = np.searchsorted(self.boundaries, uniforms[unsure], side="right")
+        return out
 
 
 @dataclass(frozen=True)
@@ -183,6 +208,11 @@ class Funnel:
     def open_close_pmf(self) -> np.ndarray:
         """Close-month distribution of a won open opportunity, then P(after the horizon)."""
         return np.append(self.lag[: self.months], 1.0 - self.lag[: self.months].sum())
+
+    @cached_property
+    def open_close(self) -> Categorical:
+        """Sampler of :attr:`open_close_pmf`."""
+        return Categorical(self.open_close_pmf)
 
     @cached_property
     def quantities(self) -> list[tuple[str, uncertain.Value, uncertain.Kind]]:

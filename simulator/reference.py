@@ -127,5 +127,6 @@ def simulate(
             carry_over_wins=np.concatenate([p[2] for p in parts]),
             expected_revenue=np.concatenate([p[3] for p in parts]),
         ),
-        detail_factory=lambda count, stages: Detail.concatenate(details[:count]),
+        detail_factory=lambda count: Detail.concatenate(details[:count]),
+        opportunities_factory=lambda count: Detail.concatenate(details[:count]).opportunities,
     )

@@ -21,9 +21,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 DETAIL_TRIALS = 10_000  # trials behind stage counts shown or stored as monthly KPI targets
-#: Trials behind the stage counts of :meth:`SimulationResult.to_dict` (the command line's
-#: ``opportunities``): the first ones of the run, so a longer run does not draw stage
-#: counts for every trial.
+#: Trials behind the opportunities of :meth:`SimulationResult.to_dict` (the command line's
+#: ``opportunities``), and those a streamed run keeps per trial: the first ones of the run,
+#: so a longer run does not draw stage counts for every trial.
 SUMMARY_DETAIL_TRIALS = 100_000
 
 
@@ -158,9 +158,11 @@ class SimulationResult:
     seed: int
     trials: int
     kept: TrialArrays
-    #: (chunk count, with stages?) -> the stage counts (or only new opportunities) of the
-    #: run's first chunks.
-    detail_factory: Callable[[int, bool], Detail] = field(repr=False)
+    #: chunk count -> the stage counts of the run's first chunks.
+    detail_factory: Callable[[int], Detail] = field(repr=False)
+    #: chunk count -> new opportunities (trials, months) of the run's first chunks, drawn
+    #: from their distribution alone (not tied to each trial's wins, as the detail's are).
+    opportunities_factory: Callable[[int], np.ndarray] = field(repr=False)
     tally: Tally | None = None
 
     @property
@@ -216,19 +218,29 @@ class SimulationResult:
     def detail(self) -> Detail:
         """Stage counts of every trial (drawn on first use: the costly part of a run)."""
         self._every("revenue")
-        return self.detail_factory(len(chunks(self.trials)), True)
+        return self.detail_factory(len(chunks(self.trials)))
 
-    def detail_head(self, trials: int, *, stages: bool = True) -> Detail:
+    def _head_chunks(self, trials: int) -> int:
+        """Chunks holding the first ``trials`` trials, within those kept per trial."""
+        return min(-(-trials // CHUNK_TRIALS), -(-self.kept.trials // CHUNK_TRIALS))
+
+    def detail_head(self, trials: int) -> Detail:
         """Stage counts of the first ``trials`` trials, rounded up to whole chunks (and no
-        more than the run kept per trial); without ``stages``, new opportunities only.
+        more than the run kept per trial).
 
         The numbers are those of :attr:`detail` for the same trials; the UI uses this to
         draw its funnel and tables from a sample while the headline uses every trial.
         """
-        chunk_count = min(-(-trials // CHUNK_TRIALS), -(-self.kept.trials // CHUNK_TRIALS))
+        chunk_count = self._head_chunks(trials)
         if "detail" in self.__dict__:
             return self.detail.head(min(self.trials, CHUNK_TRIALS * chunk_count))
-        return self.detail_factory(chunk_count, stages)
+        return self.detail_factory(chunk_count)
+
+    def opportunities_head(self, trials: int) -> np.ndarray:
+        """New opportunities (trials, months) of the first ``trials`` trials, rounded up to
+        whole chunks: each trial's drawn from their distribution given its draws, which is
+        exact for their summaries and far cheaper than :meth:`detail_head`."""
+        return self.opportunities_factory(self._head_chunks(trials))
 
     # ----------------------------------------------------------------- headline numbers
 
@@ -288,12 +300,13 @@ class SimulationResult:
     def to_dict(self) -> dict[str, Any]:
         """The result as docs/design.md §4's ``simulate --json`` output.
 
-        Opportunities are counted in the first :data:`SUMMARY_DETAIL_TRIALS` trials (all
-        of a shorter run); every other figure covers every trial.
+        Opportunities are drawn for the first :data:`SUMMARY_DETAIL_TRIALS` trials (every
+        trial of a shorter run; see :meth:`opportunities_head`); every other figure covers
+        every trial.
         """
         stats = self.statistics
         p, p_error = self.p_target()
-        opportunities = self.detail_head(SUMMARY_DETAIL_TRIALS, stages=False).opportunities
+        opportunities = self.opportunities_head(SUMMARY_DETAIL_TRIALS)
         monthly = [
             {
                 "month": month,

@@ -168,19 +168,20 @@ class RevenueHistogram(_Bins):
         super().__init__(columns)
         self.zeros = np.zeros(columns, dtype=np.int64)
 
-    def add(self, values: np.ndarray, logs: np.ndarray | None = None) -> None:
-        """Count ``values`` (n, columns) ≥ 0; ``logs`` is their natural log if known."""
+    def add(self, values: np.ndarray) -> None:
+        """Count ``values`` (n, columns) ≥ 0."""
         positive = values > 0
         if not positive.any():
             with self._lock:
                 self.zeros += values.shape[0]
             return
-        if logs is None:
-            with np.errstate(divide="ignore"):
-                logs = np.log(values)
-        index = np.ceil(logs * (1.0 / _LOG_GAMMA))
-        low = int(index[positive].min())
-        high = int(index[positive].max()) + 1
+        # Bucket i holds (γ^(i-1), γ^i]: i = ceil(log(x) / log γ). Zeros become the tiniest
+        # positive number first, which keeps the arithmetic free of infinities (and fast).
+        index = np.log(np.maximum(values, np.finfo(np.float64).tiny))
+        index *= 1.0 / _LOG_GAMMA
+        np.ceil(index, out=index)
+        filled = index[positive]
+        low, high = int(filled.min()), int(filled.max()) + 1
         # Zeros are binned with the lowest bucket, then taken out of it again.
         missing = (~positive).sum(axis=0)
         local = self._local(np.where(positive, index, low).astype(np.int64), low, high)
