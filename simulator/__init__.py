@@ -6,14 +6,7 @@ pay for numpy, scipy and pydantic.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from simulator.lazy import attributes
-
-if TYPE_CHECKING:
-    from simulator.engine import simulate
-    from simulator.plan import KpiSet, PlanError, load_plan, parse_plan
-    from simulator.results import SimulationResult
 
 _MODULE_OF = {
     "KpiSet": "plan",
@@ -24,7 +17,7 @@ _MODULE_OF = {
     "simulate": "engine",
 }
 
-__all__ = ["KpiSet", "PlanError", "SimulationResult", "load_plan", "parse_plan", "simulate"]
+__all__ = sorted(_MODULE_OF)
 
 
 __getattr__ = attributes(__name__, _MODULE_OF)

@@ -189,21 +189,10 @@ class SimulationResult:
             )
         return getattr(self.kept, name)
 
-    @property
-    def revenue(self) -> np.ndarray:
-        return self._every("revenue")
-
-    @property
-    def wins(self) -> np.ndarray:
-        return self._every("wins")
-
-    @property
-    def carry_over_wins(self) -> np.ndarray:
-        return self._every("carry_over_wins")
-
-    @property
-    def expected_revenue(self) -> np.ndarray:
-        return self._every("expected_revenue")
+    revenue = property(lambda self: self._every("revenue"), doc="(trials, months)")
+    wins = property(lambda self: self._every("wins"), doc="(trials, months)")
+    carry_over_wins = property(lambda self: self._every("carry_over_wins"), doc="(trials,)")
+    expected_revenue = property(lambda self: self._every("expected_revenue"), doc="(trials,)")
 
     @property
     def target(self) -> float:

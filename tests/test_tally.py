@@ -130,6 +130,8 @@ def test_streamed_run_keeps_only_its_first_trials(small_head: int) -> None:
 
 
 def test_memory_of_a_streamed_run_does_not_grow_with_trials(small_head: int) -> None:
+    """Six times the trials: the peak grows by far less than the extra trials' revenue alone
+    (the histograms widen a little as rarer values arrive, nothing more)."""
     plan = make_plan(months=12, sales_cycle_months={"low": 1, "high": 3})
     # Warm caches and every worker thread's chunk buffers.
     engine.simulate(plan, trials=20 * small_head, seed=1, keep_trials=False).to_dict()
@@ -142,9 +144,9 @@ def test_memory_of_a_streamed_run_does_not_grow_with_trials(small_head: int) -> 
         finally:
             tracemalloc.stop()
 
-    short, long = peak(4 * small_head), peak(40 * small_head)
-    per_trial_arrays = 36 * small_head * plan.months * 8  # revenue alone of the extra trials
-    assert long - short < per_trial_arrays / 8, (short, long)
+    short, long = peak(10 * small_head), peak(60 * small_head)
+    extra_revenue = 50 * small_head * plan.months * 8  # bytes of the extra trials' revenue
+    assert long - short < extra_revenue / 4, (short, long)
 
 
 def test_streamed_runs_repeat_and_do_not_depend_on_threads(
