@@ -237,7 +237,9 @@ class SimulationResult:
         return self.statistics.summary("revenue")
 
     def p_target(self, target: float | None = None) -> tuple[float, float]:
-        """P(revenue >= target) and its standard error."""
+        """P(revenue >= target) and its standard error. A streamed run counts its plan's
+        target exactly and reads another from its revenue buckets (a trial within 0.01% of
+        that target may fall on either side)."""
         target = self.target if target is None else target
         p = self.statistics.share_at_least(target)
         return p, float(np.sqrt(p * (1 - p) / self.trials))

@@ -276,21 +276,19 @@ class Tally:
 
     def summary(self, metric: str, month: int | None = None) -> Summary:
         """``revenue`` or ``wins`` (in ``month``, or in total), or ``carry_over_wins``."""
+        column = self.months if month is None else month  # the total's column after months
         if metric == "revenue":
-            column = self.months if month is None else month
             assert self.moments is not None
             mean = float(self.moments.mean[column])
             error = float(self.moments.std_error()[column])
             return Summary(mean, error, *self.revenue.quantiles(column, QUANTILES))
-        column = self.months + 1 if metric == "carry_over_wins" else self._count_column(month)
+        if metric == "carry_over_wins":
+            column = self.months + 1
         return Summary(
             self.counts.mean(column),
             self.counts.std_error(column),
             *self.counts.quantiles(column, QUANTILES),
         )
-
-    def _count_column(self, month: int | None) -> int:
-        return self.months if month is None else month
 
     def quantile(self, q: float) -> float:
         """The ``q`` quantile of total revenue (within :data:`ALPHA`)."""
