@@ -11,9 +11,13 @@ revenue, so they are drawn only when asked for (:attr:`SimulationResult.detail`)
 stream of their own and conditioned on each trial's wins, so the joint distribution stays
 exact: the wins closing in a month are traced back to the months (and channels) they were
 created in by a multinomial split, the lost opportunities are added as Poisson, and each
-earlier stage adds, again as Poisson, those that reached it but did not pass.
+earlier stage adds, again as Poisson, those that reached it but did not pass. The chunk's
+draws are made again from its seed for that: a run keeps no chunk state.
 
-Trials run in fixed chunks on a thread pool; numpy releases the GIL while drawing.
+Trials run in fixed chunks on a thread pool; numpy releases the GIL while drawing. Each
+chunk is written into arrays allocated once for the whole run, or, with
+``keep_trials=False``, into this thread's buffers and folded into a
+:class:`~simulator.tally.Tally` at once, so memory does not grow with the trials.
 """
 
 from __future__ import annotations
@@ -153,23 +157,20 @@ class _Chunk:
         rng = fn.stream(self.seed, self.index, fn.DETAIL, part)
         new_wins, new_carry = (counts[rows] for counts in self.new_counts)
         levels, w = self.levels[rows], self.draws.win_rate[rows, None]
-        by_channel = levels[:, None, :] * f.profiles.T[None, :, :]  # (n, M, C)
-        expected = by_channel.sum(axis=2)  # expected opportunities, (n, M)
-        won_mean = expected * w
+        won_mean = (levels * w) @ f.profiles  # (n, M)
         # Won opportunities by creation month. Given the wins closing in month j, the month
         # each came from is multinomial with weights won_mean[m] × lag[j - m]; likewise for
         # the carry-over with the chance of closing after the horizon.
-        won = _multinomial_split(rng, new_carry, won_mean * f.carry_probability[None, :])
+        won = np.zeros(won_mean.shape, dtype=np.int64)
         for j in range(f.months):
             won += _multinomial_split(
                 rng, new_wins[:, j], won_mean[:, : j + 1] * f.lag[j::-1][None, :], f.months
             )
-        # The lost ones are Poisson, independent of the won.
-        opportunities = won + rng.poisson(expected * (1.0 - w))
-        # Each opportunity's channel is in proportion to the channels' expected
-        # opportunities that month, whether it is won or lost (one win rate for all).
-        by_channel_count = _multinomial_split(
-            rng, opportunities.reshape(-1), by_channel.reshape(-1, len(f.channels))
+        won += _multinomial_split(rng, new_carry, won_mean * f.carry_probability[None, :])
+        # Then by channel, in proportion to each channel's expected opportunities.
+        by_channel = levels[:, None, :] * f.profiles.T[None, :, :]  # (n, M, C)
+        channel_won = _multinomial_split(
+            rng, won.reshape(-1), by_channel.reshape(-1, len(f.channels))
         ).reshape(by_channel.shape)
         draws = fn.Draws(
             productivity=self.draws.productivity[rows],
@@ -178,9 +179,12 @@ class _Chunk:
             win_rate=self.draws.win_rate[rows],
         )
         volumes, stage_counts = {}, {}
+        opportunities = np.zeros(won.shape, dtype=np.int64)
         for i, channel in enumerate(f.channels):
             means = f.stage_means(draws, channel)  # (S + 1, n, M)
-            count = by_channel_count[..., i]
+            # The channel's won opportunities, and its lost ones (Poisson, independent).
+            count = channel_won[..., i] + rng.poisson(means[-1] * (1.0 - w))
+            opportunities += count
             per_stage = [count]
             for s in range(len(channel.stage_keys) - 1, -1, -1):
                 # Those that reached stage s's input but did not pass it.

@@ -21,6 +21,7 @@ threads.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,14 +61,14 @@ class Summary:
         return out | {"p10": self.p10, "p50": self.p50, "p90": self.p90}
 
 
-def lerp_quantile(value_at: object, n: int, q: float) -> float:
+def lerp_quantile(value_at: Callable[[int], float], n: int, q: float) -> float:
     """``numpy.quantile(x, q)`` (linear method) from ``value_at(rank)``, the ``rank``-th
     smallest of the ``n`` values (0-based), with numpy's own arithmetic."""
     virtual = (n - 1) * np.float64(q)
     below = int(np.floor(virtual))
     t = virtual - below
-    a = float(value_at(below))  # type: ignore[operator]
-    b = float(value_at(min(below + 1, n - 1)))  # type: ignore[operator]
+    a = float(value_at(below))
+    b = float(value_at(min(below + 1, n - 1)))
     difference = b - a
     return float(b - difference * (1 - t)) if t >= 0.5 else float(a + difference * t)
 
@@ -99,15 +100,17 @@ class _Bins:
         self.counts[:, start : start + local.shape[1]] += local
 
     def _cover(self, low: int, high: int) -> None:
-        current_high = self.low + self.counts.shape[1]
-        if self.counts.shape[1] and low >= self.low and high <= current_high:
+        """Grow the range to hold [low, high), with room to spare on the side that grew
+        (rarer values keep arriving a little further out)."""
+        width = self.counts.shape[1]
+        if width and self.low <= low and high <= self.low + width:
             return
-        if self.counts.shape[1]:
-            low, high = min(low, self.low), max(high, current_high)
+        if width:
+            spare, current_high = width // 8, self.low + width
+            low = min(low, self.low - spare if low < self.low else self.low)
+            high = max(high, current_high + spare if high > current_high else current_high)
         grown = np.zeros((self.columns, high - low), dtype=np.int64)
-        if self.counts.shape[1]:
-            start = self.low - low
-            grown[:, start : start + self.counts.shape[1]] = self.counts
+        grown[:, self.low - low : self.low - low + width] = self.counts
         self.low, self.counts = low, grown
 
     def _bin_values(self) -> np.ndarray:

@@ -35,6 +35,21 @@ def test_count_histogram_is_numpy_exactly() -> None:
         assert histogram.std_error(column) == pytest.approx(expected_error, rel=1e-12)
 
 
+def test_histograms_grow_either_way() -> None:
+    rng = np.random.default_rng(4)
+    parts = [rng.integers(low, high, (500, 2)) for low, high in ((100, 200), (0, 50), (900, 950))]
+    parts.append(rng.integers(140, 160, (500, 2)))
+    counts, revenue = CountHistogram(2), RevenueHistogram(2)
+    for part in parts:
+        counts.add(part)
+        revenue.add(part * 1e3)
+    values = np.concatenate(parts)
+    for column in range(2):
+        assert counts.quantiles(column, QS) == list(np.quantile(values[:, column], QS))
+        exact = np.quantile(values[:, column] * 1e3, QS)
+        assert np.all(np.abs(revenue.quantiles(column, QS) - exact) <= ALPHA * exact)
+
+
 @pytest.mark.parametrize("zeros", [0, 40, 9_000])
 def test_revenue_histogram_percentiles_are_within_alpha_of_numpy(zeros: int) -> None:
     rng = np.random.default_rng(2)
