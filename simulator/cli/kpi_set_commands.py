@@ -16,9 +16,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from simulator import kpi_sets as kpi_store
 from simulator.cli.errors import BadArgument
+from simulator.kpi_sets.limits import EXPORT_FORMATS
 from simulator.plan import KpiSet, load_plan
-
-EXPORT_FORMATS = ("json", "csv", "xlsx")
 
 R = TypeVar("R")
 Row = dict[str, Any]

@@ -11,11 +11,14 @@ import json
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from simulator import center_pin, engine, reverse
+from simulator import engine
 from simulator.plan import MAX_TRIALS, KpiSet, PlanError, json_schema, load_plan
-from simulator.results import SimulationResult
+
+if TYPE_CHECKING:  # center_pin and reverse are imported by the commands that use them
+    from simulator import center_pin, reverse
+    from simulator.results import SimulationResult
 
 #: What ``reverse`` refuses as a bad ``--lever`` (exit 2) rather than as unreachable (4).
 _NOT_A_LEVER = ("unknown_lever", "not_solvable")
@@ -70,15 +73,20 @@ def simulate(args: argparse.Namespace) -> SimulationResult:
         raise PlanError.single(
             "trials", "trials_too_many", f"--trials must be at most {MAX_TRIALS}"
         )
-    return engine.simulate(plan, trials=args.trials, seed=args.seed)
+    # Summaries only: memory does not grow with --trials (docs/design.md §2).
+    return engine.simulate(plan, trials=args.trials, seed=args.seed, keep_trials=False)
 
 
 def rank_levers(args: argparse.Namespace) -> Ranking:
+    from simulator import center_pin
+
     plan = load_plan(args.plan)
     return Ranking(plan, center_pin.analyse(plan))
 
 
 def solve(args: argparse.Namespace) -> Solved:
+    from simulator import reverse
+
     plan = load_plan(args.plan)
     try:
         solution = reverse.solve(plan, args.lever, target=args.target, confidence=args.confidence)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from simulator import compare
 from simulator.kpi_sets.errors import FileProblem, ImportProblem
+from simulator.kpi_sets.limits import CSV_ENCODINGS, MAX_IMPORT_BYTES, MAX_IMPORT_FILES
 from simulator.kpi_sets.records import KpiSetInfo, Revision
 from simulator.kpi_sets.store import Store
 from simulator.plan import KpiSet, PlanError, parse_plan
@@ -32,11 +33,8 @@ if TYPE_CHECKING:  # openpyxl is imported when a workbook is written: the app st
     from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-MAX_IMPORT_BYTES = 1_000_000
-MAX_IMPORT_FILES = 50
 
 CsvEncoding = Literal["utf-8-sig", "cp932"]
-CSV_ENCODINGS: tuple[str, ...] = ("utf-8-sig", "cp932")
 CSV_HEADER = ("section", "field", "month", "value", "at_confidence")
 SUMMARY_FIELDS = ("p_target", "p10", "p50", "p90", "mean", "target", "confidence", "at_confidence")
 
