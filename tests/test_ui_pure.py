@@ -289,7 +289,7 @@ def test_plan_inputs_read_as_numbers_not_exponents() -> None:
     assert input_value(250_000_000.0) == "250,000,000"
     assert input_value(1_234_567.5) == "1,234,567.50"
     assert input_value(0.06) == "0.06"
-    assert input_value(1e-7) == "1e-07"  # tiny values keep their digits
+    assert input_value(1e-7) == "0.0000001"  # tiny values keep their digits, not an exponent
     assert input_value(None) == "—" and input_value(35) == "35"
 
 
