@@ -13,6 +13,7 @@ from simulator.kpi_sets.errors import (
 )
 from simulator.kpi_sets.exchange import (
     CSV_ENCODINGS,
+    EXPORT_LANGS,
     MAX_IMPORT_BYTES,
     MAX_IMPORT_FILES,
     check_file_count,
@@ -37,6 +38,7 @@ from simulator.kpi_sets.store import Store
 __all__ = [
     "CSV_ENCODINGS",
     "ENV_URL",
+    "EXPORT_LANGS",
     "MAX_IMPORT_BYTES",
     "MAX_IMPORT_FILES",
     "MAX_NAME",
