@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from simulator import kpi_sets as kpi_store
 from simulator import levers
 from tests.conftest import ROOT
+from ui import widgets
 from ui.plans import sample, sample_ids
 
 TRIALS = 10_000
@@ -67,7 +68,7 @@ def test_language_switch_keeps_the_scenario() -> None:
     at.radio(key="lang").set_value("en").run()
     assert not at.exception
     assert at.metric[0].label == "P(target)"
-    assert at.slider(key="lever:win_rate").label == "Win rate (%)"
+    assert at.slider(key="lever:win_rate").label == "Win rate"
     assert at.slider(key="lever:win_rate").value == (24.0, 30.0)
     assert at.metric[0].value == before
     at.radio(key="lang").set_value("ja").run()
@@ -94,6 +95,8 @@ def test_each_lever_moves_the_headline_the_expected_way(lever: levers.Lever) -> 
     at = _app({"plan": PLAN, "trials": str(TRIALS)})
     p_before, p50_before = _p_target(at), _p50(at)
     key = f"lever:{lever.path}"
+    if lever.kind == "deal_size":  # in Japanese a yen amount is moved in 万円
+        key = widgets.SHOWN(key)
     widget = at.number_input(key=key) if lever.kind == "reps" else at.slider(key=key)
     widget.set_value(_raised(lever, widget.value)).run()
     assert not at.exception and not at.error
@@ -121,7 +124,8 @@ def test_invalid_value_shows_an_error_and_no_chart() -> None:
 def test_target_and_confidence_move_the_odds() -> None:
     at = _app({"plan": PLAN, "trials": str(TRIALS)})
     p = _p_target(at)
-    at.number_input(key="target").set_value(at.number_input(key="target").value * 0.8).run()
+    target = at.number_input(key=widgets.SHOWN("target"))  # in 万円, in Japanese
+    target.set_value(target.value * 0.8).run()
     assert _p_target(at) > p
 
 
