@@ -35,7 +35,7 @@ as_money = lambda v: money(v, baseline.currency, lang)  # noqa: E731
 try:
     plan = reverse_page.goal_plan(baseline)
 except PlanError as error:
-    st.error(errors.markdown(error, lang, bulleted=True))
+    st.error(errors.markdown(error, lang, bulleted=True, plan=baseline))
     st.stop()
 
 chain = reverse.plain_chain(plan)

@@ -116,7 +116,8 @@ def scenario_panel() -> None:
         save.save_panel(plan, "whatif")  # after the widgets: it saves what they show
         save.outcome("whatif")
         if plan is None:
-            st.error(t("whatif.invalid") + "\n\n" + errors.markdown(problem, lang, bulleted=True))
+            listed = errors.markdown(problem, lang, bulleted=True, plan=baseline)
+            st.error(t("whatif.invalid") + "\n\n" + listed)
             return
         show_outcome(plan)
 

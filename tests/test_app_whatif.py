@@ -116,7 +116,8 @@ def test_invalid_value_shows_an_error_and_no_chart() -> None:
     assert not at.exception
     assert len(at.error) == 1
     message = at.error[0].value.replace("\\", "")  # the markdown escapes of user text
-    assert "win_rate" in message and "下限" in message
+    assert "受注率" in message and "下限" in message
+    assert "win_rate" not in message  # the field as the glossary names it, not its key
     assert not at.metric
     assert not at.get("plotly_chart")
 
