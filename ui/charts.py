@@ -123,7 +123,7 @@ def revenue_cdfs(
                     "dash": COMPARE_DASHES[i % len(COMPARE_DASHES)],
                 },
                 hovertext=[money(x) for x in curve.revenue],
-                hovertemplate="%{hovertext}<br>%{y:.0%}<extra>%{fullData.name}</extra>",
+                hovertemplate="%{hovertext}<br>%{y:.1%}<extra>%{fullData.name}</extra>",
             )
         )
         high = max(high, float(curve.revenue[-1]), curve.target * 1.05)
