@@ -97,8 +97,9 @@ def _typical_unit(about: glossary.Description, figure: glossary.Typical, lang: s
     return f" {unit}" if lang == "en" and unit and unit[0].isalpha() else unit
 
 
-def typical_text(about: glossary.Description, lang: str) -> list[str]:
-    """Each published figure, its unit once: "10.0〜15.0%：scope（出典：source）"."""
+def typical_text(about: glossary.Description, lang: str, *, short: bool = False) -> list[str]:
+    """Each published figure, its unit once: "10.0〜15.0%：scope（出典：source）", or with
+    ``short`` the figure alone ("10.0〜15.0%")."""
     out = []
     for figure in about.typical:
         if about.unit == "%" and figure.unit is None:
@@ -107,6 +108,9 @@ def typical_text(about: glossary.Description, lang: str) -> list[str]:
             low, high = format.number(figure.low, 2), format.number(figure.high, 2)
         unit = _typical_unit(about, figure, lang)
         value = high if figure.low == figure.high else t("help.between", lang, low=low, high=high)
+        if short:
+            out.append(value + unit)
+            continue
         scope, source = figure.scope[lang], figure.source
         out.append(t("help.typical_item", lang, value=value + unit, scope=scope, source=source))
     return out
@@ -316,14 +320,18 @@ def plan_terms(plan: KpiSet, lang: str) -> pd.DataFrame:
 
 
 def _term_row(name: str, rate: str, about: glossary.Description, lang: str) -> dict[str, str]:
-    typical = t("glossary.joiner", lang).join(typical_text(about, lang))
+    """A row of the plan's terms: the figures alone (their scope and source are in the
+    definitions below), or why there are none."""
+    typical = t("glossary.joiner", lang).join(typical_text(about, lang, short=True))
     if about.entry is None:
         typical = t("glossary.own_term", lang)
+    elif not typical:
+        typical = t("glossary.no_figure", lang)
     return {
         t("glossary.col.channel_term", lang): name,
         t("glossary.col.rate", lang): rate or "—",
+        t("glossary.col.typical_short", lang): typical,
         t("glossary.col.formula", lang): about.formula or "—",
-        t("glossary.col.typical", lang): typical or (about.assumption or "—"),
     }
 
 
