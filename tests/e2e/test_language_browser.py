@@ -10,14 +10,18 @@ amount in Japanese is drawn under ``shown:lever:deal_size``), Streamlit's test i
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Callable
 
+import openpyxl
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from simulator import glossary, levers
 from simulator import kpi_sets as kpi_store
+from simulator.kpi_sets import exchange
 from simulator.plan import parse_plan
 from tests.e2e.test_whatif_browser import key_class, no_exception, screenshot
 from ui.i18n import t
@@ -117,3 +121,38 @@ def check_lever_labels(page: Page, lang: str) -> None:
         expect(box).to_have_count(1)
         label = box.get_by_test_id("stWidgetLabel").inner_text().strip()
         assert label == glossary.lever_label(lever.path, lang, plan), (lever.path, label)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_library_downloads_speak_the_pages_language(
+    new_context: Callable[..., BrowserContext], app_url: str, saved_set: str, tmp_path, lang: str
+) -> None:
+    page = new_context("ja-JP" if lang == "ja" else "en-US").new_page()
+    page.goto(f"{app_url}library?lang={lang}&plan={saved_set}")
+    expect(page.get_by_role("heading", name=SET)).to_be_visible(timeout=TIMEOUT)
+    settle(page)
+    page.get_by_role("tab", name=t("library.export", lang)).click()
+
+    def download(key: str):
+        with page.expect_download() as started:
+            page.locator(key_class(f"export_{key}")).get_by_role("button").click()
+        path = tmp_path / f"{lang}_{started.value.suggested_filename}"
+        started.value.save_as(path)
+        return path
+
+    book = openpyxl.load_workbook(download("xlsx"))
+    words = exchange.WORDS[lang]
+    sheets = [words[f"sheet_{name}"] for name in ("kpi_set", "inputs", "monthly")]
+    assert book.sheetnames == sheets
+    details = {r[0].value: r[1] for r in book.worksheets[0].iter_rows(min_row=2)}
+    assert details[words["p_target"]].number_format == "0.0%"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d \S+", details[words["saved_at"]].value)
+    inputs = [row[0] for row in book.worksheets[1].iter_rows(min_row=2, values_only=True)]
+    assert glossary.input_label("win_rate.low", lang) in inputs
+    assert not any(RAW.search(str(name)) for name in inputs)
+
+    text = download("csv").read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][0] == words["section"]
+    assert not any(RAW.search(row[1]) for row in rows)
+    no_exception(page)
