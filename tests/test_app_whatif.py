@@ -178,3 +178,25 @@ def test_the_scenario_survives_a_visit_to_another_page() -> None:
     assert at.number_input(key="lever:team.reps").value == moved
     assert {s.key: s.value for s in at.slider} == sliders
     assert _p_target(at) == before
+
+
+def test_money_is_entered_in_man_yen_in_japanese_and_kept_in_yen() -> None:
+    at = _app({"plan": PLAN, "trials": str(TRIALS), "lang": "ja"})
+    deal = at.slider(key=widgets.SHOWN("lever:deal_size"))
+    assert deal.value == (60.0, 180.0)  # 600,000–1,800,000 yen, in 万円
+    assert any(c.value == "＝ 600,000円〜1,800,000円" for c in at.caption)
+    deal.set_value((70.0, 180.0)).run()
+    assert at.session_state["lever:deal_size"] == (700_000.0, 1_800_000.0)
+    target = at.number_input(key=widgets.SHOWN("target"))
+    assert target.value == 25_000 and target.label == "目標受注金額（万円）"
+    target.set_value(20_000).run()
+    assert at.session_state["target"] == 200_000_000.0
+    assert any(c.value == "＝ 200,000,000円" for c in at.caption)
+    before = at.metric[0].value
+    at.radio(key="lang").set_value("en").run()  # English: plain yen, the same scenario
+    assert at.slider(key="lever:deal_size").value == (700_000.0, 1_800_000.0)
+    assert at.number_input(key="target").value == 200_000_000.0
+    assert at.metric[0].value == before
+    at.radio(key="lang").set_value("ja").run()
+    assert at.slider(key=widgets.SHOWN("lever:deal_size")).value == (70.0, 180.0)
+    assert at.metric[0].value == before
