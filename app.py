@@ -61,5 +61,6 @@ pages = [
     st.Page("app_pages/reverse.py", title=t("nav.reverse"), icon="🧮"),
     st.Page("app_pages/library.py", title=t("nav.library"), icon="📚"),
     st.Page("app_pages/compare.py", title=t("nav.compare"), icon="⚖️"),
+    st.Page("app_pages/glossary.py", title=t("nav.glossary"), icon="📖"),
 ]
 st.navigation(pages).run()

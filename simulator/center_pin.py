@@ -308,12 +308,14 @@ def _deal_size_scaled(base: SimulationResult, plan: KpiSet, factor: float) -> Si
     simulating: no count depends on the deal size and every deal's size scales with it,
     so each trial's revenue is the base's times the factor (a test holds this to the
     engine)."""
-    return replace(
-        base,
-        plan=plan,
-        revenue=base.revenue * factor,
-        expected_revenue=base.expected_revenue * factor,
+    if not base.keeps_every_trial:  # a streamed run has no per-trial arrays to scale
+        return engine.simulate(plan, trials=base.trials, seed=base.seed)
+    kept = replace(
+        base.kept,
+        revenue=base.kept.revenue * factor,
+        expected_revenue=base.kept.expected_revenue * factor,
     )
+    return replace(base, plan=plan, kept=kept)
 
 
 def _step_row(

@@ -240,6 +240,17 @@ def _add_export(actions: _Subparsers, common: argparse.ArgumentParser) -> None:
         choices=limits.CSV_ENCODINGS,
         help="CSV encoding (default utf-8-sig; cp932 writes ? for what it cannot spell)",
     )
+    export.add_argument(
+        "--lang",
+        choices=limits.EXPORT_LANGS,
+        help="CSV/XLSX for a reader in this language: headers, sheets and KPI names "
+        "translated, numbers rounded as shown (default: keys, for scripts)",
+    )
+    export.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="with --lang: the time zone of the saving time (default Asia/Tokyo)",
+    )
     _on_store(export, "export", text.exported)
 
 

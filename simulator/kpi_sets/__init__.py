@@ -9,7 +9,13 @@ from __future__ import annotations
 from simulator.lazy import attributes
 
 _MODULES = {
-    "limits": ("CSV_ENCODINGS", "ENV_URL", "MAX_IMPORT_BYTES", "MAX_IMPORT_FILES"),
+    "limits": (
+        "CSV_ENCODINGS",
+        "ENV_URL",
+        "EXPORT_LANGS",
+        "MAX_IMPORT_BYTES",
+        "MAX_IMPORT_FILES",
+    ),
     "database": ("default_url",),
     "errors": (
         "Conflict",

@@ -9,3 +9,5 @@ MAX_IMPORT_BYTES = 1_000_000
 CSV_ENCODINGS: tuple[str, ...] = ("utf-8-sig", "cp932")
 #: File formats an export writes.
 EXPORT_FORMATS = ("json", "csv", "xlsx")
+#: Languages a CSV or XLSX export may be written for (headers, sheets, KPI names).
+EXPORT_LANGS: tuple[str, ...] = ("ja", "en")
