@@ -174,6 +174,9 @@ class Funnel:
         ]
         self.lag = lag_pmf(self.sales_cycle, plan.months)
         self.deal = uncertain.distribution(self.deal_size, "positive")
+        #: The deal size's mean and variance (scipy's frozen distributions compute them
+        #: anew on every call, a noticeable share of a small chunk).
+        self.deal_mean, self.deal_var = float(self.deal.mean()), float(self.deal.var())
 
     @cached_property
     def team_capacity_days(self) -> np.ndarray:
