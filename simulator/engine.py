@@ -249,7 +249,7 @@ def simulate(
         revenue, counts, expected = _blocks(stop - start, months)
         out = TrialArrays(revenue[:, :months], counts[:, :months], counts[:, -1], expected)
         chunk.fill(out)
-        np.sum(out.revenue, axis=1, out=revenue[:, -1])
+        np.matmul(out.revenue, np.ones(months), out=revenue[:, -1])  # faster than a sum
         np.sum(out.wins, axis=1, out=counts[:, -2])
         if start < kept_trials:
             kept.rows(start, stop).assign(out)
