@@ -49,14 +49,14 @@ def _map(function: Any, items: list[Any]) -> list[Any]:
 
 
 def revenue_of_wins(
-    wins: np.ndarray, deal: Any, normals: np.ndarray, out: np.ndarray | None = None
+    wins: np.ndarray, mean: float, var: float, normals: np.ndarray, out: np.ndarray | None = None
 ) -> np.ndarray:
-    """Revenue of ``wins`` deals per cell: the sum of that many deal sizes.
+    """Revenue of ``wins`` deals per cell: the sum of that many deal sizes, whose mean and
+    variance are ``mean`` and ``var``.
 
     A lognormal deal size gives a sum that is matched in mean and variance by a lognormal
     (Fenton–Wilkinson); with one deal this is exact. ``normals`` is overwritten.
     """
-    mean, var = float(deal.mean()), float(deal.var())
     if var == 0.0:
         return np.multiply(wins, mean, out=out)
     # Location and scale of the matched lognormal depend on K only: tabulate them by K.
@@ -142,10 +142,10 @@ class _Chunk:
         out.wins[...] = wins
         out.carry_over_wins[...] = carry
         normals = fn.stream(self.seed, self.index, fn.DEALS).standard_normal(wins.shape)
-        revenue_of_wins(wins, f.deal, normals, out=out.revenue)
+        revenue_of_wins(wins, f.deal_mean, f.deal_var, normals, out=out.revenue)
         # Expected revenue given the trial's draws: what comparisons use.
         expected = f.expected_wins_of(self.won_levels, win_rate)
-        np.multiply(expected, float(f.deal.mean()), out=out.expected_revenue)
+        np.multiply(expected, f.deal_mean, out=out.expected_revenue)
 
     def detail(self, part: int) -> dict[str, Any]:
         """Stage counts of one half of the chunk (``part`` 0 or 1), consistent with the
@@ -249,7 +249,7 @@ def simulate(
         revenue, counts, expected = _blocks(stop - start, months)
         out = TrialArrays(revenue[:, :months], counts[:, :months], counts[:, -1], expected)
         chunk.fill(out)
-        np.sum(out.revenue, axis=1, out=revenue[:, -1])
+        np.matmul(out.revenue, np.ones(months), out=revenue[:, -1])  # faster than a sum
         np.sum(out.wins, axis=1, out=counts[:, -2])
         if start < kept_trials:
             kept.rows(start, stop).assign(out)
@@ -312,7 +312,7 @@ def expected_revenue(
     trials = plan.simulation.trials if trials is None else trials
     seed = plan.simulation.seed if seed is None else seed
     f = fn.Funnel(plan)
-    deal = float(f.deal.mean())
+    deal = f.deal_mean
     return np.concatenate(
         [
             f.expected_wins(f.draw(seed, index, stop - start)) * deal
