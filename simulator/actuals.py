@@ -1094,6 +1094,15 @@ def check(
                         **words.named("previous", before),
                     )
                 before = metric
+        if found.get("revenue", 0.0) > 0 and found.get("wins") == 0:
+            report(
+                month,
+                "revenue",
+                rep,
+                "revenue_without_wins",
+                f"revenue ({found['revenue']:,.0f}) in {month} with no wins",
+                revenue=f"{found['revenue']:,.0f}",
+            )
         if "opportunities" in found and all(m in found for m in lasts):
             total = sum(found[m] for m in lasts)
             if total != found["opportunities"]:
