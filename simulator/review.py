@@ -772,6 +772,9 @@ class Forecast:
     months: list[str]  # the whole horizon
     cumulative: np.ndarray  # (3, M): P10, P50, P90 of revenue to date, locked months exact
     remaining: np.ndarray  # (n,) each trial's revenue after the review month
+    revenue: np.ndarray | None = field(default=None, repr=False)  # (n, R) per remaining month
+    wins: np.ndarray | None = field(default=None, repr=False)  # (n, R), the pipeline's too
+    run: SimulationResult | None = field(default=None, repr=False)  # the remaining plan's
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -826,7 +829,8 @@ def reforecast(
     seed = plan.simulation.seed if seed is None else seed
     new = rest.plan.model_copy(update={"open_opportunities": 0})
     run = engine.simulate(new, trials=trials, seed=seed)
-    revenue = run.revenue + _pipeline_revenue(new, rest.pipeline, trials, seed)
+    pipeline_wins, pipeline_revenue = _pipeline_draws(new, rest.pipeline, trials, seed)
+    revenue = run.revenue + pipeline_revenue
     remaining = revenue.sum(axis=1)
     total = locked_revenue + remaining
     p = float(np.mean(total >= plan.target.revenue))
@@ -848,11 +852,16 @@ def reforecast(
         months=horizon,
         cumulative=cumulative,
         remaining=remaining,
+        revenue=revenue,
+        wins=run.wins + pipeline_wins,
+        run=run,
     )
 
 
-def _pipeline_revenue(rest: KpiSet, flows: Pipeline, trials: int, seed: int) -> np.ndarray:
-    """(trials, months): revenue the open pipeline closes in each remaining month.
+def _pipeline_draws(
+    rest: KpiSet, flows: Pipeline, trials: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(trials, months) twice: wins and revenue the open pipeline closes each remaining month.
 
     Per trial: wins ~ Binomial(open, p̄(W)) with the trial's own win rate W (the engine's
     draw, by the same stream), split over the months by the expected closings; each
@@ -860,9 +869,10 @@ def _pipeline_revenue(rest: KpiSet, flows: Pipeline, trials: int, seed: int) -> 
     f = fn.Funnel(rest)
     lag = _full_lag(rest, flows)
     total = round(flows.total)
+    wins_out = np.zeros((trials, rest.months), dtype=np.int64)
     out = np.zeros((trials, rest.months))
     if total <= 0:
-        return out
+        return wins_out, out
     for index, (start, stop) in enumerate(fn.chunks(trials)):
         n = stop - start
         win = f.draw(seed, index, n).win_rate
@@ -876,8 +886,9 @@ def _pipeline_revenue(rest: KpiSet, flows: Pipeline, trials: int, seed: int) -> 
         weights = np.column_stack([inside, np.clip(1.0 - inside.sum(axis=1), 0.0, 1.0)])
         wins = rng.multinomial(won, weights)[:, :-1]
         normals = fn.stream(seed, index, PIPELINE_DEALS).standard_normal(wins.shape)
+        wins_out[start:stop] = wins
         out[start:stop] = engine.revenue_of_wins(wins, f.deal, normals)
-    return out
+    return wins_out, out
 
 
 # --------------------------------------------------------------------------- the review
@@ -907,6 +918,49 @@ class Review:
     @property
     def gap(self) -> float:
         return float(sum(p.amount for p in self.parts))
+
+    def summary(self) -> dict[str, float]:
+        """The re-forecast as a saved revision's summary (the keys of a plan's)."""
+        f, plan = self.forecast, self.plan
+        total = f.locked_revenue + f.remaining
+        return {
+            "target": plan.target.revenue,
+            "confidence": plan.target.confidence,
+            "p_target": f.p_target,
+            "p_target_std_error": f.p_target_error,
+            "mean": f.mean,
+            "p10": f.p10,
+            "p50": f.p50,
+            "p90": f.p90,
+            "at_confidence": float(np.quantile(total, 1.0 - plan.target.confidence)),
+        }
+
+    def targets(self) -> dict[str, Any]:
+        """Monthly KPI targets as a saved revision holds them: the locked months as they
+        were, the remaining months at P50 and at the plan's confidence (the open
+        pipeline's wins and revenue included)."""
+        horizon = month_keys(self.plan.start_month, self.plan.months)
+        k = locked_months(self.plan, self.as_of)
+        run, f = self.forecast.run, self.forecast
+        frame = run.kpi_targets() if run is not None else None
+        quantiles = (0.5, 1.0 - self.plan.target.confidence)
+        out: dict[str, dict[str, list[float | None]]] = {}
+        for metric in metrics(self.plan):
+            key = _series_key(metric, self.plan)
+            done = [self.actuals.value(month, metric) for month in horizon[:k]]
+            if frame is None:
+                later: list[tuple[float, float]] = []
+            elif metric in ("wins", "revenue"):
+                values = f.wins if metric == "wins" else f.revenue
+                rows = np.quantile(np.ascontiguousarray(values.T), quantiles, axis=1)
+                later = list(zip(*(map(float, row) for row in rows), strict=True))
+            else:
+                later = list(zip(frame[(key, "p50")], frame[(key, "confidence")], strict=True))
+            out[key] = {
+                "p50": [*done, *(float(p) for p, _ in later)],
+                "confidence": [*done, *(float(c) for _, c in later)],
+            }
+        return {"months": horizon, "metrics": out}
 
     def to_dict(self, center_pin: str | None = None) -> dict[str, Any]:
         """The ``review --json`` output (docs/design.md §4)."""

@@ -58,7 +58,7 @@ def test_cp932_with_characters_shift_jis_lacks() -> None:
     text = (
         WIDE_JA + '2027-04,髙橋①,"12,000",１２００,300,0,0\n'
         '2027-04,佐藤,100,20,5,1,"￥1,200,000"\n'
-        '2027-04,山﨑,100,20,5,0,"\\300,000"\n'  # CP932 writes ¥ as a backslash (0x5C)
+        '2027-04,山﨑,100,20,5,1,"\\300,000"\n'  # CP932 writes ¥ as a backslash (0x5C)
     )
     read = actuals.read(text.encode("cp932"), PLAN, file="実績.csv")
     assert read.layout == "wide" and read.reps == ("佐藤", "山﨑", "髙橋①")
@@ -388,6 +388,8 @@ def test_templates_read_back_once_filled_in(lang: str, layout: str) -> None:
         rounded[(m, "opportunities")] = sum(
             rounded[(m, f"{c.key}.{c.stages[-1].key}")] for c in plan.channels
         )
+        if rounded[(m, "wins")] == 0:  # revenue needs wins
+            rounded[(m, "revenue")] = 0
     months = [f"2027-{m:02d}" for m in range(4, 7)]
     lines = text.splitlines()
     filled = [lines[0]]
@@ -437,3 +439,8 @@ def test_a_stored_snapshot_rebuilds_the_same_actuals() -> None:
     assert {(p.code, p.path) for p in caught.value.problems} == {
         ("month_outside_plan", month) for month in ("2027-04", "2027-05", "2027-06")
     }
+
+
+def test_revenue_needs_wins_in_its_month() -> None:
+    problem = only((WIDE_JA + "2027-04,,100,20,5,0,500000\n").encode())
+    assert problem.code == "revenue_without_wins" and problem.path == "G2"

@@ -99,8 +99,9 @@ def test_a_hire_still_ramping_counts_as_the_nearer_of_ramped_or_hired_again() ->
     plan = PLAN  # hires: +1 in July, +1 in October; ramp 3 months
     august = review.rest_of_year(plan, SAMPLE, "2027-08")  # July hire: 2 of 3 months done
     assert august.plan.team.reps == 7 and august.ramping == ["2027-07"]
-    slow = parse_plan(plan.model_dump(mode="json") | {"team": plan.team.model_dump() | {
-        "ramp_months": 6}})  # fmt: skip
+    slow = parse_plan(
+        plan.model_dump(mode="json") | {"team": plan.team.model_dump() | {"ramp_months": 6}}
+    )
     july = review.rest_of_year(slow, SAMPLE, "2027-07")  # 1 of 6 done: closer to a new hire
     assert july.plan.team.reps == 6
     assert [(h.month, h.change) for h in july.plan.team.hires] == [
