@@ -1047,7 +1047,17 @@ def check(
         reading.problems.raise_if_any()
     problems, words, cells = reading.problems, reading.words, reading.cells
     horizon = month_keys(plan.start_month, plan.months)
-    last = as_of or (max(actuals.months) if actuals.months else plan.start_month)
+    inside = [month for month in actuals.months if month in horizon]
+    last = as_of or (max(inside) if inside else plan.start_month)
+    if last not in horizon:
+        problems.add(
+            "",
+            "as_of_outside_plan",
+            f"the review month {last} is outside the plan ({horizon[0]} … {horizon[-1]})",
+            as_of=last,
+            start=horizon[0],
+            end=horizon[-1],
+        )
 
     def report(month: str, metric: str, rep: str, code: str, message: str, /, **ctx: Any) -> None:
         where = cells.get((month, metric, rep)) or reading.month_cells.get(month)

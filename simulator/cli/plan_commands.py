@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from simulator import center_pin, engine, reverse
+from simulator import actuals, center_pin, engine, reverse, review
 from simulator.plan import MAX_TRIALS, KpiSet, PlanError, json_schema, load_plan
 from simulator.results import SimulationResult
 
@@ -64,13 +64,40 @@ class Schema:
         return self.document
 
 
-def simulate(args: argparse.Namespace) -> SimulationResult:
-    plan = load_plan(args.plan)
+@dataclass(frozen=True)
+class Reviewed:
+    """``review``: the plan against its actuals, and the rest of the year's center pin."""
+
+    review: review.Review
+    center_pin: str | None  # None when no month is left or the target is already reached
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.review.to_dict(self.center_pin)
+
+
+def _check_trials(args: argparse.Namespace) -> None:
     if args.trials is not None and args.trials > MAX_TRIALS:
         raise PlanError.single(
             "trials", "trials_too_many", f"--trials must be at most {MAX_TRIALS}"
         )
+
+
+def simulate(args: argparse.Namespace) -> SimulationResult:
+    plan = load_plan(args.plan)
+    _check_trials(args)
     return engine.simulate(plan, trials=args.trials, seed=args.seed)
+
+
+def review_actuals(args: argparse.Namespace) -> Reviewed:
+    plan = load_plan(args.plan)
+    _check_trials(args)
+    found = actuals.read(args.actuals, plan, file=args.actuals, as_of=args.as_of, sheet=args.sheet)
+    result = review.review(plan, found, args.as_of, trials=args.trials, seed=args.seed)
+    rest = result.rest
+    pin = None
+    if rest is not None and rest.remaining_target > 0:
+        pin = center_pin.analyse(rest.plan, required=False).center_pin
+    return Reviewed(result, pin)
 
 
 def rank_levers(args: argparse.Namespace) -> Ranking:
