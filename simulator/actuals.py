@@ -197,9 +197,10 @@ class Vocabulary:
         return key if names is None else names[0 if lang == "ja" else 1]
 
     def named(self, name: str, key: str | None) -> dict[str, str]:
-        """A metric in a problem's values: ``name`` in English, ``name_ja``, ``name_en``."""
+        """A metric in a problem's values: ``name`` in English, ``name_ja``, ``name_en``
+        ("—" for none)."""
         if key is None:
-            return {name: "", f"{name}_ja": "", f"{name}_en": ""}
+            return {name: "—", f"{name}_ja": "—", f"{name}_en": "—"}
         ja, en = self.label(key, "ja"), self.label(key, "en")
         return {name: en, f"{name}_ja": ja, f"{name}_en": en}
 
@@ -1182,8 +1183,8 @@ def read(
         layout = _read_table(_xlsx_rows(data, file, sheet), reading, text=False)
     else:
         layout = _read_table(_csv_rows(data, file), reading, text=True)
-    reading.problems.raise_if_any()  # plan checks on cells already wrong would repeat them
     if not reading.groups:
+        reading.problems.raise_if_any()
         raise _fail(file, "no_values", "has no values: fill in the counts of at least one month")
     actuals = Actuals.of_groups(reading.groups, file, layout)
     check(actuals, plan, as_of, reading=reading)

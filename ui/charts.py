@@ -331,3 +331,111 @@ def variance_shares(
     figure = _layout(figure, labels["title"], labels["x"], "")
     figure.update_layout(showlegend=False, height=max(300, 30 * (len(names) + 1) + 140))
     return figure
+
+
+def gap_waterfall(
+    names: Sequence[str],
+    amounts: Sequence[float],
+    labels: dict[str, str],
+    money: Callable[[float], str],
+) -> go.Figure:
+    """The revenue gap to date, factor by factor, as a waterfall ending at the gap."""
+    total = float(sum(amounts))
+    figure = go.Figure(
+        go.Waterfall(
+            orientation="v",
+            x=[*names, labels["total"]],
+            y=[*amounts, total],
+            measure=["relative"] * len(amounts) + ["total"],
+            text=[money(a) for a in [*amounts, total]],
+            textposition="outside",
+            hovertext=[money(a) for a in [*amounts, total]],
+            hovertemplate="%{x}: %{hovertext}<extra></extra>",
+            increasing={"marker": {"color": LINE_COLOR}},
+            decreasing={"marker": {"color": TARGET_COLOR}},
+            totals={"marker": {"color": "#555555"}},
+            connector={"line": {"color": "#999999", "width": 1}},
+        )
+    )
+    figure.add_hline(y=0, line={"color": "#333", "width": 1})
+    figure = _layout(figure, labels["title"], "", labels["y"])
+    figure.update_xaxes(tickangle=-35, automargin=True)
+    figure.update_layout(showlegend=False, height=460)
+    return figure
+
+
+def review_fan(
+    month_labels: Sequence[str],
+    plan_band: np.ndarray,
+    actual: np.ndarray,
+    forecast_band: np.ndarray,
+    target: float,
+    labels: dict[str, str],
+    money: Callable[[float], str] | None = None,
+) -> go.Figure:
+    """Cumulative revenue: the plan's P10–P90 fan and P50, the actuals of the locked
+    months, the re-forecast's fan from the last of them on, and the straight-line target."""
+    months = list(month_labels)
+    k = len(actual)
+    later = months[k - 1 :] if k else months
+    start = forecast_band[:, k - 1 :] if k else forecast_band
+    path = target * np.arange(1, len(months) + 1) / len(months)
+    band = {"mode": "lines", "line": {"width": 0}, "hoverinfo": "skip"}
+    figure = go.Figure(
+        [
+            go.Scatter(x=months, y=plan_band[2], showlegend=False, **band),
+            go.Scatter(
+                x=months,
+                y=plan_band[0],
+                fill="tonexty",
+                fillcolor=BAND_COLOR,
+                name=labels["plan_band"],
+                **band,
+            ),
+            go.Scatter(
+                x=months,
+                y=plan_band[1],
+                mode="lines",
+                line={"color": LINE_COLOR, "width": 2, "dash": "dot"},
+                name=labels["plan_median"],
+            ),
+            go.Scatter(x=later, y=start[2], showlegend=False, **band),
+            go.Scatter(
+                x=later,
+                y=start[0],
+                fill="tonexty",
+                fillcolor="rgba(230, 126, 34, 0.22)",
+                name=labels["forecast_band"],
+                **band,
+            ),
+            go.Scatter(
+                x=later,
+                y=start[1],
+                mode="lines",
+                line={"color": "#e67e22", "width": 3},
+                name=labels["forecast_median"],
+            ),
+            go.Scatter(
+                x=months[:k],
+                y=actual,
+                mode="lines+markers",
+                line={"color": "#222222", "width": 3},
+                marker={"size": 9},
+                name=labels["actual"],
+            ),
+            go.Scatter(
+                x=months,
+                y=path,
+                mode="lines",
+                line={"color": TARGET_COLOR, "width": 2, "dash": "dash"},
+                name=labels["target_path"],
+            ),
+        ]
+    )
+    if money is not None:
+        high = max(float(plan_band[2].max()), float(forecast_band[2].max()), target)
+        figure.update_yaxes(**money_ticks(high, money))
+    figure = _layout(figure, labels["title"], "", labels["y"])
+    figure.update_xaxes(tickangle=0, tickmode="array", tickvals=months[::2], automargin=True)
+    figure.update_layout(legend={"orientation": "h", "y": -0.25}, height=420)
+    return figure

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from simulator import kpi_sets as kpi_store
+from simulator.actuals import ActualsError
 from simulator.errors import CodedError, Problem
 from simulator.reverse import Unsolvable
 from ui import session
@@ -22,6 +23,7 @@ SECTIONS: tuple[tuple[type[CodedError], tuple[str, ...]], ...] = (
     (kpi_store.ImportProblem, ("import_errors", "errors")),  # a file's own problems, its plan's
     (kpi_store.StoreError, ("store_errors",)),
     (Unsolvable, ("reverse.problem",)),
+    (ActualsError, ("review.problem",)),
     (CodedError, ("errors",)),  # a plan's problems (PlanError), a range no law fits
 )
 
