@@ -6,7 +6,6 @@ import re
 import tomllib
 
 import pytest
-import streamlit as st
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
@@ -20,16 +19,6 @@ from ui.plans import sample
 
 SAMPLE = (ROOT / "sample_data" / "actuals_jp_smb_saas.csv").read_bytes()
 PAGE = "app_pages/review.py"
-
-
-@pytest.fixture
-def db_url(tmp_path, monkeypatch) -> str:
-    url = f"sqlite:///{tmp_path / 'review.db'}"
-    monkeypatch.setenv(kpi_store.ENV_URL, url)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield url
-    st.cache_resource.clear()
 
 
 def small_sample():
@@ -171,3 +160,31 @@ def test_every_refusal_of_an_actuals_file_is_worded_in_both_languages() -> None:
             re.findall(r'(?:_fail\(\s*\w+,\s*|problem = \(\s*|"more_problems")"?(\w+)', source)
         )
         assert raised - {"more_problems"} <= set(worded), raised - set(worded)
+
+
+def test_the_review_charts_are_built_from_small_arrays() -> None:
+    import numpy as np
+
+    from ui import charts
+
+    waterfall = charts.gap_waterfall(
+        ["架電数", "受注率"], [-3.0, 1.0], {"title": "t", "y": "y", "total": "差"}, str
+    )
+    bars = waterfall.data[0]
+    assert list(bars.x) == ["架電数", "受注率", "差"] and list(bars.y) == [-3.0, 1.0, -2.0]
+    assert list(bars.measure) == ["relative", "relative", "total"]
+    plan_band = np.array([[1.0, 2, 3, 4], [2, 3, 4, 5], [3, 4, 5, 6]])
+    outlook = np.array([[2.0, 3, 3.5, 4], [2, 3, 4, 5], [2, 3, 5, 6]])
+    names = ("title", "y", "plan_band", "plan_median", "forecast_band", "forecast_median")
+    fan = charts.review_fan(
+        ["4月", "5月", "6月", "7月"],
+        plan_band,
+        np.array([2.0, 3.0]),
+        outlook,
+        8.0,
+        {name: name for name in (*names, "actual", "target_path")},
+    )
+    traces = {trace.name: trace for trace in fan.data}
+    assert list(traces["forecast_median"].x) == ["5月", "6月", "7月"]  # from the last actual
+    assert list(traces["actual"].y) == [2.0, 3.0]
+    assert list(traces["target_path"].y) == [2.0, 4.0, 6.0, 8.0]

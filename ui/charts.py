@@ -377,60 +377,53 @@ def review_fan(
     months, the re-forecast's fan from the last of them on, and the straight-line target."""
     months = list(month_labels)
     k = len(actual)
-    later = months[k - 1 :] if k else months
-    start = forecast_band[:, k - 1 :] if k else forecast_band
+    first = max(k - 1, 0)
+    figure = go.Figure()
+    fans = (
+        (months, plan_band, "plan", BAND_COLOR, {"color": LINE_COLOR, "width": 2, "dash": "dot"}),
+        (
+            months[first:],
+            forecast_band[:, first:],
+            "forecast",
+            "rgba(230, 126, 34, 0.22)",
+            {"color": "#e67e22", "width": 3},
+        ),
+    )
+    for x, (low, median, high), name, fill, line in fans:
+        # The band as one closed shape: along the P90 and back along the P10.
+        figure.add_trace(
+            go.Scatter(
+                x=[*x, *x[::-1]],
+                y=[*high, *low[::-1]],
+                fill="toself",
+                fillcolor=fill,
+                line={"width": 0},
+                hoverinfo="skip",
+                name=labels[f"{name}_band"],
+            )
+        )
+        figure.add_trace(
+            go.Scatter(x=x, y=median, mode="lines", line=line, name=labels[f"{name}_median"])
+        )
+    figure.add_trace(
+        go.Scatter(
+            x=months[:k],
+            y=actual,
+            mode="lines+markers",
+            name=labels["actual"],
+            line={"color": "#222222", "width": 3},
+            marker={"size": 9},
+        )
+    )
     path = target * np.arange(1, len(months) + 1) / len(months)
-    band = {"mode": "lines", "line": {"width": 0}, "hoverinfo": "skip"}
-    figure = go.Figure(
-        [
-            go.Scatter(x=months, y=plan_band[2], showlegend=False, **band),
-            go.Scatter(
-                x=months,
-                y=plan_band[0],
-                fill="tonexty",
-                fillcolor=BAND_COLOR,
-                name=labels["plan_band"],
-                **band,
-            ),
-            go.Scatter(
-                x=months,
-                y=plan_band[1],
-                mode="lines",
-                line={"color": LINE_COLOR, "width": 2, "dash": "dot"},
-                name=labels["plan_median"],
-            ),
-            go.Scatter(x=later, y=start[2], showlegend=False, **band),
-            go.Scatter(
-                x=later,
-                y=start[0],
-                fill="tonexty",
-                fillcolor="rgba(230, 126, 34, 0.22)",
-                name=labels["forecast_band"],
-                **band,
-            ),
-            go.Scatter(
-                x=later,
-                y=start[1],
-                mode="lines",
-                line={"color": "#e67e22", "width": 3},
-                name=labels["forecast_median"],
-            ),
-            go.Scatter(
-                x=months[:k],
-                y=actual,
-                mode="lines+markers",
-                line={"color": "#222222", "width": 3},
-                marker={"size": 9},
-                name=labels["actual"],
-            ),
-            go.Scatter(
-                x=months,
-                y=path,
-                mode="lines",
-                line={"color": TARGET_COLOR, "width": 2, "dash": "dash"},
-                name=labels["target_path"],
-            ),
-        ]
+    figure.add_trace(
+        go.Scatter(
+            x=months,
+            y=path,
+            mode="lines",
+            name=labels["target_path"],
+            line={"color": TARGET_COLOR, "width": 2, "dash": "dash"},
+        )
     )
     if money is not None:
         high = max(float(plan_band[2].max()), float(forecast_band[2].max()), target)
