@@ -395,6 +395,7 @@ def review_fan(
             go.Scatter(
                 x=[*x, *x[::-1]],
                 y=[*high, *low[::-1]],
+                mode="lines",
                 fill="toself",
                 fillcolor=fill,
                 line={"width": 0},

@@ -285,7 +285,7 @@ def _observed(u: reviewing.Update, plan: KpiSet, lang: str) -> str:
         return t("review.observed.rate", s=count(u.successes), t=count(u.trials))
     if u.kind == "deal_size":
         return t("review.observed.deals", n=count(u.successes))
-    return t("review.observed.level", n=count(u.successes), exposure=count(u.trials))
+    return t(f"review.observed.{u.kind}", n=count(u.successes), exposure=count(u.trials))
 
 
 def verdict(found: reviewing.Review, lang: str) -> str:
