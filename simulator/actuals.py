@@ -921,14 +921,18 @@ def _metric_keys(
     """Each name cell's (row index, column, text) metric key. An unknown name is reported
     at its first cell, once a name and channel (or once at all: ``once``)."""
     resolve = reading.words.resolve
-    known: dict[tuple[Any, str | None], str | None] = {}
-    for (_, _, raw), channel in zip(names, channels, strict=True):
-        if (raw, channel) not in known:
-            text = "" if raw is None else str(raw)
-            known[(raw, channel)] = None if channel == _NO_CHANNEL else resolve(text, channel)
-    keys = [known[(raw, channel)] for (_, _, raw), channel in zip(names, channels, strict=True)]
+    pairs = list(zip([raw for _, _, raw in names], channels, strict=True))
+    known = {
+        (raw, channel): None
+        if channel == _NO_CHANNEL
+        else resolve("" if raw is None else str(raw), channel)
+        for raw, channel in set(pairs)
+    }
+    keys = [known[pair] for pair in pairs]
+    if None not in known.values():
+        return keys
     unknown: dict[tuple[str, str | None], list[Where]] = {}
-    for (i, j, raw), channel, key in zip(names, channels, keys, strict=True):
+    for (i, j, raw), (_, channel), key in zip(names, pairs, keys, strict=True):
         if key is None and channel != _NO_CHANNEL:
             name = "" if raw is None else str(raw)
             unknown.setdefault((name, channel), []).append((i + 1) * _COLUMN_SPAN + j)
