@@ -153,26 +153,27 @@ else:
     )
     st.markdown(f"**{t('review.required_title')}**")
     levers = review_page.solvable(analysis, found)
-    session.ensure_choice(review_page.LEVER, levers, levers[0])
-    lever = st.selectbox(
-        t("review.required_lever"),
-        levers,
-        format_func=lambda path: review_page.factor_label(path, rest.plan, lang),
-        key=review_page.LEVER,
-    )
-    asked = st.session_state.get(review_page.REQUIRED)
-    if st.button(t("review.required_run"), key=review_page.REQUIRE):
-        asked = st.session_state[review_page.REQUIRED] = lever
-    if asked == lever:
-        with st.spinner(t("reverse.solving")):
-            answer = cache.reverse_answer(rest.plan.to_json(), lever)
-        if answer.value is None or answer.monthly is None:
-            st.warning(t("review.required_none"))
-        else:
-            value = review_page.lever_value(lever, answer.value, rest.plan, lang)
-            confidence = percent(plan.target.confidence, 0)
-            st.caption(t("review.required_note", value=value, confidence=confidence))
-            st.dataframe(tables.monthly_kpis(answer.monthly, lang), width="stretch")
+    if not levers:
+        st.caption(t("review.required_none"))
+    else:
+        session.ensure_choice(review_page.LEVER, levers, levers[0])
+        lever = st.selectbox(
+            t("review.required_lever"),
+            levers,
+            format_func=lambda path: review_page.factor_label(path, rest.plan, lang),
+            key=review_page.LEVER,
+        )
+        pressed = st.button(t("review.required_run"), key=review_page.REQUIRE)
+        if review_page.asked_for(lever, pressed):
+            with st.spinner(t("reverse.solving")):
+                answer = cache.reverse_answer(rest.plan.to_json(), lever)
+            if answer.value is None or answer.monthly is None:
+                st.warning(t("review.required_none"))
+            else:
+                value = review_page.lever_value(lever, answer.value, rest.plan, lang)
+                confidence = percent(plan.target.confidence, 0)
+                st.caption(t("review.required_note", value=value, confidence=confidence))
+                st.dataframe(tables.monthly_kpis(answer.monthly, lang), width="stretch")
 
 # --------------------------------------------------------------------------- save
 st.subheader(t("review.save_title"))

@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from simulator import actuals as actuals_files
-from simulator import glossary
+from simulator import glossary, levers, reverse
 from simulator import kpi_sets as kpi_store
 from simulator import review as reviewing
 from simulator.actuals import Actuals, ActualsError
@@ -211,8 +211,6 @@ def imputed(found: reviewing.Review, lang: str) -> str:
 
 def lever_value(path: str, value: float, plan: KpiSet, lang: str) -> str:
     """A lever's value as its kind reads (a rate in %, a deal size in money)."""
-    from simulator import levers
-
     lever = levers.find(plan, path)
     kind = "count" if lever is None else lever.kind
     return value_text("rate" if kind == "rate" else kind, value, plan.currency, lang)
@@ -343,11 +341,16 @@ def templates(plan: KpiSet) -> list[tuple[str, str, bytes, str]]:
 def solvable(analysis: Any, found: reviewing.Review) -> list[str]:
     """Levers whose required value the KGI逆算 can find, the rest of the year's center
     pin first."""
-    from simulator import levers, reverse
-
     kinds = {lv.path: lv.kind for lv in levers.levers(found.rest.plan)}
     ranked = [r.lever for r in analysis.levers] if analysis is not None else list(kinds)
     return [path for path in ranked if kinds.get(path) in reverse.SOLVABLE]
+
+
+def asked_for(lever: str, pressed: bool) -> bool:
+    """Whether this lever's monthly needs were asked for (kept until another is asked)."""
+    if pressed:
+        st.session_state[REQUIRED] = lever
+    return st.session_state.get(REQUIRED) == lever
 
 
 # --------------------------------------------------------------------------- saving
