@@ -7,8 +7,8 @@ import streamlit as st
 
 from simulator import compare
 from simulator.kpi_sets import reviews
-from ui import kpi_sets, library_page, session
-from ui.format import input_value, money, percent, plain
+from ui import kpi_sets, library_page, session, tables
+from ui.format import money, percent, plain
 from ui.i18n import t
 
 lang = session.lang()
@@ -100,7 +100,9 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
             if changes:
                 st.dataframe(
                     pd.DataFrame(
-                        [(c.path, input_value(c.before), input_value(c.after)) for c in changes],
+                        tables.change_rows(
+                            [(c.path, (c.before, c.after)) for c in changes], by_number[newer].plan
+                        ),
                         columns=[t("compare.input"), f"r{older}", f"r{newer}"],
                     ),
                     hide_index=True,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import cache, charts, kpi_sets, review_page, session, tables
-from ui.format import money, month, month_short, percent, plain, points
+from ui.format import money, money_range, month, month_short, percent, plain, points, signed_money
 from ui.i18n import t
 
 lang = session.lang()
@@ -59,9 +59,8 @@ st.subheader(t("review.to_date_title", as_of=month(as_of, lang)))
 cols = st.columns(3)
 cols[0].metric(t("review.actual_revenue"), as_money(found.actual_revenue))
 cols[1].metric(t("review.plan_p50"), as_money(found.comparison.plan_p50_revenue))
-cols[2].metric(
-    t("review.gap"), as_money(found.gap), delta=as_money(found.gap), help=t("review.gap_help")
-)
+gap = signed_money(found.gap, plan.currency, lang)
+cols[2].metric(t("review.gap"), gap, delta=gap, help=t("review.gap_help"))
 (st.warning if found.gap < 0 else st.success)(review_page.verdict(found, lang))
 
 names = [review_page.factor_label(p.factor, plan, lang) for p in found.parts]
@@ -133,7 +132,8 @@ cols[0].metric(
     ),
 )
 cols[1].metric(t("review.forecast_p50"), as_money(forecast.p50))
-cols[2].metric(t("review.forecast_band"), f"{as_money(forecast.p10)} – {as_money(forecast.p90)}")
+band = money_range(forecast.p10, forecast.p90, plan.currency, lang)
+cols[2].metric(t("review.forecast_band"), band)
 rest = found.rest
 if rest is None:
     st.info(t("review.year_done"))

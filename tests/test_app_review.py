@@ -188,3 +188,14 @@ def test_the_review_charts_are_built_from_small_arrays() -> None:
     assert list(traces["forecast_median"].x) == ["5月", "6月", "7月"]  # from the last actual
     assert list(traces["actual"].y) == [2.0, 3.0]
     assert list(traces["target_path"].y) == [2.0, 4.0, 6.0, 8.0]
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_review_names_everything_by_the_glossary(db_url: str, lang: str) -> None:
+    from tests.test_app_language import EXPONENT, RAW, visible_texts
+
+    at = open_page({"lang": lang, "plan": "jp_smb_saas", "trials": "10000"})
+    upload(at, "actuals.csv", SAMPLE)
+    texts = visible_texts(at)
+    assert not sorted({m.group(0) for text in texts for m in RAW.finditer(text)})
+    assert not [text for text in texts if EXPONENT.search(text)]

@@ -7,12 +7,12 @@ nothing of languages or Streamlit. Large fonts: the charts are read on shared sc
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
+from ui.format import trim_zeros
 from ui.summaries import Cdf, Headline, StageRow
 
 TARGET_COLOR = "#c0392b"
@@ -26,16 +26,21 @@ CONFIG = {"displayModeBar": False}
 
 
 def money_ticks(high: float, money: Callable[[float], str], count: int = 5) -> dict:
-    """Axis ticks from 0 to ``high`` labelled in the reader's money format (万円 / 億円)."""
-    if high <= 0:
+    """Axis ticks from 0 to ``high`` at round amounts, labelled in the reader's money
+    format (万円 / 億円, $k / $M): ``1.5億円``, never ``150M`` or ``20.833334319M``."""
+    if not np.isfinite(high) or high <= 0:
         return {}
     raw = high / count
     magnitude = 10 ** np.floor(np.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
     values = np.arange(0.0, high + step * 0.5, step)
-    # Round ticks need no decimals: "3億円", not "3.00億円".
-    text = [re.sub(r"\.0+(?=\D|$)", "", money(v)) for v in values]
+    # Round ticks need no trailing zeros: "3億円", "1.5億円", not "3.00億円".
+    text = [trim_zeros(money(v)) for v in values]
     return {"tickvals": values, "ticktext": text}
+
+
+#: Every axis: numbers in full with separators, never 1e+06 or an SI suffix (20.8M).
+PLAIN_AXIS = {"exponentformat": "none", "separatethousands": True}
 
 
 def _layout(figure: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
@@ -50,6 +55,8 @@ def _layout(figure: go.Figure, title: str, x_title: str, y_title: str) -> go.Fig
         legend={"orientation": "h", "y": -0.2},
         template="plotly_white",
     )
+    figure.update_xaxes(**PLAIN_AXIS)
+    figure.update_yaxes(**PLAIN_AXIS)
     return figure
 
 
@@ -116,7 +123,7 @@ def revenue_cdfs(
                     "dash": COMPARE_DASHES[i % len(COMPARE_DASHES)],
                 },
                 hovertext=[money(x) for x in curve.revenue],
-                hovertemplate="%{hovertext}<br>%{y:.0%}<extra>%{fullData.name}</extra>",
+                hovertemplate="%{hovertext}<br>%{y:.1%}<extra>%{fullData.name}</extra>",
             )
         )
         high = max(high, float(curve.revenue[-1]), curve.target * 1.05)
@@ -144,6 +151,14 @@ def cumulative_fan(
     p10, p50, p90 = view.cumulative
     months = list(month_labels)
     path = view.target * np.arange(1, len(months) + 1) / len(months)
+    shown = money or (lambda v: f"{v:,.0f}")
+
+    def hover(values: np.ndarray) -> dict:
+        return {
+            "hovertext": [shown(float(v)) for v in values],
+            "hovertemplate": "%{x}: %{hovertext}<extra>%{fullData.name}</extra>",
+        }
+
     figure = go.Figure(
         [
             go.Scatter(
@@ -157,6 +172,7 @@ def cumulative_fan(
                 fill="tonexty",
                 fillcolor=BAND_COLOR,
                 name=labels["band"],
+                **hover(p10),
             ),
             go.Scatter(
                 x=months,
@@ -164,6 +180,7 @@ def cumulative_fan(
                 mode="lines+markers",
                 line={"color": LINE_COLOR, "width": 3},
                 name=labels["median"],
+                **hover(p50),
             ),
             go.Scatter(
                 x=months,
@@ -171,6 +188,7 @@ def cumulative_fan(
                 mode="lines",
                 line={"color": TARGET_COLOR, "width": 2, "dash": "dash"},
                 name=labels["target_path"],
+                **hover(path),
             ),
         ]
     )
@@ -218,15 +236,19 @@ def monthly_targets(
     revenue: np.ndarray,
     solved_opportunities: np.ndarray | None,
     labels: dict[str, str],
+    money: Callable[[float], str] | None = None,
 ) -> go.Figure:
     """Opportunities to create each month (plain chain, and the solved plan at the
-    confidence) against the revenue they must produce one sales cycle later."""
+    confidence) against the revenue they must produce one sales cycle later; the revenue
+    axis in the reader's money format."""
+    counts = "%{x}: %{y:,.0f}<extra>%{fullData.name}</extra>"
     figure = go.Figure(
         go.Bar(
             x=list(months),
             y=plain_opportunities,
             name=labels["opportunities"],
             marker_color="#9fb8d6",
+            hovertemplate=counts,
         )
     )
     if solved_opportunities is not None:
@@ -237,8 +259,10 @@ def monthly_targets(
                 mode="lines+markers",
                 name=labels["solved"],
                 line={"color": LINE_COLOR, "width": 3},
+                hovertemplate=counts,
             )
         )
+    shown = money or (lambda v: f"{v:,.0f}")
     figure.add_trace(
         go.Scatter(
             x=list(months),
@@ -247,12 +271,25 @@ def monthly_targets(
             yaxis="y2",
             mode="lines",
             line={"color": TARGET_COLOR, "dash": "dash", "width": 2},
+            hovertext=[shown(float(v)) for v in revenue],
+            hovertemplate="%{x}: %{hovertext}<extra>%{fullData.name}</extra>",
         )
     )
     figure = _layout(figure, labels["title"], labels["x"], labels["opportunities"])
+    top = float(np.nanmax(revenue)) if len(revenue) else 0.0
+    ticks = money_ticks(top * 1.05, money) if money is not None else {}
     figure.update_layout(
-        yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "title": labels["revenue"]}
+        yaxis2={
+            "overlaying": "y",
+            "side": "right",
+            "showgrid": False,
+            "title": labels["revenue"],
+            "rangemode": "tozero",
+            **PLAIN_AXIS,
+            **ticks,
+        }
     )
+    figure.update_layout(yaxis={"rangemode": "tozero"})
     return figure
 
 

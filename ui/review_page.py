@@ -26,7 +26,7 @@ from simulator.errors import Problem
 from simulator.kpi_sets import reviews
 from simulator.plan import KpiSet
 from ui import cache, errors, kpi_sets, session
-from ui.format import count, money, month, percent, plain
+from ui.format import count, money, money_range, month, percent, plain, signed_money
 from ui.i18n import t
 
 ROUND = session.state("review_round")  # a new round empties the uploader
@@ -225,6 +225,11 @@ def comparison_table(found: reviewing.Review, lang: str) -> pd.DataFrame:
     def shown(metric: str, value: float) -> str:
         return money(value, plan.currency, lang) if metric == "revenue" else count(value)
 
+    def band(metric: str, low: float, high: float) -> str:
+        if metric == "revenue":
+            return money_range(low, high, plan.currency, lang)
+        return f"{count(low)} – {count(high)}"
+
     return pd.DataFrame(
         {
             t("review.col.month"): [month(m, lang) for m in table["month"]],
@@ -237,7 +242,7 @@ def comparison_table(found: reviewing.Review, lang: str) -> pd.DataFrame:
                 shown(m, v) for m, v in zip(table["metric"], table["p50"], strict=True)
             ],
             t("review.col.band"): [
-                f"{shown(m, lo)} – {shown(m, hi)}"
+                band(m, lo, hi)
                 for m, lo, hi in zip(table["metric"], table["p10"], table["p90"], strict=True)
             ],
             t("review.col.flag"): [flag[f] for f in table["flag"]],
@@ -295,7 +300,7 @@ def verdict(found: reviewing.Review, lang: str) -> str:
         as_of=month(found.as_of, lang),
         actual=as_money(found.actual_revenue),
         p50=as_money(found.comparison.plan_p50_revenue),
-        gap=as_money(found.gap),
+        gap=signed_money(found.gap, plan.currency, lang),
     )
     if found.bottleneck is None:
         return text + " " + t("review.no_bottleneck")

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import importlib
 import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from simulator import kpi_sets as kpi_store
-from simulator.cli import kpi_set_commands, plan_commands, text
+from simulator.cli import text
 from simulator.cli.errors import EXIT_BAD_INPUT
-from simulator.results import SimulationResult
+from simulator.kpi_sets import limits
 
 R = TypeVar("R")
 _Subparsers = Any  # argparse's _SubParsersAction, private in typeshed
@@ -25,6 +25,20 @@ _Subparsers = Any  # argparse's _SubParsersAction, private in typeshed
 
 def _itself(result: Any) -> Any:
     return result
+
+
+def _to_dict(result: Any) -> Any:
+    return result.to_dict()
+
+
+def _later(module: str, name: str) -> Callable[..., Any]:
+    """``simulator.cli.<module>.<name>``, imported when a command runs: the parser is built
+    for every command (and for ``--help``), which must not wait for numpy, scipy or SQL."""
+
+    def call(*args: Any) -> Any:
+        return getattr(importlib.import_module(f"simulator.cli.{module}"), name)(*args)
+
+    return call
 
 
 @dataclass(frozen=True)
@@ -110,7 +124,7 @@ def _add_simulate(commands: _Subparsers) -> None:
     simulate.add_argument("--seed", type=_seed, help="override the plan's seed")
     _json_option(simulate)
     simulate.set_defaults(
-        handler=Command(plan_commands.simulate, text.simulation, SimulationResult.to_dict)
+        handler=Command(_later("plan_commands", "simulate"), text.simulation, _to_dict)
     )
 
 
@@ -121,7 +135,7 @@ def _add_center_pin(commands: _Subparsers) -> None:
     pin.add_argument("plan", help="KPI set file (JSON)")
     _json_option(pin)
     pin.set_defaults(
-        handler=Command(plan_commands.rank_levers, text.ranking, plan_commands.Ranking.to_dict)
+        handler=Command(_later("plan_commands", "rank_levers"), text.ranking, _to_dict)
     )
 
 
@@ -138,9 +152,7 @@ def _add_reverse(commands: _Subparsers) -> None:
         "--confidence", type=_confidence, help="required P(target) (default: the plan's)"
     )
     _json_option(backwards)
-    backwards.set_defaults(
-        handler=Command(plan_commands.solve, text.solved, plan_commands.Solved.to_dict)
-    )
+    backwards.set_defaults(handler=Command(_later("plan_commands", "solve"), text.solved, _to_dict))
 
 
 def _month(text: str) -> str:
@@ -168,7 +180,7 @@ def _add_review(commands: _Subparsers) -> None:
     reviewing.add_argument("--seed", type=_seed, help="override the plan's seed")
     _json_option(reviewing)
     reviewing.set_defaults(
-        handler=Command(plan_commands.review_actuals, text.reviewed, plan_commands.Reviewed.to_dict)
+        handler=Command(_later("plan_commands", "review_actuals"), text.reviewed, _to_dict)
     )
 
 
@@ -176,9 +188,7 @@ def _add_schema(commands: _Subparsers) -> None:
     schema = commands.add_parser("schema", help="print the JSON Schema of the KPI set format")
     schema.add_argument("--output", help="write it to this file instead")
     _json_option(schema)
-    schema.set_defaults(
-        handler=Command(plan_commands.schema, text.schema, plan_commands.Schema.to_dict)
-    )
+    schema.set_defaults(handler=Command(_later("plan_commands", "schema"), text.schema, _to_dict))
 
 
 # --------------------------------------------------------------------------- kpi-sets
@@ -189,7 +199,7 @@ def _add_kpi_sets(commands: _Subparsers) -> None:
     common.add_argument(
         "--db",
         metavar="URL",
-        help=f"database URL (default: ${kpi_store.ENV_URL}, else sqlite under data/)",
+        help=f"database URL (default: ${limits.ENV_URL}, else sqlite under data/)",
     )
     _json_option(common)
     kpi_sets = commands.add_parser(
@@ -203,32 +213,35 @@ def _add_kpi_sets(commands: _Subparsers) -> None:
         add(actions, common)
 
 
-def _on_store(
-    parser: argparse.ArgumentParser,
-    run: Callable[[argparse.Namespace, kpi_store.Store], R],
-    text_: Callable[[R], Iterable[str]],
-) -> None:
-    parser.set_defaults(handler=Command(kpi_set_commands.with_store(run), text_))
+def _on_store(parser: argparse.ArgumentParser, run: str, text_: Callable[[Any], Any]) -> None:
+    """``kpi_set_commands.<run>`` on the store ``--db`` names, printed by ``text_``."""
+
+    def on_store(args: argparse.Namespace) -> Any:
+        from simulator.cli import kpi_set_commands
+
+        return kpi_set_commands.with_store(getattr(kpi_set_commands, run))(args)
+
+    parser.set_defaults(handler=Command(on_store, text_))
 
 
 def _add_list(actions: _Subparsers, common: argparse.ArgumentParser) -> None:
     listing = actions.add_parser("list", parents=[common], help="KPI sets, newest first")
     listing.add_argument("--search", help="match name, description, tags, author or comment")
     listing.add_argument("--archived", action="store_true", help="include archived sets")
-    _on_store(listing, kpi_set_commands.list_sets, text.kpi_set_list)
+    _on_store(listing, "list_sets", text.kpi_set_list)
 
 
 def _add_show(actions: _Subparsers, common: argparse.ArgumentParser) -> None:
     show = actions.add_parser("show", parents=[common], help="one revision of a KPI set")
     show.add_argument("name", help="KPI set name")
     show.add_argument("--revision", type=_positive_int, help="revision (default: the newest)")
-    _on_store(show, kpi_set_commands.show, text.kpi_set_revision)
+    _on_store(show, "show", text.kpi_set_revision)
 
 
 def _add_history(actions: _Subparsers, common: argparse.ArgumentParser) -> None:
     history = actions.add_parser("history", parents=[common], help="every revision, newest first")
     history.add_argument("name", help="KPI set name")
-    _on_store(history, kpi_set_commands.history, text.kpi_set_history)
+    _on_store(history, "history", text.kpi_set_history)
 
 
 def _add_save(actions: _Subparsers, common: argparse.ArgumentParser) -> None:
@@ -246,7 +259,7 @@ def _add_save(actions: _Subparsers, common: argparse.ArgumentParser) -> None:
         "--base-revision", type=_positive_int, help="the revision your edit started from"
     )
     _comment_and_author(save, comment="what changed and why", who="saves")
-    _on_store(save, kpi_set_commands.save, text.saved)
+    _on_store(save, "save", text.saved)
 
 
 def _add_export(actions: _Subparsers, common: argparse.ArgumentParser) -> None:
@@ -254,17 +267,28 @@ def _add_export(actions: _Subparsers, common: argparse.ArgumentParser) -> None:
     export.add_argument("name", help="KPI set name")
     export.add_argument(
         "--format",
-        choices=kpi_set_commands.EXPORT_FORMATS,
+        choices=limits.EXPORT_FORMATS,
         help="file format (default: from --output's suffix)",
     )
     export.add_argument("--output", metavar="PATH", required=True, help="file to write")
     export.add_argument("--revision", type=_positive_int, help="revision (default: the newest)")
     export.add_argument(
         "--encoding",
-        choices=kpi_store.CSV_ENCODINGS,
+        choices=limits.CSV_ENCODINGS,
         help="CSV encoding (default utf-8-sig; cp932 writes ? for what it cannot spell)",
     )
-    _on_store(export, kpi_set_commands.export, text.exported)
+    export.add_argument(
+        "--lang",
+        choices=limits.EXPORT_LANGS,
+        help="CSV/XLSX for a reader in this language: headers, sheets and KPI names "
+        "translated, numbers rounded as shown (default: keys, for scripts)",
+    )
+    export.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="with --lang: the time zone of the saving time (default Asia/Tokyo)",
+    )
+    _on_store(export, "export", text.exported)
 
 
 def _add_import(actions: _Subparsers, common: argparse.ArgumentParser) -> None:
@@ -272,9 +296,9 @@ def _add_import(actions: _Subparsers, common: argparse.ArgumentParser) -> None:
         "import",
         parents=[common],
         help="create KPI sets from files, all or nothing",
-        description=f"At most {kpi_store.MAX_IMPORT_FILES} files of "
-        f"{kpi_store.MAX_IMPORT_BYTES:,} bytes each.",
+        description=f"At most {limits.MAX_IMPORT_FILES} files of "
+        f"{limits.MAX_IMPORT_BYTES:,} bytes each.",
     )
     imports.add_argument("paths", nargs="+", metavar="PATH", help="KPI set files (JSON)")
     _comment_and_author(imports, comment="comment of every revision 1", who="imports")
-    _on_store(imports, kpi_set_commands.import_files, text.imported)
+    _on_store(imports, "import_files", text.imported)

@@ -1,4 +1,5 @@
-"""The commands on a KPI set file: simulate, center-pin, reverse, and the file's schema.
+"""The commands on a KPI set file: simulate, center-pin, reverse, review, and the file's
+schema.
 
 Each takes the parsed arguments and returns its result; printing it is
 :mod:`simulator.cli.text`'s job (or JSON's, with ``--json``).
@@ -11,11 +12,14 @@ import json
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from simulator import actuals, center_pin, engine, reverse, review
+from simulator import engine
 from simulator.plan import MAX_TRIALS, KpiSet, PlanError, json_schema, load_plan
-from simulator.results import SimulationResult
+
+if TYPE_CHECKING:  # center_pin and reverse are imported by the commands that use them
+    from simulator import center_pin, reverse, review
+    from simulator.results import SimulationResult
 
 #: What ``reverse`` refuses as a bad ``--lever`` (exit 2) rather than as unreachable (4).
 _NOT_A_LEVER = ("unknown_lever", "not_solvable")
@@ -85,10 +89,13 @@ def _check_trials(args: argparse.Namespace) -> None:
 def simulate(args: argparse.Namespace) -> SimulationResult:
     plan = load_plan(args.plan)
     _check_trials(args)
-    return engine.simulate(plan, trials=args.trials, seed=args.seed)
+    # Summaries only: memory does not grow with --trials (docs/design.md §2).
+    return engine.simulate(plan, trials=args.trials, seed=args.seed, keep_trials=False)
 
 
 def review_actuals(args: argparse.Namespace) -> Reviewed:
+    from simulator import actuals, center_pin, review
+
     plan = load_plan(args.plan)
     _check_trials(args)
     found = actuals.read(args.actuals, plan, file=args.actuals, as_of=args.as_of, sheet=args.sheet)
@@ -101,11 +108,15 @@ def review_actuals(args: argparse.Namespace) -> Reviewed:
 
 
 def rank_levers(args: argparse.Namespace) -> Ranking:
+    from simulator import center_pin
+
     plan = load_plan(args.plan)
     return Ranking(plan, center_pin.analyse(plan))
 
 
 def solve(args: argparse.Namespace) -> Solved:
+    from simulator import reverse
+
     plan = load_plan(args.plan)
     try:
         solution = reverse.solve(plan, args.lever, target=args.target, confidence=args.confidence)

@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from simulator import center_pin
-from simulator.cli.plan_commands import Ranking, Reviewed, Schema, Solved
-from simulator.results import SimulationResult
+if TYPE_CHECKING:
+    from simulator.cli.plan_commands import Ranking, Reviewed, Schema, Solved
+    from simulator.results import SimulationResult
 
 
 def one_line(text: Any) -> str:
@@ -56,6 +56,8 @@ def simulation(result: SimulationResult) -> Iterator[str]:
 
 
 def ranking(result: Ranking) -> Iterator[str]:
+    from simulator import center_pin
+
     analysis = result.analysis
     yield f"{result.plan.name}: P(target) {analysis.base_p_target:.1%}"
     yield f"{'lever':<45} {'step':>8} {'revenue':>9} {'P(target)':>10} {'required':>12}"
