@@ -93,6 +93,12 @@ def _comment_and_author(parser: argparse.ArgumentParser, *, comment: str, who: s
     parser.add_argument("--author", default=_login(), help=f"who {who} (default: your login name)")
 
 
+def _trials_and_seed(parser: argparse.ArgumentParser) -> None:
+    """``--trials`` and ``--seed``, overriding the plan's own."""
+    parser.add_argument("--trials", type=_positive_int, help="override the plan's trial count")
+    parser.add_argument("--seed", type=_seed, help="override the plan's seed")
+
+
 def _json_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON")
 
@@ -120,8 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_simulate(commands: _Subparsers) -> None:
     simulate = commands.add_parser("simulate", help="simulate a KPI set and summarise the outcome")
     simulate.add_argument("plan", help="KPI set file (JSON)")
-    simulate.add_argument("--trials", type=_positive_int, help="override the plan's trial count")
-    simulate.add_argument("--seed", type=_seed, help="override the plan's seed")
+    _trials_and_seed(simulate)
     _json_option(simulate)
     simulate.set_defaults(
         handler=Command(_later("plan_commands", "simulate"), text.simulation, _to_dict)
@@ -176,8 +181,7 @@ def _add_review(commands: _Subparsers) -> None:
         "--as-of", type=_month, help="the review month, YYYY-MM (default: the file's last)"
     )
     reviewing.add_argument("--sheet", help="XLSX sheet (default: the first)")
-    reviewing.add_argument("--trials", type=_positive_int, help="override the plan's trial count")
-    reviewing.add_argument("--seed", type=_seed, help="override the plan's seed")
+    _trials_and_seed(reviewing)
     _json_option(reviewing)
     reviewing.set_defaults(
         handler=Command(_later("plan_commands", "review_actuals"), text.reviewed, _to_dict)
