@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from simulator import compare
+from simulator.kpi_sets import reviews
 from ui import kpi_sets, library_page, session, tables
 from ui.format import money, percent, plain
 from ui.i18n import t
@@ -77,7 +78,9 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
 
     with history_tab:
         st.dataframe(
-            library_page.history_table(history, lambda v: money(v, currency, lang)),
+            library_page.history_table(
+                history, lambda v: money(v, currency, lang), reviews.reviews(opened, name)
+            ),
             hide_index=True,
             width="stretch",
         )

@@ -26,6 +26,7 @@ MODULES = (
     "benchmarks.center_pin",
     "benchmarks.ui_latency",
     "benchmarks.store",
+    "benchmarks.review",
 )
 
 

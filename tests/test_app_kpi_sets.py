@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 import streamlit as st
 from sqlalchemy import insert
 from streamlit.testing.v1 import AppTest
@@ -16,16 +15,6 @@ from ui.format import plain
 from ui.plans import sample
 
 NASTY = '=HYPERLINK("http://x","y") <script>alert(1)</script> **太字** 🎯'
-
-
-@pytest.fixture
-def db_url(tmp_path, monkeypatch) -> str:
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    monkeypatch.setenv(kpi_store.ENV_URL, url)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield url
-    st.cache_resource.clear()
 
 
 def _small(plan_id: str = "jp_smb_saas", **update):

@@ -368,3 +368,105 @@ def variance_shares(
     figure = _layout(figure, labels["title"], labels["x"], "")
     figure.update_layout(showlegend=False, height=max(300, 30 * (len(names) + 1) + 140))
     return figure
+
+
+def gap_waterfall(
+    names: Sequence[str],
+    amounts: Sequence[float],
+    labels: dict[str, str],
+    money: Callable[[float], str],
+) -> go.Figure:
+    """The revenue gap to date, factor by factor, as a waterfall ending at the gap."""
+    total = float(sum(amounts))
+    figure = go.Figure(
+        go.Waterfall(
+            orientation="v",
+            x=[*names, labels["total"]],
+            y=[*amounts, total],
+            measure=["relative"] * len(amounts) + ["total"],
+            text=[money(a) for a in [*amounts, total]],
+            textposition="outside",
+            hovertext=[money(a) for a in [*amounts, total]],
+            hovertemplate="%{x}: %{hovertext}<extra></extra>",
+            increasing={"marker": {"color": LINE_COLOR}},
+            decreasing={"marker": {"color": TARGET_COLOR}},
+            totals={"marker": {"color": "#555555"}},
+            connector={"line": {"color": "#999999", "width": 1}},
+        )
+    )
+    figure.add_hline(y=0, line={"color": "#333", "width": 1})
+    figure = _layout(figure, labels["title"], "", labels["y"])
+    figure.update_xaxes(tickangle=-35, automargin=True)
+    figure.update_layout(showlegend=False, height=460)
+    return figure
+
+
+def review_fan(
+    month_labels: Sequence[str],
+    plan_band: np.ndarray,
+    actual: np.ndarray,
+    forecast_band: np.ndarray,
+    target: float,
+    labels: dict[str, str],
+    money: Callable[[float], str] | None = None,
+) -> go.Figure:
+    """Cumulative revenue: the plan's P10–P90 fan and P50, the actuals of the locked
+    months, the re-forecast's fan from the last of them on, and the straight-line target."""
+    months = list(month_labels)
+    k = len(actual)
+    first = max(k - 1, 0)
+    figure = go.Figure()
+    fans = (
+        (months, plan_band, "plan", BAND_COLOR, {"color": LINE_COLOR, "width": 2, "dash": "dot"}),
+        (
+            months[first:],
+            forecast_band[:, first:],
+            "forecast",
+            "rgba(230, 126, 34, 0.22)",
+            {"color": "#e67e22", "width": 3},
+        ),
+    )
+    for x, (low, median, high), name, fill, line in fans:
+        # The band as one closed shape: along the P90 and back along the P10.
+        figure.add_trace(
+            go.Scatter(
+                x=[*x, *x[::-1]],
+                y=[*high, *low[::-1]],
+                mode="lines",
+                fill="toself",
+                fillcolor=fill,
+                line={"width": 0},
+                hoverinfo="skip",
+                name=labels[f"{name}_band"],
+            )
+        )
+        figure.add_trace(
+            go.Scatter(x=x, y=median, mode="lines", line=line, name=labels[f"{name}_median"])
+        )
+    figure.add_trace(
+        go.Scatter(
+            x=months[:k],
+            y=actual,
+            mode="lines+markers",
+            name=labels["actual"],
+            line={"color": "#222222", "width": 3},
+            marker={"size": 9},
+        )
+    )
+    path = target * np.arange(1, len(months) + 1) / len(months)
+    figure.add_trace(
+        go.Scatter(
+            x=months,
+            y=path,
+            mode="lines",
+            name=labels["target_path"],
+            line={"color": TARGET_COLOR, "width": 2, "dash": "dash"},
+        )
+    )
+    if money is not None:
+        high = max(float(plan_band[2].max()), float(forecast_band[2].max()), target)
+        figure.update_yaxes(**money_ticks(high, money))
+    figure = _layout(figure, labels["title"], "", labels["y"])
+    figure.update_xaxes(tickangle=0, tickmode="array", tickvals=months[::2], automargin=True)
+    figure.update_layout(legend={"orientation": "h", "y": -0.25}, height=420)
+    return figure

@@ -17,6 +17,7 @@ from typing import Any
 
 from simulator import glossary
 from simulator import kpi_sets as kpi_store
+from simulator.actuals import ActualsError
 from simulator.errors import CodedError, Problem
 from simulator.plan import KpiSet
 from simulator.reverse import Unsolvable
@@ -29,6 +30,7 @@ SECTIONS: tuple[tuple[type[CodedError], tuple[str, ...]], ...] = (
     (kpi_store.ImportProblem, ("import_errors", "errors")),  # a file's own problems, its plan's
     (kpi_store.StoreError, ("store_errors",)),
     (Unsolvable, ("reverse.problem",)),
+    (ActualsError, ("review.problem",)),
     (CodedError, ("errors",)),  # a plan's problems (PlanError), a range no law fits
 )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from functools import partial
 from typing import Any
 
@@ -115,11 +115,17 @@ def sets_table(sets: Sequence[kpi_store.KpiSetInfo]) -> pd.DataFrame:
 
 
 def history_table(
-    history: Sequence[kpi_store.Revision], money: Callable[[float], str]
+    history: Sequence[kpi_store.Revision],
+    money: Callable[[float], str],
+    reviews: Collection[int] = (),
 ) -> pd.DataFrame:
+    """A set's revisions, newest first; ``reviews`` are the numbers saved as reviews."""
     return pd.DataFrame(
         {
             t("library.revision"): [f"r{r.number}" for r in history],
+            t("review.kind"): [
+                t("review.kind_review") if r.number in reviews else "" for r in history
+            ],
             t("library.parent"): [f"r{r.parent}" if r.parent else "—" for r in history],
             t("library.saved_at"): [_local(r.created_at) for r in history],
             t("library.author"): [r.author for r in history],

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import importlib
+import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -92,6 +93,12 @@ def _comment_and_author(parser: argparse.ArgumentParser, *, comment: str, who: s
     parser.add_argument("--author", default=_login(), help=f"who {who} (default: your login name)")
 
 
+def _trials_and_seed(parser: argparse.ArgumentParser) -> None:
+    """``--trials`` and ``--seed``, overriding the plan's own."""
+    parser.add_argument("--trials", type=_positive_int, help="override the plan's trial count")
+    parser.add_argument("--seed", type=_seed, help="override the plan's seed")
+
+
 def _json_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON")
 
@@ -101,7 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m simulator", description="Centerpin: Monte Carlo planning for inside sales."
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for add in (_add_simulate, _add_center_pin, _add_reverse, _add_schema, _add_kpi_sets):
+    for add in (
+        _add_simulate,
+        _add_center_pin,
+        _add_reverse,
+        _add_review,
+        _add_schema,
+        _add_kpi_sets,
+    ):
         add(commands)
     return parser
 
@@ -112,8 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_simulate(commands: _Subparsers) -> None:
     simulate = commands.add_parser("simulate", help="simulate a KPI set and summarise the outcome")
     simulate.add_argument("plan", help="KPI set file (JSON)")
-    simulate.add_argument("--trials", type=_positive_int, help="override the plan's trial count")
-    simulate.add_argument("--seed", type=_seed, help="override the plan's seed")
+    _trials_and_seed(simulate)
     _json_option(simulate)
     simulate.set_defaults(
         handler=Command(_later("plan_commands", "simulate"), text.simulation, _to_dict)
@@ -145,6 +158,34 @@ def _add_reverse(commands: _Subparsers) -> None:
     )
     _json_option(backwards)
     backwards.set_defaults(handler=Command(_later("plan_commands", "solve"), text.solved, _to_dict))
+
+
+def _month(text: str) -> str:
+    """An argparse type: a month written YYYY-MM."""
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+        raise argparse.ArgumentTypeError(f"must be a month written YYYY-MM, not {text!r}")
+    return text
+
+
+def _add_review(commands: _Subparsers) -> None:
+    reviewing = commands.add_parser(
+        "review",
+        help="the plan against its actuals: the gap by factor, updated inputs, re-forecast",
+        description="Actuals: CSV or XLSX, a row per month and metric (month, metric, value) "
+        "or a column per metric; exit code 2 names the file, row and column of every "
+        "problem.",
+    )
+    reviewing.add_argument("plan", help="KPI set file (JSON)")
+    reviewing.add_argument("actuals", help="actuals file (CSV or XLSX)")
+    reviewing.add_argument(
+        "--as-of", type=_month, help="the review month, YYYY-MM (default: the file's last)"
+    )
+    reviewing.add_argument("--sheet", help="XLSX sheet (default: the first)")
+    _trials_and_seed(reviewing)
+    _json_option(reviewing)
+    reviewing.set_defaults(
+        handler=Command(_later("plan_commands", "review_actuals"), text.reviewed, _to_dict)
+    )
 
 
 def _add_schema(commands: _Subparsers) -> None:
