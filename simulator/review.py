@@ -887,7 +887,7 @@ def _pipeline_draws(
         wins = rng.multinomial(won, weights)[:, :-1]
         normals = fn.stream(seed, index, PIPELINE_DEALS).standard_normal(wins.shape)
         wins_out[start:stop] = wins
-        out[start:stop] = engine.revenue_of_wins(wins, f.deal, normals)
+        out[start:stop] = engine.revenue_of_wins(wins, f.deal_mean, f.deal_var, normals)
     return wins_out, out
 
 
