@@ -16,7 +16,6 @@ the file, the field path and a stable code the UI translates.
 from __future__ import annotations
 
 import csv
-import json
 import math
 from collections.abc import Sequence
 from io import BytesIO, StringIO
@@ -26,7 +25,7 @@ from simulator import compare
 from simulator.kpi_sets.errors import FileProblem, ImportProblem
 from simulator.kpi_sets.records import KpiSetInfo, Revision
 from simulator.kpi_sets.store import Store
-from simulator.plan import KpiSet, PlanError, parse_plan
+from simulator.plan import KpiSet, PlanError, parse_plan, read_json
 
 if TYPE_CHECKING:  # openpyxl is imported when a workbook is written: the app starts faster
     from openpyxl.worksheet.worksheet import Worksheet
@@ -280,18 +279,11 @@ def _read_one(file: str, data: bytes) -> tuple[KpiSet | None, list[FileProblem]]
             "not_utf8", f"is not UTF-8 text (byte {exc.start})", position=exc.start
         )
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return None, problem(
-            "json_invalid", f"is not valid JSON: {exc}", line=exc.lineno, column=exc.colno
-        )
-    except RecursionError:  # nested thousands deep
-        return None, problem("json_invalid", "is not valid JSON: nested too deeply")
-    if not isinstance(document, dict):
-        return None, problem(
-            "not_json_object", "must be a JSON object ({...}), as KPI set files are"
-        )
-    try:
+        document = read_json(text)
+        if not isinstance(document, dict):
+            return None, problem(
+                "not_json_object", "must be a JSON object ({...}), as KPI set files are"
+            )
         plan = parse_plan(document)
     except PlanError as exc:
         return None, [
