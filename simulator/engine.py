@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from simulator import budget
 from simulator import funnel as fn
 from simulator.plan import KpiSet
 from simulator.results import Detail, SimulationResult
@@ -170,6 +171,7 @@ def simulate(
     plan: KpiSet, *, trials: int | None = None, seed: int | None = None
 ) -> SimulationResult:
     """Run the plan's Monte Carlo simulation with the fast engine."""
+    budget.check(plan, trials)
     trials = plan.simulation.trials if trials is None else trials
     seed = plan.simulation.seed if seed is None else seed
     if trials < 1:

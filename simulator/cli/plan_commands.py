@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from simulator import center_pin, engine, reverse
+from simulator import budget, center_pin, engine, reverse
 from simulator.plan import MAX_TRIALS, KpiSet, PlanError, json_schema, load_plan
 from simulator.results import SimulationResult
 
@@ -80,6 +80,7 @@ def rank_levers(args: argparse.Namespace) -> Ranking:
 
 def solve(args: argparse.Namespace) -> Solved:
     plan = load_plan(args.plan)
+    budget.check(plan)  # the answer is checked at the plan's own trials: refuse before solving
     try:
         solution = reverse.solve(plan, args.lever, target=args.target, confidence=args.confidence)
     except reverse.Unsolvable as exc:

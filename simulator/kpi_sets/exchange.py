@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from io import BytesIO, StringIO
 from typing import TYPE_CHECKING, Any, Literal
 
-from simulator import compare
+from simulator import budget, compare
 from simulator.kpi_sets.errors import FileProblem, ImportProblem
 from simulator.kpi_sets.records import KpiSetInfo, Revision
 from simulator.kpi_sets.store import Store
@@ -285,6 +285,7 @@ def _read_one(file: str, data: bytes) -> tuple[KpiSet | None, list[FileProblem]]
                 "not_json_object", "must be a JSON object ({...}), as KPI set files are"
             )
         plan = parse_plan(document)
+        budget.check(plan)  # what simulating it on import would cost
     except PlanError as exc:
         return None, [
             FileProblem(issue.path, issue.code, issue.message, dict(issue.ctx), file)
