@@ -6,14 +6,24 @@ Tests taking ``store`` or ``store_url`` run on SQLite and on PostgreSQL (see con
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
-from simulator import engine
+from simulator import cli, engine
 from simulator import kpi_sets as kpi_store
-from simulator.kpi_sets import Store
-from tests.conftest import make_plan, plan_dict
+from simulator.kpi_sets import Store, StoreError, database, schema
+from tests.conftest import ROOT, make_plan, plan_dict
 
 SMALL = {"trials": 2000, "seed": 7}
 
@@ -25,6 +35,192 @@ def small_plan(**overrides: Any) -> Any:
 @pytest.fixture(scope="module")
 def derived() -> kpi_store.Derived:
     return kpi_store.derive(small_plan())
+
+
+# ----------------------------------------------------------------------------- locks
+
+_HOLDER = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("held", flush=True)
+time.sleep(120)
+"""
+
+
+@contextmanager
+def write_lock_held(path: Path) -> Iterator[None]:
+    """Another process holds ``BEGIN IMMEDIATE`` on the SQLite file until the block ends."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        yield
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path, derived: kpi_store.Derived) -> Iterator[tuple[Path, str]]:
+    """A SQLite store file holding one set, and its URL."""
+    path = tmp_path / "centerpin.db"
+    url = f"sqlite:///{path}"
+    store = Store(url)
+    store.create("FY27", small_plan(), author="ann", derived=derived)
+    store.close()
+    yield path, url
+
+
+def test_reads_answer_at_once_while_another_process_holds_the_write_lock(
+    sqlite_store: tuple[Path, str],
+) -> None:
+    path, url = sqlite_store
+    with write_lock_held(path):
+        started = time.perf_counter()
+        store = Store(url)  # opening reads the schema version: no lock
+        assert [info.name for info in store.list_sets()] == ["FY27"]
+        assert store.revision("FY27").number == 1
+        assert kpi_store.export_json(store.revision("FY27"))
+        store.close()
+        assert time.perf_counter() - started < 2
+
+
+def test_kpi_sets_list_from_the_command_line_while_locked(
+    sqlite_store: tuple[Path, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, url = sqlite_store
+    with write_lock_held(path):
+        started = time.perf_counter()
+        code = cli.main(["kpi-sets", "list", "--db", url, "--json"])
+        seconds = time.perf_counter() - started
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, "")
+    assert [row["name"] for row in json.loads(out)] == ["FY27"]
+    assert seconds < 2  # an answer, not a wait (benchmarks: "lock" times a new process)
+
+
+def test_a_write_that_waits_gives_up_with_a_message(
+    sqlite_store: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, derived: kpi_store.Derived
+) -> None:
+    monkeypatch.setattr(database, "LOCK_WAIT_S", 1)
+    path, url = sqlite_store
+    store = Store(url)
+    with write_lock_held(path):
+        started = time.perf_counter()
+        with pytest.raises(StoreError) as caught:
+            store.save("FY27", small_plan(), base_revision=1, derived=derived)
+        waited = time.perf_counter() - started
+    assert caught.value.code == "busy"
+    assert str(caught.value).startswith("the KPI set database is busy: another program has held")
+    assert 0.5 < waited < 3
+    assert store.info("FY27").head == 1  # nothing was written
+    store.close()
+
+
+def test_the_write_wait_is_ten_seconds_at_most() -> None:
+    assert database.LOCK_WAIT_S == 10
+
+
+def test_opening_a_current_database_never_writes(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Store(store_url).close()  # creates and migrates
+
+    def no_write(self: Any, work: Any) -> None:
+        raise AssertionError("opening a migrated database took the write lock")
+
+    monkeypatch.setattr(database.Database, "write", no_write)
+    store = Store(store_url)
+    assert store.schema_version() == schema.SCHEMA_VERSION
+    assert store.list_sets() == []
+    store.close()
+
+
+def test_a_new_database_is_migrated_once(store_url: str) -> None:
+    first, second = Store(store_url), Store(store_url)
+    with first.engine.connect() as conn:
+        versions = conn.execute(select(schema.schema_table.c.version)).scalars().all()
+    assert versions == [schema.SCHEMA_VERSION]
+    first.close()
+    second.close()
+
+
+# ----------------------------------------------------------------------------- read-only
+
+
+def test_a_read_only_file_is_listed_and_exported_but_not_written(
+    sqlite_store: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, derived: kpi_store.Derived
+) -> None:
+    path, url = sqlite_store
+    monkeypatch.setattr(database, "_read_only", lambda _path: True)
+    store = Store(url)
+    assert store.database.read_only
+    assert [info.name for info in store.list_sets()] == ["FY27"]
+    revision = store.revision("FY27")
+    assert kpi_store.export_csv(store.info("FY27"), revision)
+    with pytest.raises(StoreError) as caught:
+        store.save("FY27", small_plan(), base_revision=1, derived=derived)
+    assert caught.value.code == "read_only"
+    assert "can be listed and exported" in str(caught.value)
+    store.close()
+    assert not Path(f"{path}-wal").exists() or os.path.getsize(f"{path}-wal") == 0
+
+
+def _as_another_user() -> list[str] | None:
+    """A command prefix that runs a process as a user who cannot write our files."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        return None
+    return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+def test_a_read_only_folder_from_the_command_line(sqlite_store: tuple[Path, str]) -> None:
+    prefix = _as_another_user()
+    if prefix is None:
+        pytest.skip("running as root without setpriv: cannot take write permission away")
+    base = Path(tempfile.mkdtemp(prefix="centerpin-ro-"))  # pytest's tmp_path is ours alone
+    folder, out = base / "store", base / "out"
+    folder.mkdir()
+    out.mkdir()
+    path = folder / "centerpin.db"
+    shutil.copy(sqlite_store[0], path)
+    url = f"sqlite:///{path}"
+    path.chmod(0o444)
+    folder.chmod(0o555)
+    out.chmod(0o777)
+    base.chmod(0o755)
+    env = {**os.environ, "PYTHONUTF8": "1", "HOME": str(out)}
+
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*prefix, sys.executable, "-m", "simulator", "kpi-sets", *argv, "--db", url],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    try:
+        listed = run("list", "--json")
+        assert listed.returncode == 0, listed.stderr
+        assert [row["name"] for row in json.loads(listed.stdout)] == ["FY27"]
+        exported = run("export", "FY27", "--output", str(out / "fy27.csv"))
+        assert exported.returncode == 0, exported.stderr
+        assert (out / "fy27.csv").stat().st_size > 0
+        saved = run("save", str(ROOT / "sample_data" / "jp_smb_saas.json"), "--name", "new")
+        assert saved.returncode == 2
+        assert saved.stderr.startswith("error: the KPI set database ")
+        assert "read-only" in saved.stderr and saved.stderr.count("\n") == 1
+        assert sorted(p.name for p in folder.iterdir()) == ["centerpin.db"]
+    finally:
+        folder.chmod(0o755)
+        shutil.rmtree(base, ignore_errors=True)
 
 
 # ----------------------------------------------------------------------------- imports

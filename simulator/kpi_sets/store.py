@@ -92,7 +92,12 @@ class Store:
         self.engine, self.url = self.database.engine, self.database.url
         self.sqlite = self.database.sqlite
         try:
-            self.database.write(schema.migrate)
+            # A read: opening never queues behind a writer. Migrating takes the write lock,
+            # and only a database that lacks migrations needs it.
+            with self.database.read() as conn:
+                found = schema.current(conn)
+            if found < schema.SCHEMA_VERSION:
+                self.database.write(schema.migrate)
         except Exception:
             self.database.close()
             raise
