@@ -223,6 +223,96 @@ def test_a_read_only_folder_from_the_command_line(sqlite_store: tuple[Path, str]
         shutil.rmtree(base, ignore_errors=True)
 
 
+# ----------------------------------------------------------------------------- names
+
+
+HIDDEN = [
+    ("\x00", "U+0000"),
+    ("\x07", "U+0007"),
+    ("\x1b", "U+001B"),
+    ("\x7f", "U+007F"),
+    ("\u202e", "U+202E RIGHT-TO-LEFT OVERRIDE"),
+    ("\u202a", "U+202A LEFT-TO-RIGHT EMBEDDING"),
+    ("\u2066", "U+2066 LEFT-TO-RIGHT ISOLATE"),
+    ("\u2069", "U+2069 POP DIRECTIONAL ISOLATE"),
+    ("\u200e", "U+200E LEFT-TO-RIGHT MARK"),
+    ("\u200f", "U+200F RIGHT-TO-LEFT MARK"),
+    ("\u200b", "U+200B ZERO WIDTH SPACE"),
+    ("\u200c", "U+200C ZERO WIDTH NON-JOINER"),
+    ("\u200d", "U+200D ZERO WIDTH JOINER"),
+    ("\u2060", "U+2060 WORD JOINER"),
+    ("\ufeff", "U+FEFF ZERO WIDTH NO-BREAK SPACE"),
+]
+
+
+@pytest.mark.parametrize(("character", "named"), HIDDEN, ids=[n for _, n in HIDDEN])
+def test_names_and_authors_refuse_hidden_characters(
+    store: Store, derived: kpi_store.Derived, character: str, named: str
+) -> None:
+    name = f"invoice{character}gpj.exe"
+
+    def refused(call: Any, field: str) -> None:
+        with pytest.raises(StoreError) as caught:
+            call()
+        assert caught.value.code == "name_character"
+        assert str(caught.value).startswith(f"{field}: {named}")
+        assert caught.value.ctx == {"field": field, "character": caught.value.ctx["character"]}
+
+    refused(lambda: store.create(name, small_plan(), derived=derived), "name")
+    refused(lambda: store.create("ok", small_plan(), author=f"a{character}b"), "author")
+    store.create("ok", small_plan(), derived=derived)
+    refused(lambda: store.rename("ok", name), "new_name")
+    refused(
+        lambda: store.save(
+            "ok", small_plan(), base_revision=1, author=character + "x", derived=derived
+        ),
+        "author",
+    )
+    refused(lambda: store.restore("ok", 1, base_revision=1, author=f"x{character}"), "author")
+    refused(lambda: store.import_plans([small_plan(name=name)]), "name")
+    assert [info.name for info in store.list_sets()] == ["ok"]
+    assert store.info("ok").head == 1
+
+
+def test_nul_in_free_text_is_refused_before_the_database(
+    store: Store, derived: kpi_store.Derived
+) -> None:
+    for call, field in (
+        (
+            lambda: store.create("a", small_plan(description="x\x00y"), derived=derived),
+            "description",
+        ),
+        (lambda: store.create("a", small_plan(), comment="\x00", derived=derived), "comment"),
+        (lambda: store.create("a", small_plan(), tags=["t\x00"], derived=derived), "tags"),
+    ):
+        with pytest.raises(StoreError) as caught:
+            call()
+        assert (caught.value.code, str(caught.value)) == (
+            "text_nul",
+            f"{field}: U+0000 NULL is not allowed",
+        )
+    store.create("a", small_plan(), derived=derived)
+    with pytest.raises(StoreError):
+        store.save("a", small_plan(), base_revision=1, comment="\x00", derived=derived)
+    with pytest.raises(StoreError):
+        store.update_details("a", description="\x00")
+    assert store.info("a").head == 1
+
+
+def test_plain_names_in_any_script_are_kept(store: Store, derived: kpi_store.Derived) -> None:
+    for name in ("営業 Q2 計画", "Équipe Nord", "فريق المبيعات", "👩‍💻"[0] + " plan", "a\u00a0b"):
+        assert store.create(name, small_plan(), author="田中", derived=derived).name == name
+
+
+def test_an_imported_file_with_a_hidden_character_in_its_name_is_named() -> None:
+    data = json.dumps(plan_dict(name="a\u202eb", simulation=SMALL)).encode()
+    with pytest.raises(kpi_store.ImportProblem) as caught:
+        kpi_store.read_plans([("x.json", data)])
+    [problem] = caught.value.problems
+    assert (problem.file, problem.path, problem.code) == ("x.json", "name", "name_character")
+    assert str(problem).startswith("x.json: name: U+202E RIGHT-TO-LEFT OVERRIDE is not allowed")
+
+
 # ----------------------------------------------------------------------------- imports
 
 

@@ -22,9 +22,9 @@ from io import BytesIO, StringIO
 from typing import TYPE_CHECKING, Any, Literal
 
 from simulator import budget, compare
-from simulator.kpi_sets.errors import FileProblem, ImportProblem
+from simulator.kpi_sets.errors import FileProblem, ImportProblem, StoreError
 from simulator.kpi_sets.records import KpiSetInfo, Revision
-from simulator.kpi_sets.store import Store
+from simulator.kpi_sets.store import Store, check_plain
 from simulator.plan import KpiSet, PlanError, parse_plan, read_json
 
 if TYPE_CHECKING:  # openpyxl is imported when a workbook is written: the app starts faster
@@ -293,6 +293,10 @@ def _read_one(file: str, data: bytes) -> tuple[KpiSet | None, list[FileProblem]]
         ]
     if not plan.name.strip():
         return None, problem("name_empty", "must not be empty", "name")
+    try:
+        check_plain(plan.name, "name")
+    except StoreError as exc:
+        return None, problem(exc.code, str(exc).removeprefix("name: "), "name", **exc.ctx)
     return plan, []
 
 
