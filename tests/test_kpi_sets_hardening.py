@@ -5,6 +5,7 @@ Tests taking ``store`` or ``store_url`` run on SQLite and on PostgreSQL (see con
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -14,9 +15,11 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from io import BytesIO, StringIO
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from sqlalchemy import select
 
@@ -311,6 +314,39 @@ def test_an_imported_file_with_a_hidden_character_in_its_name_is_named() -> None
     [problem] = caught.value.problems
     assert (problem.file, problem.path, problem.code) == ("x.json", "name", "name_character")
     assert str(problem).startswith("x.json: name: U+202E RIGHT-TO-LEFT OVERRIDE is not allowed")
+
+
+# ----------------------------------------------------------------------------- exports
+
+
+def test_cp932_names_the_characters_it_cannot_spell(store: Store) -> None:
+    revision = store.create("絵文字 😀", small_plan(description="① ≒ 〜 — 🎯 😀"))
+    data = kpi_store.export_csv(store.info(revision.name), revision, encoding="cp932")
+    assert isinstance(data, kpi_store.Exported)
+    assert data.unencodable == ("😀", "🎯")  # 〜 and — have CP932 forms; ① ≒ are in CP932
+    assert kpi_store.cp932_loss("abc 営業") == ()
+    utf8 = kpi_store.export_csv(store.info(revision.name), revision)
+    assert getattr(utf8, "unencodable", ()) == ()
+    assert "😀" in utf8.decode("utf-8-sig")
+
+
+@pytest.mark.parametrize("start", ["＝", "＋", "－", "＠", "\u2212"])
+def test_full_width_formula_starts_are_neutralised(store: Store, start: str) -> None:
+    text = f"{start}HYPERLINK(1)"
+    assert kpi_store.excel_safe_text(text) == "'" + text
+    revision = store.create(text, small_plan(description=text), comment=text)
+    info = store.info(text)
+    for encoding in ("utf-8-sig", "cp932"):
+        data = kpi_store.export_csv(info, revision, encoding=encoding)
+        for row in csv.reader(StringIO(data.decode(encoding), newline="")):
+            for value in row:
+                assert not value.startswith(kpi_store.exchange.FORMULA_STARTS), row
+                assert not value.startswith(("＝", "＋", "－", "＠", "=", "+", "-", "@")), row
+    book = openpyxl.load_workbook(BytesIO(kpi_store.export_xlsx(info, revision)))
+    cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row]
+    mine = [cell for cell in cells if cell.value == text]
+    assert len(mine) >= 3
+    assert all(cell.data_type == "s" and cell.quotePrefix for cell in mine)
 
 
 # ----------------------------------------------------------------------------- imports

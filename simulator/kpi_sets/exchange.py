@@ -30,7 +30,9 @@ from simulator.plan import KpiSet, PlanError, parse_plan, read_json
 if TYPE_CHECKING:  # openpyxl is imported when a workbook is written: the app starts faster
     from openpyxl.worksheet.worksheet import Worksheet
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: What a spreadsheet reads as the start of a formula: also the full-width forms (Excel in
+#: Japanese takes ＝1+1 as =1+1) and − (U+2212), which CP932 writes as －.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠", "\u2212")
 MAX_IMPORT_BYTES = 1_000_000
 MAX_IMPORT_FILES = 50
 
@@ -57,6 +59,24 @@ _EXACT_IN_EXCEL = 10**15
 
 
 # ----------------------------------------------------------------------------- export
+
+
+class Exported(bytes):
+    """An export's bytes; :attr:`unencodable` lists the characters its encoding could not
+    spell, each once in order of appearance (CP932 writes them as ``?``)."""
+
+    unencodable: tuple[str, ...] = ()
+
+
+def cp932_loss(text: str) -> tuple[str, ...]:
+    """The characters of ``text`` that CP932 cannot spell, each once, in order."""
+    lost = []
+    for character in set(text):
+        try:
+            character.encode("cp932")
+        except UnicodeEncodeError:
+            lost.append(character)
+    return tuple(sorted(lost, key=text.index))
 
 
 def excel_safe_text(value: Any) -> Any:
@@ -129,7 +149,9 @@ def export_csv(
 
     ``encoding`` is ``"utf-8-sig"`` (UTF-8 with the BOM Excel needs to detect it) or
     ``"cp932"`` (Windows Japanese). CP932 cannot spell every character: 〜 − ‖ ¢ £ ¬ — are
-    written as their CP932 forms, and anything else it lacks (emoji, for one) as ``?``.
+    written as their CP932 forms, and anything else it lacks (emoji, for one) as ``?``; the
+    bytes are then an :class:`Exported` whose ``unencodable`` names those characters, so
+    the caller can say which were lost and offer UTF-8.
     """
     if encoding not in CSV_ENCODINGS:
         raise ValueError(f"encoding must be one of {', '.join(CSV_ENCODINGS)}, not {encoding!r}")
@@ -150,7 +172,10 @@ def export_csv(
     writer.writerows([_csv_cell(cell) for cell in row] for row in rows)
     text = buffer.getvalue()
     if encoding == "cp932":
-        return text.translate(_CP932_FORMS).encode("cp932", errors="replace")
+        text = text.translate(_CP932_FORMS)
+        data = Exported(text.encode("cp932", errors="replace"))
+        data.unencodable = cp932_loss(text)
+        return data
     return text.encode("utf-8-sig")
 
 
