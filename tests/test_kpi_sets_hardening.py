@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -26,6 +27,7 @@ from sqlalchemy import select
 from simulator import cli, engine
 from simulator import kpi_sets as kpi_store
 from simulator.kpi_sets import Store, StoreError, database, schema
+from simulator.kpi_sets.store import MAX_SEARCH
 from tests.conftest import ROOT, make_plan, plan_dict
 
 SMALL = {"trials": 2000, "seed": 7}
@@ -314,6 +316,28 @@ def test_an_imported_file_with_a_hidden_character_in_its_name_is_named() -> None
     [problem] = caught.value.problems
     assert (problem.file, problem.path, problem.code) == ("x.json", "name", "name_character")
     assert str(problem).startswith("x.json: name: U+202E RIGHT-TO-LEFT OVERRIDE is not allowed")
+
+
+# ----------------------------------------------------------------------------- summaries
+
+
+def test_a_summary_is_never_stored_with_nan_or_infinity(store: Store) -> None:
+    derived = kpi_store.derive(small_plan())
+    bad = kpi_store.Derived(derived.summary | {"mean": math.nan, "p90": math.inf}, derived.targets)
+    store.create("nan", small_plan(), derived=bad)
+    with store.engine.connect() as conn:
+        (text,) = conn.execute(select(schema.revisions_table.c.summary)).one()
+    assert "NaN" not in text and "Infinity" not in text
+    summary = store.revision("nan").summary
+    assert (summary["mean"], summary["p90"]) == (None, None)
+    assert summary["p50"] == derived.summary["p50"]
+
+
+def test_search_is_bounded(store: Store) -> None:
+    assert store.list_sets("s" * MAX_SEARCH) == []
+    with pytest.raises(StoreError) as caught:
+        store.list_sets("s" * (MAX_SEARCH + 1))
+    assert caught.value.code == "search_long"
 
 
 # ----------------------------------------------------------------------------- exports

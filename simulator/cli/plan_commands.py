@@ -10,10 +10,10 @@ import argparse
 import json
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 from simulator import budget, center_pin, engine, reverse
+from simulator.cli.errors import write_file
 from simulator.plan import MAX_TRIALS, KpiSet, PlanError, json_schema, load_plan
 from simulator.results import SimulationResult
 
@@ -93,7 +93,6 @@ def solve(args: argparse.Namespace) -> Solved:
 def schema(args: argparse.Namespace) -> Schema:
     document = json_schema()
     if args.output:
-        Path(args.output).write_text(
-            json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-        )
+        text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+        write_file(args.output, text.encode("utf-8"))
     return Schema(document, args.output)

@@ -3,7 +3,7 @@
 SQLite by default (``data/centerpin.db``, created on first use), in WAL mode with foreign
 keys on; writes take the lock at ``BEGIN IMMEDIATE`` so writers queue instead of failing
 half way. PostgreSQL when ``CENTERPIN_DB_URL`` names one
-(``postgresql+psycopg://user:password@127.0.0.1/centerpin``).
+(``postgresql+psycopg://user:password@127.0.0.1/centerpin``); no other database.
 
 Nobody waits long on a lock: reads never take the write lock (WAL readers do not queue
 behind a writer), and a transaction that has waited :data:`LOCK_WAIT_S` seconds for
@@ -35,6 +35,7 @@ ENV_URL = "CENTERPIN_DB_URL"
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "centerpin.db"
 #: The longest a transaction waits for another's lock, retries included.
 LOCK_WAIT_S = 10
+SUPPORTED = ("sqlite", "postgresql")
 
 T = TypeVar("T")
 
@@ -51,12 +52,28 @@ class Database:
             parsed = make_url(url)
         except ArgumentError:
             raise StoreError("db_url", f"{ENV_URL}: not a database URL", url=url) from None
+        backend = parsed.get_backend_name()
+        if backend not in SUPPORTED:
+            raise StoreError(
+                "db_unsupported",
+                f"{ENV_URL}: KPI sets are kept in SQLite (sqlite:///path) or PostgreSQL "
+                f"(postgresql+psycopg://...), not {backend}",
+                backend=backend,
+            )
         self.url: URL = parsed
-        self.sqlite = parsed.get_backend_name() == "sqlite"
+        self.sqlite = backend == "sqlite"
         self.read_only = self.sqlite and _read_only(parsed.database)
-        self.engine = (
-            _sqlite_engine(parsed, self.read_only) if self.sqlite else _server_engine(parsed)
-        )
+        try:
+            self.engine = (
+                _sqlite_engine(parsed, self.read_only) if self.sqlite else _server_engine(parsed)
+            )
+        except (ImportError, ArgumentError):  # a driver that is not installed, or unknown
+            raise StoreError(
+                "db_driver",
+                f"{ENV_URL}: no driver for {parsed.drivername} is installed "
+                "(PostgreSQL: postgresql+psycopg://...)",
+                driver=parsed.drivername,
+            ) from None
 
     def close(self) -> None:
         self.engine.dispose()

@@ -23,7 +23,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from simulator import compare
+from simulator import compare, finite
 from simulator.kpi_sets import schema
 from simulator.kpi_sets.database import Database, default_url
 from simulator.kpi_sets.errors import NameTaken, NotFound, StaleRevision, StoreError
@@ -33,6 +33,7 @@ from simulator.plan import KpiSet, hidden_character, parse_plan
 
 MAX_TAGS = 20
 MAX_TAG = 40
+MAX_SEARCH = 1000
 
 
 def _check_name(name: str, field_name: str = "name") -> str:
@@ -190,6 +191,10 @@ class Store:
         ).join(r, (r.c.set_id == s.c.id) & (r.c.number == s.c.head))
         if not include_archived:
             query = query.where(s.c.archived.is_(False))
+        if len(search) > MAX_SEARCH:  # also beyond what SQLite's LIKE takes
+            raise StoreError(
+                "search_long", f"search: at most {MAX_SEARCH:,} characters", limit=MAX_SEARCH
+            )
         if search.strip():
             folded = _fold(search.strip())
             escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -274,8 +279,9 @@ class Store:
                 plan=plan.to_json(),
                 seed=plan.simulation.seed,
                 trials=plan.simulation.trials,
-                targets=json.dumps(derived.targets, ensure_ascii=False),
-                summary=json.dumps(derived.summary),
+                # JSON without NaN or infinities: a value that is not finite is kept as null.
+                targets=finite.dumps(derived.targets, ensure_ascii=False),
+                summary=finite.dumps(derived.summary),
                 comment=comment,
                 author=author,
                 created_at=now,
