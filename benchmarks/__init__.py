@@ -24,6 +24,7 @@ MODULES = (
     "benchmarks.center_pin",
     "benchmarks.ui_latency",
     "benchmarks.store",
+    "benchmarks.hardening",
 )
 
 
