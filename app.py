@@ -59,7 +59,9 @@ pages = [
     st.Page("app_pages/whatif.py", title=t("nav.whatif"), icon="🎯", default=True),
     st.Page("app_pages/center_pin.py", title=t("nav.center_pin"), icon="📌"),
     st.Page("app_pages/reverse.py", title=t("nav.reverse"), icon="🧮"),
+    st.Page("app_pages/review.py", title=t("review.nav"), icon="📊"),
     st.Page("app_pages/library.py", title=t("nav.library"), icon="📚"),
     st.Page("app_pages/compare.py", title=t("nav.compare"), icon="⚖️"),
+    st.Page("app_pages/glossary.py", title=t("nav.glossary"), icon="📖"),
 ]
 st.navigation(pages).run()

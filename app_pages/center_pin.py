@@ -25,7 +25,7 @@ by_path = {lever.path: lever for lever in plan_levers(plan)}
 
 
 def name(path: str) -> str:
-    return tables.lever_label(by_path[path])
+    return tables.lever_label(by_path[path], plan)
 
 
 verdict_box = st.empty()  # the verdict goes on top, once the efforts below are read
@@ -67,10 +67,10 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     column_config={
-        t("pin.col.revenue"): st.column_config.NumberColumn(format="percent"),
+        t("pin.col.revenue"): tables.percent_column(),
         t("pin.col.p"): st.column_config.NumberColumn(format="%+.1f pt"),
         t("pin.col.variance"): st.column_config.ProgressColumn(
-            min_value=0.0, max_value=1.0, format="percent"
+            min_value=0.0, max_value=1.0, format="percent", step=0.001
         ),
     },
 )
@@ -125,3 +125,5 @@ if shares:
         key=session.CHART("variance"),
     )
     st.caption(t("pin.variance_note"))
+    with st.expander(t("math.pin_title")):
+        st.markdown(t("math.pin"))

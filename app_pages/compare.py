@@ -66,7 +66,10 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
     metric_column, which_column = st.columns([2, 1])
     metrics = compare_page.metrics(entries)
     metric = metric_column.selectbox(
-        t("compare.metric"), metrics, format_func=compare_page.metric_name, key=compare_page.METRIC
+        t("compare.metric"),
+        metrics,
+        format_func=lambda metric: compare_page.metric_name(metric, entries),
+        key=compare_page.METRIC,
     )
     which = which_column.radio(
         t("compare.which"),

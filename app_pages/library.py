@@ -6,8 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from simulator import compare
-from ui import kpi_sets, library_page, session
-from ui.format import input_value, money, percent, plain
+from simulator.kpi_sets import reviews
+from ui import kpi_sets, library_page, session, tables
+from ui.format import money, percent, plain
 from ui.i18n import t
 
 lang = session.lang()
@@ -77,7 +78,9 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
 
     with history_tab:
         st.dataframe(
-            library_page.history_table(history, lambda v: money(v, currency, lang)),
+            library_page.history_table(
+                history, lambda v: money(v, currency, lang), reviews.reviews(opened, name)
+            ),
             hide_index=True,
             width="stretch",
         )
@@ -97,7 +100,9 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
             if changes:
                 st.dataframe(
                     pd.DataFrame(
-                        [(c.path, input_value(c.before), input_value(c.after)) for c in changes],
+                        tables.change_rows(
+                            [(c.path, (c.before, c.after)) for c in changes], by_number[newer].plan
+                        ),
                         columns=[t("compare.input"), f"r{older}", f"r{newer}"],
                     ),
                     hide_index=True,

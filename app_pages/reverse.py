@@ -9,7 +9,7 @@ import streamlit as st
 from simulator import levers, reverse
 from simulator.plan import PlanError, parse_plan
 from ui import cache, charts, errors, kpi_sets, reverse_page, save, session, tables, widgets
-from ui.format import count, money, month_short, percent, plain
+from ui.format import count, money, month_short, percent, plain, setting_percent, signed_percent
 from ui.i18n import t
 
 lang = session.lang()
@@ -24,7 +24,7 @@ left, right = st.columns([1, 2], gap="large")
 with left:
     widgets.target_inputs(baseline.currency, reverse_page.TARGET, reverse_page.CONFIDENCE)
     by_path = {lever.path: lever for lever in solvable}
-    names = {path: tables.lever_label(lever) for path, lever in by_path.items()}
+    names = {path: tables.lever_label(lever, baseline) for path, lever in by_path.items()}
     chosen = by_path[
         st.selectbox(
             t("reverse.lever"), list(by_path), format_func=names.get, key=reverse_page.LEVER
@@ -35,14 +35,14 @@ as_money = lambda v: money(v, baseline.currency, lang)  # noqa: E731
 try:
     plan = reverse_page.goal_plan(baseline)
 except PlanError as error:
-    st.error(errors.markdown(error, lang, bulleted=True))
+    st.error(errors.markdown(error, lang, bulleted=True, plan=baseline))
     st.stop()
 
 chain = reverse.plain_chain(plan)
 with right:
     with st.spinner(t("reverse.solving")):
         result = cache.reverse_answer(plan.to_json(), chosen.path)
-    confidence = percent(plan.target.confidence, 0)
+    confidence = setting_percent(plan.target.confidence)
     cols = st.columns(3)
     cols[0].metric(t("reverse.now"), percent(result.base_p), help=t("reverse.now_help"))
     cols[1].metric(
@@ -52,14 +52,14 @@ with right:
     )
     if result.value is None:
         cols[2].metric(t("reverse.solved", confidence=confidence), "—")
-        st.error(errors.unsolvable(result.problem, tables.lever_label(chosen), lang))
+        st.error(errors.unsolvable(result.problem, tables.lever_label(chosen, plan), lang))
     else:
         cols[2].metric(
             t("reverse.solved", confidence=confidence),
             percent(result.p_target),
             help=t(
                 "metric.p_target_help",
-                error=percent(result.p_error, 2),
+                error=percent(result.p_error),
                 trials=f"{plan.simulation.trials:,}",
             ),
         )
@@ -72,13 +72,13 @@ with right:
         st.success(
             t(
                 "reverse.verdict",
-                lever=tables.lever_label(chosen),
+                lever=tables.lever_label(chosen, plan),
                 base=unit(result.base_value),
                 plain=unit(result.plain_value),
                 plain_p=percent(result.plain_p),
                 value=unit(result.value),
                 confidence=confidence,
-                gap=f"{gap:+.0%}",
+                gap=signed_percent(gap),
             )
         )
 
@@ -95,7 +95,7 @@ with right:
         save.outcome("reverse")
 
 st.subheader(t("reverse.chain_title"))
-lines = reverse_page.chain_steps(chain, as_money)
+lines = reverse_page.chain_steps(chain, as_money, plan)
 st.markdown("\n".join(f"{i + 1}. {plain(line)}" for i, line in enumerate(lines)))
 if chain.unreachable_revenue > 0:
     st.warning(
@@ -122,14 +122,15 @@ st.plotly_chart(
             "solved": t("reverse.chart_solved", confidence=confidence),
             "revenue": t("reverse.chart_revenue"),
         },
+        as_money,
     ),
     width="stretch",
     config=charts.CONFIG,
     key=session.CHART("reverse"),
 )
 if result.monthly is not None:
-    frame = tables.monthly_kpis(result.monthly, lang)
-    st.dataframe(frame, width="stretch")
+    frame = tables.monthly_kpis(result.monthly, lang, plan)
+    st.dataframe(frame, width="stretch", column_config=tables.number_columns(frame))
     st.download_button(
         t("table.download"),
         tables.csv_bytes(frame),

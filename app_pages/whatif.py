@@ -18,6 +18,7 @@ from ui.format import (
     percent,
     plain,
     points,
+    setting_percent,
     signed_money,
 )
 from ui.i18n import t
@@ -39,23 +40,7 @@ st.caption(plain(baseline.name))
 
 def lever_widgets() -> None:
     for lever in levers.levers(baseline):
-        key = session.LEVER(lever.path)
-        if lever.kind == "reps":
-            st.number_input(
-                tables.lever_label(lever), min_value=0, max_value=10_000, step=1, key=key
-            )
-            continue
-        s = scenario.scale(lever, levers.get(baseline, lever.path))
-        shown = st.session_state.get(key, (s.low, s.high))
-        st.slider(
-            tables.lever_label(lever),
-            format="%.1f" if lever.kind in ("rate", "cycle") else "%.0f",
-            min_value=s.low,
-            max_value=max(s.high, float(shown[1])),  # a solved plan may go past the usual range
-            step=s.step,
-            key=key,
-            help=t(f"help.{lever.kind}"),
-        )
+        widgets.lever_input(lever, baseline)
 
 
 def team_widgets() -> None:
@@ -131,7 +116,8 @@ def scenario_panel() -> None:
         save.save_panel(plan, "whatif")  # after the widgets: it saves what they show
         save.outcome("whatif")
         if plan is None:
-            st.error(t("whatif.invalid") + "\n\n" + errors.markdown(problem, lang, bulleted=True))
+            listed = errors.markdown(problem, lang, bulleted=True, plan=baseline)
+            st.error(t("whatif.invalid") + "\n\n" + listed)
             return
         show_outcome(plan)
 
@@ -144,8 +130,8 @@ def show_outcome(plan: KpiSet) -> None:
     view = cache.numbers(scenario_json)  # the metrics first: the charts can follow
     changed = scenario_json != base_json
     show_metrics(view, cache.numbers(base_json) if changed else None, plan.currency)
-    show_charts(scenario_json, as_money)
-    show_monthly(scenario_json, view.confidence)
+    show_charts(scenario_json, as_money, plan)
+    show_monthly(scenario_json, view.confidence, plan)
 
 
 def show_metrics(view: Numbers, base: Numbers | None, cur: str) -> None:
@@ -157,7 +143,7 @@ def show_metrics(view: Numbers, base: Numbers | None, cur: str) -> None:
         percent(view.p_target),
         delta=points(view.p_target - base.p_target) if base else None,
         help=t(
-            "metric.p_target_help", error=percent(view.p_target_error, 2), trials=f"{view.trials:,}"
+            "metric.p_target_help", error=percent(view.p_target_error), trials=f"{view.trials:,}"
         ),
     )
     cols[1].metric(
@@ -175,7 +161,7 @@ def show_metrics(view: Numbers, base: Numbers | None, cur: str) -> None:
         t(
             "whatif.summary",
             target=as_money(view.target),
-            confidence=percent(view.confidence, 0),
+            confidence=setting_percent(view.confidence),
             at_confidence=as_money(view.at_confidence),
         )
     )
@@ -186,14 +172,15 @@ def show_metrics(view: Numbers, base: Numbers | None, cur: str) -> None:
                 mean=as_money(view.mean),
                 error=as_money(view.mean_error),
                 p=percent(view.p_target),
-                p_error=percent(view.p_target_error, 2),
+                p_error=percent(view.p_target_error),
                 trials=f"{view.trials:,}",
                 seed=view.seed,
             )
         )
+        st.markdown(t("math.distributions"))
 
 
-def show_charts(scenario_json: str, as_money: Callable[[float], str]) -> None:
+def show_charts(scenario_json: str, as_money: Callable[[float], str], plan: KpiSet) -> None:
     """Revenue's distribution, its cumulative fan against the target path, the funnel."""
     curves = cache.headline(scenario_json)
     month_labels = [month_short(m, lang, first=i == 0) for i, m in enumerate(curves.months)]
@@ -213,19 +200,21 @@ def show_charts(scenario_json: str, as_money: Callable[[float], str]) -> None:
 
     detail = cache.breakdown(scenario_json)
     st.plotly_chart(
-        charts.funnel(detail.stages, tables.stage_labels(detail.stages), tables.funnel_labels()),
+        charts.funnel(
+            detail.stages, tables.stage_labels(detail.stages, plan), tables.funnel_labels()
+        ),
         width="stretch",
         config=charts.CONFIG,
         key=session.CHART("funnel"),
     )
 
 
-def show_monthly(scenario_json: str, confidence: float) -> None:
+def show_monthly(scenario_json: str, confidence: float, plan: KpiSet) -> None:
     """Monthly KPI targets at P50 and at the confidence, their CSV, and the stage math."""
     detail = cache.breakdown(scenario_json)
     st.subheader(t("table.title"))
-    monthly = tables.monthly_kpis(detail.monthly, lang)
-    st.dataframe(monthly, width="stretch")
+    monthly = tables.monthly_kpis(detail.monthly, lang, plan)
+    st.dataframe(monthly, width="stretch", column_config=tables.number_columns(monthly))
     st.download_button(
         t("table.download"),
         data=tables.csv_bytes(monthly),
@@ -234,10 +223,15 @@ def show_monthly(scenario_json: str, confidence: float) -> None:
         key=DOWNLOAD,
     )
     st.caption(
-        t("table.note", trials=f"{detail.detail_trials:,}", confidence=percent(confidence, 0))
+        t(
+            "table.note",
+            trials=f"{detail.detail_trials:,}",
+            confidence=setting_percent(confidence),
+        )
     )
     with st.expander(t("math.stages_title")):
-        st.dataframe(tables.math_table(detail, lang), width="stretch")
+        math = tables.math_table(detail, lang, plan)
+        st.dataframe(math, width="stretch", column_config=tables.number_columns(math))
         st.caption(t("math.stages_note"))
 
 

@@ -20,23 +20,30 @@ from typing import Any
 #: Modules whose import registers benchmarks, in the order they run.
 MODULES = (
     "benchmarks.engine",
+    "benchmarks.process",
+    "benchmarks.peer",
     "benchmarks.reverse_plan",
     "benchmarks.center_pin",
     "benchmarks.ui_latency",
     "benchmarks.store",
+    "benchmarks.review",
     "benchmarks.hardening",
 )
 
 
 @dataclass(frozen=True)
 class Row:
-    """One measured figure. ``goal`` is shown as written; ``ok`` is None without a goal."""
+    """One measured figure. ``goal`` is shown as written; ``ok`` is None without a goal.
+    ``load`` is the share of the machine's CPUs that other processes took while the
+    figure was measured (None when not metered): a figure measured on a busy machine
+    is pessimistic."""
 
     name: str
     value: float
     unit: str
     goal: str | None = None
     ok: bool | None = None
+    load: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -45,6 +52,7 @@ class Row:
             "unit": self.unit,
             "goal": self.goal,
             "ok": self.ok,
+            "other_cpu_share": self.load,
         }
 
 
@@ -59,13 +67,15 @@ def row(
     *,
     at_least: float | None = None,
     at_most: float | None = None,
+    load: float | None = None,
 ) -> Row:
-    """A row, with its goal (``>= at_least`` or ``<= at_most``) judged when one is given."""
+    """A row, with its goal (``>= at_least`` or ``<= at_most``) judged when one is given,
+    and the other processes' share of the CPUs while it was measured (``load``)."""
     if at_least is not None:
-        return Row(name, value, unit, f"≥ {_number(at_least)}", bool(value >= at_least))
+        return Row(name, value, unit, f"≥ {_number(at_least)}", bool(value >= at_least), load)
     if at_most is not None:
-        return Row(name, value, unit, f"≤ {_number(at_most)}", bool(value <= at_most))
-    return Row(name, value, unit)
+        return Row(name, value, unit, f"≤ {_number(at_most)}", bool(value <= at_most), load)
+    return Row(name, value, unit, load=load)
 
 
 @dataclass

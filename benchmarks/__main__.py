@@ -41,15 +41,19 @@ def _status(ok: bool | None) -> str:
     return "" if ok is None else ("PASS" if ok else "MISS")
 
 
+def _load(share: float | None) -> str:
+    return "" if share is None else f"{share:.0%}"
+
+
 def format_table(sections: list[tuple[str, list[Row]]]) -> str:
-    header = ("benchmark", "figure", "value", "unit", "goal", "status")
+    header = ("benchmark", "figure", "value", "unit", "goal", "status", "others' CPU")
     lines = [
-        (name, r.name, _format_value(r.value), r.unit, r.goal or "", _status(r.ok))
+        (name, r.name, _format_value(r.value), r.unit, r.goal or "", _status(r.ok), _load(r.load))
         for name, rows in sections
         for r in rows
     ]
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *lines, strict=True)]
-    right = {2}  # values right-aligned
+    right = {2, 6}  # values and loads right-aligned
 
     def render(cells: tuple[str, ...]) -> str:
         return "  ".join(

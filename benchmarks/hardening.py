@@ -184,7 +184,15 @@ PLANS: dict[str, str | bytes] = {
     "stages_1000": _text(
         _set("channels.1.stages", [{"key": f"s{i}", "rate": 0.9} for i in range(1000)])
     ),
-    "work_2m_36": _text(_base(months=36, simulation={"trials": 2_000_000, "seed": 1})),
+    # Three channels: simulate streams and holds only its first 100,000 trials, which must
+    # themselves be over budget (100,000 × 36 months × 10 numbers).
+    "work_2m_36": _text(
+        _base(
+            months=36,
+            channels=[*_base()["channels"], _base()["channels"][1] | {"key": "webinar"}],
+            simulation={"trials": 2_000_000, "seed": 1},
+        )
+    ),
     "count_at_bounds": _text(
         _base(
             seasonality=[12.0] * 12,

@@ -64,17 +64,20 @@ class LoadMeter:
     time with this process's own over the run.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, children: bool = False) -> None:
+        #: Count the CPU time of this process's children as its own (a benchmark that
+        #: times a subprocess), once they have been waited for.
+        self.children = children
         self.ticks_per_s = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
         self.load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
         self.ticks = _cpu_ticks()
         self.own = self._own_seconds()
         self.wall = time.perf_counter()
 
-    @staticmethod
-    def _own_seconds() -> float:
+    def _own_seconds(self) -> float:
         times = os.times()
-        return times.user + times.system
+        own = times.user + times.system
+        return own + times.children_user + times.children_system if self.children else own
 
     def finish(self) -> dict[str, Any]:
         wall = time.perf_counter() - self.wall
@@ -92,3 +95,8 @@ class LoadMeter:
             "own_cpu_seconds": own,
             "wall_seconds": wall,
         }
+
+
+def other_cpu_share(meter: LoadMeter) -> float | None:
+    """The other processes' share of the CPUs since ``meter`` started."""
+    return meter.finish().get("other_cpu_share")

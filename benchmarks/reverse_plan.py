@@ -11,7 +11,7 @@ from benchmarks.timing import measure
 from simulator import reverse, uncertain
 
 GOAL_SECONDS = 1.0
-LEVERS = ("team.calls_per_rep_per_day", "win_rate", "team.reps")
+LEVERS = ("team.calls_per_rep_per_day", "win_rate", "team.reps", "deal_size")
 
 
 def _cold_solve(plan, lever: str) -> reverse.Solution:

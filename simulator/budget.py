@@ -5,7 +5,10 @@ do not bound a run: what grows with a plan is
 
 - the numbers a run holds: for every trial and month, its revenue, wins and new
   opportunities, and every channel's volume and stage counts (what ``simulate --json``
-  summarises). Memory and time follow ``trials × months × (3 + Σ (1 + stages))``;
+  summarises). Memory and time follow ``trials × months × (3 + Σ (1 + stages))``; a
+  streamed run (``engine.simulate(..., keep_trials=False)``, what the command line does)
+  holds only its first :data:`~simulator.results.SUMMARY_DETAIL_TRIALS` trials, so only
+  those count;
 - the size of a count. Drawing a count costs the same whatever its mean, but the revenue
   of K deals is tabulated for K up to the most deals won in a month (``engine``), and the
   reference engine draws every deal. So the deals won in one month, and every monthly
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator import calendar, uncertain
+from simulator import calendar, results, uncertain
 from simulator import funnel as fn
 from simulator.plan import MAX_TRIALS, Issue, KpiSet, PlanError
 
@@ -43,6 +46,7 @@ class Work:
     """What a run of a plan would hold and draw."""
 
     trials: int
+    kept: int  # the trials it holds: all of them, or the first ones of a streamed run
     months: int
     per_month: int  # numbers kept per trial and month
     largest_count: float  # the largest expected monthly count, all channels together
@@ -54,7 +58,7 @@ class Work:
 
     @property
     def cells(self) -> int:
-        return self.trials * self.months * self.per_month
+        return self.kept * self.months * self.per_month
 
 
 def numbers_per_month(plan: KpiSet) -> int:
@@ -68,8 +72,10 @@ def max_trials(plan: KpiSet) -> int:
     return min(MAX_TRIALS, MAX_CELLS // (plan.months * numbers_per_month(plan)))
 
 
-def work(plan: KpiSet, trials: int | None = None) -> Work:
-    """What a run of ``plan`` with ``trials`` (the plan's own by default) would hold."""
+def work(plan: KpiSet, trials: int | None = None, *, streamed: bool = False) -> Work:
+    """What a run of ``plan`` with ``trials`` (the plan's own by default) would hold;
+    ``streamed``: a run that keeps only its first trials (``keep_trials=False``)."""
+    trials = plan.simulation.trials if trials is None else trials
     f = fn.Funnel(plan)
     high = np.array([TAIL_Z])
     draws = f.draws_from(
@@ -87,7 +93,8 @@ def work(plan: KpiSet, trials: int | None = None) -> Work:
     by_source = np.append(closing[:, wins_month], open_wins[wins_month])
     source = int(by_source.argmax())
     return Work(
-        trials=plan.simulation.trials if trials is None else trials,
+        trials=trials,
+        kept=min(trials, results.SUMMARY_DETAIL_TRIALS) if streamed else trials,
         months=plan.months,
         per_month=numbers_per_month(plan),
         largest_count=float(volumes.sum(axis=0)[count_month]),
@@ -111,18 +118,24 @@ def _source_path(plan: KpiSet, channel: int | None) -> tuple[str, str]:
     )
 
 
-def problems(plan: KpiSet, trials: int | None = None) -> list[Issue]:
+def problems(plan: KpiSet, trials: int | None = None, *, streamed: bool = False) -> list[Issue]:
     """Every way a run of ``plan`` with ``trials`` would exceed the budget (none: it fits)."""
-    found = work(plan, trials)
+    found = work(plan, trials, streamed=streamed)
     issues = []
     if found.cells > MAX_CELLS:
         most = max_trials(plan)
+        kept_text = (
+            f"a run of {found.trials:,} trials keeps the first "
+            if found.kept < found.trials
+            else ""
+        )
         issues.append(
             Issue(
                 "simulation.trials",
                 "work_too_large",
-                f"{found.trials:,} trials × {found.months} months × {found.per_month} numbers "
-                f"a month is {found.cells:,} numbers, more than the {MAX_CELLS:,} a run may "
+                f"{kept_text}{found.kept:,} trials × {found.months} months × "
+                f"{found.per_month} numbers a month is {found.cells:,} numbers, more than "
+                f"the {MAX_CELLS:,} a run may "
                 f"hold: lower the trials to {most:,} or fewer, or the months, channels or "
                 "stages",
                 {
@@ -159,9 +172,10 @@ def problems(plan: KpiSet, trials: int | None = None) -> list[Issue]:
     return issues
 
 
-def check(plan: KpiSet, trials: int | None = None) -> None:
+def check(plan: KpiSet, trials: int | None = None, *, streamed: bool = False) -> None:
     """Refuse a run of ``plan`` with ``trials`` (the plan's own by default) that would
-    exceed the budget: :class:`PlanError` naming what to lower."""
-    issues = problems(plan, trials)
+    exceed the budget: :class:`PlanError` naming what to lower. ``streamed``: a run that
+    holds only its first trials (``engine.simulate(..., keep_trials=False)``)."""
+    issues = problems(plan, trials, streamed=streamed)
     if issues:
         raise PlanError(issues)

@@ -11,7 +11,8 @@ comes from what really differs between levers:
 - **timing**: only what closes inside the horizon counts, so a lever that also converts
   the open pipeline (win rate, deal size) pays sooner than new activity;
 - the **required value**: what the lever alone must reach for the target at the plan's
-  confidence (:func:`simulator.reverse.solve`), or that it cannot;
+  confidence (:func:`simulator.reverse.solve`), or that it cannot: the slow part, so
+  :func:`analyse` can rank without it and :func:`required_values` add it after;
 - **headroom** against published benchmarks where one exists;
 - each uncertain input's **share of the variance** of revenue (first-order Sobol indices
   of the expected revenue, ``scipy.stats.sobol_indices``), with the share left to chance
@@ -21,15 +22,17 @@ comes from what really differs between levers:
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from simulator import analytic, engine, levers, reverse, uncertain
+from simulator import funnel as fn
 from simulator.funnel import Funnel
 from simulator.plan import KpiSet, PlanError
 from simulator.results import SimulationResult
@@ -95,6 +98,11 @@ class Analysis:
     base_p_target: float
     base_revenue: float
     variance_shares: dict[str, float] = field(default_factory=dict)
+    #: The most revenue the base run reaches in at least the plan's confidence of its
+    #: trials (:func:`simulator.reverse.revenue_reached`): where required values start.
+    revenue_reached: float = math.nan
+    #: Whether :func:`required_values` has filled in each lever's required value.
+    required_solved: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """DESIGN §4's ``center-pin --json`` output (plus the reason's details)."""
@@ -162,6 +170,19 @@ def relative_tie(plan: KpiSet, tolerance: float = 0.005) -> tuple[bool, dict[str
     return tie, gains
 
 
+@dataclass(frozen=True)
+class _Quantile:
+    """A quantity's inverse CDF as ``scipy.stats.sobol_indices`` asks for it (``ppf``), from
+    the engines' tabulated one: a Beta's exact ``ppf`` would cost most of the indices' time.
+    """
+
+    value: uncertain.Value
+    kind: uncertain.Kind
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return uncertain.at_scores(self.value, self.kind, special.ndtri(u))
+
+
 def variance_shares(plan: KpiSet, seed: int, power: int = SOBOL_POWER) -> dict[str, float]:
     """First-order Sobol indices of each trial's expected revenue over the uncertain inputs."""
     f = Funnel(plan)
@@ -172,29 +193,30 @@ def variance_shares(plan: KpiSet, seed: int, power: int = SOBOL_POWER) -> dict[s
     ]
     if not uncertain_inputs:
         return {}
-    dists = [uncertain.distribution(q, kind) for _, q, kind in uncertain_inputs]
-    deal = float(f.deal.mean())
+    deal = uncertain.central(f.deal_size, "positive")
 
     def expected_revenue(x: np.ndarray) -> np.ndarray:
         values = {path: x[i] for i, (path, _, _) in enumerate(uncertain_inputs)}
         return f.expected_wins(f.draws_from(values, x.shape[1])) * deal
 
-    if len(dists) == 1:
+    if len(uncertain_inputs) == 1:
         return {uncertain_inputs[0][0]: 1.0}
     result = stats.sobol_indices(
-        func=expected_revenue, n=2**power, dists=dists, rng=np.random.default_rng(seed)
+        func=expected_revenue,
+        n=2**power,
+        dists=[_Quantile(q, kind) for _, q, kind in uncertain_inputs],
+        rng=np.random.default_rng(seed),
     )
     first = np.clip(np.asarray(result.first_order, dtype=float), 0.0, 1.0)
     return {path: float(s) for (path, _, _), s in zip(uncertain_inputs, first, strict=True)}
 
 
-def _half_gain_month(base: KpiSet, stepped: KpiSet) -> str | None:
-    gain = analytic.expected(stepped).revenue - analytic.expected(base).revenue
+def _half_gain_month(base: analytic.Expectation, stepped: KpiSet) -> str | None:
+    gain = analytic.expected(stepped).revenue - base.revenue
     total = gain.sum()
     if total <= 0:
         return None
-    months = analytic.expected(base).months
-    return months[int(np.searchsorted(np.cumsum(gain), 0.5 * total))]
+    return base.months[int(np.searchsorted(np.cumsum(gain), 0.5 * total))]
 
 
 def _headroom(lever: levers.Lever, base: float) -> tuple[tuple[float, float] | None, float | None]:
@@ -226,30 +248,90 @@ def _noise_share(result: SimulationResult) -> float:
     return max(0.0, 1.0 - explained / total) if total > 0 else 0.0
 
 
-def _step_down_loss(base: SimulationResult, lever: levers.Lever, step: float) -> float:
-    """Mean revenue after one step the other way (the tornado's other side), less the base.
+class _Base:
+    """What every step shares of the base plan: its expected revenue by month, and its
+    run's per-trial draws, chunk by chunk. A run that moves one lever draws the moved
+    quantity again and nothing else.
 
-    Only its mean revenue is needed: no counts to draw.
+    Each trial's expected revenue needs no counts, so a step's mean revenue is this and a
+    matrix product: the numbers of :func:`simulator.engine.expected_revenue` for the same
+    trials and seed (a test holds them equal), at a fraction of its cost.
     """
-    try:
-        down = levers.with_values(base.plan, {lever.path: stepped_value(base.plan, lever, -step)})
-    except PlanError:  # e.g. a rate already at 0
-        return 0.0
-    revenue = engine.expected_revenue(down, trials=base.trials, seed=base.seed)
-    return float(revenue.mean()) - _mean_revenue(base)
+
+    def __init__(self, plan: KpiSet, trials: int, seed: int) -> None:
+        f, self.seed = Funnel(plan), seed
+        self.expected = analytic.expected(plan)
+        self.chunks = [
+            (index, f.draw(seed, index, stop - start))
+            for index, (start, stop) in enumerate(fn.chunks(trials))
+        ]
+
+    def _values(
+        self, value: uncertain.Value, kind: uncertain.Kind, path: str, chunk: int, n: int
+    ) -> np.ndarray:
+        """One quantity's per-trial values in one chunk, from its own stream (as
+        :meth:`simulator.funnel.Funnel.draw` draws them: one stream per lever path)."""
+        if isinstance(value, (int, float)):
+            return np.full(n, float(value))
+        rng = fn.stream(self.seed, chunk, fn.PARAMETERS, zlib.crc32(path.encode()))
+        return uncertain.at_scores(value, kind, rng.standard_normal(n))
+
+    def _moved(self, f: Funnel, lever: levers.Lever, chunk: int, draws: fn.Draws) -> fn.Draws:
+        """The chunk's draws with the lever's quantity drawn again for the plan of ``f``;
+        levers not drawn per trial (reps, deal size, sales cycle) keep them as they are."""
+        quantity = next((q for q in f.quantities if q[0] == lever.path), None)
+        if quantity is None:
+            return draws
+        values = self._values(quantity[1], quantity[2], lever.path, chunk, len(draws.win_rate))
+        if lever.path == "win_rate":
+            return replace(draws, win_rate=values)
+        if lever.kind == "productivity":
+            return replace(draws, productivity=values)
+        if lever.kind == "volume":
+            return replace(draws, volumes={**draws.volumes, lever.channel: values})
+        rates = draws.rates[lever.channel].copy()
+        channel = next(c for c in f.channels if c.key == lever.channel)
+        rates[:, channel.stage_keys.index(lever.stage)] = values
+        return replace(draws, rates={**draws.rates, lever.channel: rates})
+
+    def expected_revenue(self, plan: KpiSet, lever: levers.Lever) -> np.ndarray:
+        """Each trial's expected revenue for ``plan``, the base plan with ``lever`` moved."""
+        f = Funnel(plan)
+        deal = uncertain.central(f.deal_size, "positive")
+        return np.concatenate(
+            [f.expected_wins(self._moved(f, lever, i, draws)) * deal for i, draws in self.chunks]
+        )
+
+
+def _deal_size_scaled(base: SimulationResult, plan: KpiSet, factor: float) -> SimulationResult:
+    """The run of ``plan``, the base plan with its deal size scaled by ``factor``, without
+    simulating: no count depends on the deal size and every deal's size scales with it,
+    so each trial's revenue is the base's times the factor (a test holds this to the
+    engine)."""
+    if not base.keeps_every_trial:  # a streamed run has no per-trial arrays to scale
+        return engine.simulate(plan, trials=base.trials, seed=base.seed)
+    kept = replace(
+        base.kept,
+        revenue=base.kept.revenue * factor,
+        expected_revenue=base.kept.expected_revenue * factor,
+    )
+    return replace(base, plan=plan, kept=kept)
 
 
 def _step_row(
-    base: SimulationResult, lever: levers.Lever, step: float, shares: dict[str, float]
+    base: SimulationResult, shared: _Base, lever: levers.Lever, step: float
 ) -> LeverResult | None:
     """One step of the lever measured against the base run under common random numbers;
     None when the step gives no valid plan."""
     plan = base.plan
     try:
-        stepped_plan = levers.with_values(plan, {lever.path: stepped_value(plan, lever, step)})
+        stepped_plan = levers.with_value(plan, lever.path, stepped_value(plan, lever, step))
     except PlanError:
         return None
-    result = engine.simulate(stepped_plan, trials=base.trials, seed=base.seed)
+    if lever.kind == "deal_size":
+        result = _deal_size_scaled(base, stepped_plan, 1.0 + step)
+    else:
+        result = engine.simulate(stepped_plan, trials=base.trials, seed=base.seed)
     revenue_gain = _mean_revenue(result) - _mean_revenue(base)
     base_median = reverse.median_of(plan, lever.path)
     bench, headroom = _headroom(lever, base_median)
@@ -261,17 +343,31 @@ def _step_row(
         stepped=reverse.median_of(stepped_plan, lever.path),
         revenue_gain=revenue_gain,
         p_target_gain=result.p_target()[0] - base.p_target()[0],
-        revenue_loss=_step_down_loss(base, lever, step),
+        revenue_loss=_step_down_loss(base, shared, lever, step),
         effort=None,
         score=revenue_gain,
         required_for_target=None,
         required_setting=None,
         required_problem=None,
-        half_gain_month=_half_gain_month(plan, stepped_plan),
+        half_gain_month=_half_gain_month(shared.expected, stepped_plan),
         benchmark=bench,
         headroom=headroom,
-        variance_share=shares.get(lever.path),
+        variance_share=None,
     )
+
+
+def _step_down_loss(
+    base: SimulationResult, shared: _Base, lever: levers.Lever, step: float
+) -> float:
+    """Mean revenue after one step the other way (the tornado's other side), less the base.
+
+    Only its mean revenue is needed: no counts to draw, and of the draws only the lever's.
+    """
+    try:
+        down = levers.with_value(base.plan, lever.path, stepped_value(base.plan, lever, -step))
+    except PlanError:  # e.g. a rate already at 0
+        return 0.0
+    return float(shared.expected_revenue(down, lever).mean()) - _mean_revenue(base)
 
 
 def _first_guess(row: LeverResult, base_revenue: float, scale_needed: float) -> float | None:
@@ -293,37 +389,60 @@ def _first_guess(row: LeverResult, base_revenue: float, scale_needed: float) -> 
     return None
 
 
-def _required(plan: KpiSet, row: LeverResult, guess: float | None) -> LeverResult:
+def _with_required(row: LeverResult, solved: KpiSet) -> LeverResult:
+    return replace(
+        row,
+        required_for_target=reverse.median_of(solved, row.lever),
+        required_setting=levers.get(solved, row.lever),
+    )
+
+
+def _required(
+    plan: KpiSet, analysis: Analysis, row: LeverResult, base_run: SimulationResult | None
+) -> LeverResult:
     """The row with what its lever alone must reach for the target at the plan's confidence
-    (a coarse search: the value, not its P(target)), or why it cannot."""
+    (a coarse search: the value, not its P(target)), or why it cannot.
+
+    The deal size needs no search: the base run's revenue scales with it. Every search
+    starts from the same run of the plan as it is (``base_run``, SOLVE_TRIALS).
+    """
     if row.kind not in reverse.SOLVABLE:
         return replace(row, required_problem="not_solvable")
     try:
+        if row.kind == "deal_size":
+            return _with_required(row, reverse.deal_size_for(plan, analysis.revenue_reached))
+        scale_needed = plan.target.revenue / max(analysis.revenue_reached, 1e-9)
         solution = reverse.solve(
             plan,
             row.lever,
             search_trials=SOLVE_TRIALS,
             tolerance=SOLVE_TOLERANCE,
             check=False,
-            guess=guess,
+            guess=_first_guess(row, analysis.base_revenue, scale_needed),
+            base_run=base_run,
         )
     except reverse.Unsolvable as exc:
         return replace(row, required_problem=exc.code)
-    return replace(
-        row,
-        required_for_target=solution.value,
-        required_setting=levers.get(solution.plan, row.lever),
-    )
+    return _with_required(row, solution.plan)
 
 
-def _with_required_values(base: SimulationResult, rows: list[LeverResult]) -> list[LeverResult]:
-    scale_needed = base.target / max(base.revenue_at_confidence(), 1e-9)
-    base_revenue = _mean_revenue(base)
-    return _two_at_a_time(
-        lambda row: _required(base.plan, row, _first_guess(row, base_revenue, scale_needed)),
-        rows,
-        "centerpin-solve",
+def required_values(plan: KpiSet, analysis: Analysis) -> Analysis:
+    """The analysis with each lever's required value filled in (the slow part).
+
+    ``analysis`` is :func:`analyse` of ``plan`` with ``required=False``, which a page can
+    show first: the ranking, tornado and variance shares do not wait for the solver. The
+    rows keep their order; efforts stay as they were.
+    """
+    if analysis.required_solved:
+        return analysis
+    rows = analysis.levers
+    base_run = None
+    if any(r.kind in reverse.SOLVABLE and r.kind != "deal_size" for r in rows):
+        base_run = engine.simulate(plan, trials=min(SOLVE_TRIALS, plan.simulation.trials))
+    rows = _two_at_a_time(
+        lambda row: _required(plan, analysis, row, base_run), rows, "centerpin-solve"
     )
+    return replace(analysis, levers=rows, required_solved=True)
 
 
 def analyse(
@@ -334,19 +453,26 @@ def analyse(
     trials: int = STEP_TRIALS,
     required: bool = True,
 ) -> Analysis:
-    """Rank every lever of the plan; see the module docstring for what is measured."""
+    """Rank every lever of the plan; see the module docstring for what is measured.
+
+    With ``required=False`` the required values are left out (None, and
+    ``required_solved`` False): the ranking is ready in a fraction of the time, and
+    :func:`required_values` adds them after.
+    """
     steps = steps or {}
     seed = plan.simulation.seed
-    base = engine.simulate(plan, trials=min(trials, plan.simulation.trials), seed=seed)
-    shares = variance_shares(plan, seed)
-    rows = _two_at_a_time(
-        lambda lever: _step_row(base, lever, steps.get(lever.path, STEPS[lever.kind]), shares),
-        levers.levers(plan),
-        "centerpin-step",
-    )
-    rows = [row for row in rows if row is not None]
-    if required:
-        rows = _with_required_values(base, rows)
+    trials = min(trials, plan.simulation.trials)
+    base = engine.simulate(plan, trials=trials, seed=seed)
+    shared = _Base(plan, trials, seed)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="centerpin-sobol") as pool:
+        shares_pending = pool.submit(variance_shares, plan, seed)  # beside the step runs
+        rows = _two_at_a_time(
+            lambda lever: _step_row(base, shared, lever, steps.get(lever.path, STEPS[lever.kind])),
+            levers.levers(plan),
+            "centerpin-step",
+        )
+        shares = shares_pending.result()
+    rows = [replace(row, variance_share=shares.get(row.lever)) for row in rows if row is not None]
     analysis = Analysis(
         levers=rows,
         center_pin="",
@@ -356,7 +482,10 @@ def analyse(
         base_p_target=base.p_target()[0],
         base_revenue=_mean_revenue(base),
         variance_shares=shares,
+        revenue_reached=reverse.revenue_reached(base.total_revenue, plan.target.confidence),
     )
+    if required:
+        analysis = required_values(plan, analysis)
     return with_efforts(analysis, efforts)
 
 

@@ -19,7 +19,7 @@ from simulator.plan import KpiSet
 CHUNK_TRIALS = 10_000
 
 # Purposes of the random streams spawned from a plan's seed (see docs/design.md §2).
-PARAMETERS, COUNTS, DEALS, DETAIL = 1, 2, 3, 4
+PARAMETERS, COUNTS, DEALS, DETAIL, OPPORTUNITIES = 1, 2, 3, 4, 6  # 5: the reference engine
 
 
 def stream(seed: int, chunk: int, purpose: int, *extra: int) -> np.random.Generator:
@@ -76,6 +76,31 @@ def lag_pmf(sales_cycle: uncertain.Value, months: int) -> np.ndarray:
     pmf[:months] = np.diff(cdf)[:months]
     pmf[months] = 1.0 - cdf[months]
     return pmf
+
+
+class Categorical:
+    """Draws from a fixed distribution over 0..K-1 by table lookup.
+
+    The unit interval is cut into :attr:`CELLS` cells: a uniform in a cell that lies inside
+    one category answers at once, and only those in the few cells a category boundary
+    crosses are searched. The result is exactly the inverse CDF at the uniform.
+    """
+
+    CELLS = 4096
+
+    def __init__(self, pmf: np.ndarray) -> None:
+        self.boundaries = np.cumsum(pmf)[:-1]
+        left = np.arange(self.CELLS) / self.CELLS
+        right = np.nextafter(left + 1.0 / self.CELLS, 0.0)  # the largest uniform in the cell
+        self.first = np.searchsorted(self.boundaries, left, side="right")
+        self.crossed = self.first != np.searchsorted(self.boundaries, right, side="right")
+
+    def at(self, uniforms: np.ndarray) -> np.ndarray:
+        cell = (uniforms * self.CELLS).astype(np.intp)
+        out = self.first[cell]
+        unsure = np.flatnonzero(self.crossed[cell])
+        out[unsure] = np.searchsorted(self.boundaries, uniforms[unsure], side="right")
+        return out
 
 
 @dataclass(frozen=True)
@@ -149,6 +174,9 @@ class Funnel:
         ]
         self.lag = lag_pmf(self.sales_cycle, plan.months)
         self.deal = uncertain.distribution(self.deal_size, "positive")
+        #: The deal size's mean and variance (scipy's frozen distributions compute them
+        #: anew on every call, a noticeable share of a small chunk).
+        self.deal_mean, self.deal_var = float(self.deal.mean()), float(self.deal.var())
 
     @cached_property
     def team_capacity_days(self) -> np.ndarray:
@@ -183,6 +211,11 @@ class Funnel:
     def open_close_pmf(self) -> np.ndarray:
         """Close-month distribution of a won open opportunity, then P(after the horizon)."""
         return np.append(self.lag[: self.months], 1.0 - self.lag[: self.months].sum())
+
+    @cached_property
+    def open_close(self) -> Categorical:
+        """Sampler of :attr:`open_close_pmf`."""
+        return Categorical(self.open_close_pmf)
 
     @cached_property
     def quantities(self) -> list[tuple[str, uncertain.Value, uncertain.Kind]]:
@@ -227,10 +260,12 @@ class Funnel:
     def expected_wins(self, draws: Draws) -> np.ndarray:
         """Each trial's expected wins inside the horizon given its draws, (n,)."""
         won_levels = self.opportunity_levels(draws) * draws.win_rate[:, None]
+        return self.expected_wins_of(won_levels, draws.win_rate)
+
+    def expected_wins_of(self, won_levels: np.ndarray, win_rate: np.ndarray) -> np.ndarray:
+        """:meth:`expected_wins` from the trials' won-opportunity levels (n, C)."""
         inside = won_levels @ self.close_profiles.sum(axis=1)
-        return inside + draws.win_rate * (
-            self.plan.open_opportunities * self.open_close_pmf[:-1].sum()
-        )
+        return inside + win_rate * (self.plan.open_opportunities * self.open_close_pmf[:-1].sum())
 
     @cached_property
     def profiles(self) -> np.ndarray:
@@ -250,9 +285,16 @@ class Funnel:
 
     def opportunity_levels(self, draws: Draws) -> np.ndarray:
         """(n, C): level × product of stage rates, per trial and channel."""
-        return np.column_stack(
-            [self.level(draws, c) * draws.rates[c.key].prod(axis=1) for c in self.channels]
-        )
+        out = np.empty((draws.win_rate.shape[0], len(self.channels)))
+        for i, c in enumerate(self.channels):
+            # The rates' product column by column, in the order prod(axis=1) takes (the
+            # same numbers), without its slow reduction along short rows.
+            rates = draws.rates[c.key]
+            product = rates[:, 0].copy()
+            for s in range(1, rates.shape[1]):
+                product *= rates[:, s]
+            np.multiply(self.level(draws, c), product, out=out[:, i])
+        return out
 
     def volume_mean(self, draws: Draws, channel: ChannelSpec) -> np.ndarray:
         """Expected volume of a channel per trial and month, (n, M)."""

@@ -124,7 +124,8 @@ def _path(loc: tuple[Any, ...]) -> str:
     return out
 
 
-def _issues_from(error: ValidationError) -> list[Issue]:
+def _issues_from(error: ValidationError, within: tuple[Any, ...] = ()) -> list[Issue]:
+    """The error's issues; ``within`` is where the validated part sits in the plan."""
     issues = []
     for err in error.errors(include_url=False):
         code = err["type"]
@@ -135,7 +136,7 @@ def _issues_from(error: ValidationError) -> list[Issue]:
             message = _BUILTIN_MESSAGES[code].format(**(err.get("ctx") or {}))
         else:  # our PydanticCustomError: its message is already ours
             message = err["msg"]
-        issues.append(Issue(_path(tuple(err["loc"])), code, message, ctx))
+        issues.append(Issue(_path(within + tuple(err["loc"])), code, message, ctx))
     return issues
 
 
@@ -600,6 +601,46 @@ def parse_plan(data: dict[str, Any] | str | bytes) -> KpiSet:
     if issues:
         raise PlanError(issues)
     return plan
+
+
+#: Where a field sits in a plan: attribute names, and the position of an item in a list,
+#: e.g. ``("channels", 0, "stages", 1, "rate")``.
+Location = tuple[str | int, ...]
+
+
+def _with_field(model: BaseModel, location: Location, value: Any, done: Location) -> Any:
+    """A copy of ``model`` with the field at ``location`` (below ``done``) set and checked."""
+    name, rest = location[0], location[1:]
+    if not rest:
+        copy = model.model_copy()
+        try:
+            type(model).__pydantic_validator__.validate_assignment(copy, name, value)
+        except ValidationError as exc:
+            raise PlanError(_issues_from(exc, done)) from None
+        return copy
+    child = getattr(model, name)
+    if isinstance(rest[0], int):
+        items = list(child)
+        items[rest[0]] = _with_field(items[rest[0]], rest[1:], value, (*done, name, rest[0]))
+        return model.model_copy(update={name: items})
+    return model.model_copy(update={name: _with_field(child, rest, value, (*done, name))})
+
+
+def with_field(plan: KpiSet, location: Location, value: Any) -> KpiSet:
+    """The plan with one field set, validated without parsing the whole plan again.
+
+    For values the core computes many times over (a lever stepped or scaled by a solver).
+    Validity is kept as :func:`parse_plan` keeps it: the new value goes through pydantic's
+    validation of that very field (its type, bounds and range fit, under the model's
+    strict config), the checks that span fields run on the result, and every other field is
+    the plan's own, which passed :func:`parse_plan` already. Unchanged parts are shared with
+    ``plan``, not copied. Raises :class:`PlanError` with the field's full path.
+    """
+    changed = _with_field(plan, location, value, ())
+    issues = _cross_field_issues(changed)
+    if issues:
+        raise PlanError(issues)
+    return changed
 
 
 def load_plan(path: str | Path) -> KpiSet:

@@ -17,7 +17,7 @@ import numpy as np
 from simulator import budget, calendar, levers, uncertain
 from simulator import funnel as fn
 from simulator.plan import KpiSet
-from simulator.results import Detail, SimulationResult
+from simulator.results import Detail, SimulationResult, TrialArrays
 
 REFERENCE = 5  # purpose number of the reference engine's count stream
 
@@ -121,9 +121,13 @@ def simulate(
         plan=plan,
         months=f.month_keys,
         seed=seed,
-        revenue=np.concatenate([p[0] for p in parts]),
-        wins=np.concatenate([p[1] for p in parts]),
-        carry_over_wins=np.concatenate([p[2] for p in parts]),
-        expected_revenue=np.concatenate([p[3] for p in parts]),
-        detail_factory=lambda chunk_count: Detail.concatenate(details[:chunk_count]),
+        trials=trials,
+        kept=TrialArrays(
+            revenue=np.concatenate([p[0] for p in parts]),
+            wins=np.concatenate([p[1] for p in parts]),
+            carry_over_wins=np.concatenate([p[2] for p in parts]),
+            expected_revenue=np.concatenate([p[3] for p in parts]),
+        ),
+        detail_factory=lambda count: Detail.concatenate(details[:count]),
+        opportunities_factory=lambda count: Detail.concatenate(details[:count]).opportunities,
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,7 @@ from simulator import analytic, engine, levers, uncertain
 from simulator.errors import CodedError
 from simulator.funnel import Funnel
 from simulator.plan import KpiSet, PlanError
+from simulator.results import SimulationResult
 
 #: Trials per evaluation during the search; the answer is then checked with the plan's own.
 SEARCH_TRIALS = 20_000
@@ -190,25 +191,64 @@ def _with_target(plan: KpiSet, target: float | None, confidence: float | None) -
     return plan.model_copy(update={"target": plan.target.model_copy(update=update)})
 
 
+class _Gap(NamedTuple):
+    """How far one evaluation is from the goal, two ways.
+
+    ``p`` is P(target) less the confidence (≥ 0: it reaches), what the tolerance is stated
+    in. ``revenue`` is the log of the revenue reached in the share of trials the search
+    aims at (the middle of the tolerance) over the target: it moves smoothly with the
+    lever where P(target) bends and its zero is the aim, so the search interpolates on it.
+    """
+
+    p: float
+    revenue: float
+
+    @property
+    def reaches(self) -> bool:
+        return self.p >= 0
+
+
+#: The gap of a value that gives no valid plan: short of the goal.
+_INVALID = _Gap(-1.0, -math.inf)
+
+
 @dataclass
 class _Search:
-    """One lever of a plan under search: P(target) at a value of the lever, each time a
+    """One lever of a plan under search: the gap at a value of the lever, each time a
     simulation with the plan's seed (common random numbers), counted."""
 
     plan: KpiSet  # with the target and confidence to reach
     path: str
     trials: int
+    aim: float  # the P(target) aimed at: the confidence, or a little above
     evaluations: int = 0
+    base_run: SimulationResult | None = None  # of the plan as it is, when the caller has it
 
     def plan_at(self, value: Any) -> KpiSet:
-        return levers.with_values(self.plan, {self.path: value})
+        return levers.with_value(self.plan, self.path, value)
 
-    def gap(self, value: Any) -> float:
-        """P(target) with the lever at ``value``, less the confidence (≥ 0: it reaches)."""
-        candidate = self.plan_at(value)
+    def simulate(self, plan: KpiSet) -> SimulationResult:
+        """One evaluation: the plan's seed, the search's trials."""
         self.evaluations += 1
-        result = engine.simulate(candidate, trials=self.trials, seed=self.plan.simulation.seed)
-        return result.p_target(self.plan.target.revenue)[0] - self.plan.target.confidence
+        return engine.simulate(plan, trials=self.trials, seed=self.plan.simulation.seed)
+
+    def gap_of(self, result: SimulationResult) -> _Gap:
+        target, confidence = self.plan.target.revenue, self.plan.target.confidence
+        reached = revenue_reached(result.total_revenue, self.aim)
+        return _Gap(
+            result.p_target(target)[0] - confidence,
+            math.log(reached / target) if reached > 0 else -math.inf,
+        )
+
+    def gap(self, value: Any) -> _Gap:
+        """The gap with the lever at ``value``."""
+        return self.gap_of(self.simulate(self.plan_at(value)))
+
+    def base_gap(self) -> _Gap:
+        """The gap of the plan as it is: from the caller's run of it where it gave one."""
+        if self.base_run is None:
+            return self.gap(levers.get(self.plan, self.path))
+        return self.gap_of(self.base_run)
 
 
 def solve(
@@ -222,6 +262,7 @@ def solve(
     tolerance: float = 2e-3,
     check: bool = True,
     guess: float | None = None,
+    base_run: SimulationResult | None = None,
 ) -> Solution:
     """The value of one lever at which P(revenue ≥ target) reaches the confidence.
 
@@ -231,9 +272,12 @@ def solve(
     within ``tolerance`` above the confidence. With ``check=False`` the answer is not
     simulated again and its P(target) is reported as NaN (for callers that need only the
     value). ``guess`` (a factor on the lever, or a number of reps) seeds the search when
-    the caller already has an estimate. Raises :class:`Unsolvable` when no value of the lever
-    reaches the target (a rate would have to pass 1, reps past the cap, or the target is
-    out of reach of any volume because of the sales cycle).
+    the caller already has an estimate; ``base_run``, a run of the plan as it is with
+    ``search_trials`` and its seed, saves the search its first run when the caller has it
+    (a center pin solves many levers of one plan). The deal size needs no search:
+    revenue is proportional to it (:func:`deal_size_for`). Raises :class:`Unsolvable` when
+    no value of the lever reaches the target (a rate would have to pass 1, reps past the
+    cap, or the target is out of reach of any volume because of the sales cycle).
     """
     plan = _with_target(plan, target, confidence)
     lever = levers.find(plan, path)
@@ -241,10 +285,19 @@ def solve(
         raise Unsolvable("unknown_lever", f"{path!r} is not a lever of this plan", lever=path)
     if lever.kind not in SOLVABLE:
         raise Unsolvable("not_solvable", f"{path} cannot be solved for", lever=path)
-    search = _Search(plan, path, trials=min(search_trials, plan.simulation.trials))
+    search = _Search(
+        plan,
+        path,
+        trials=min(search_trials, plan.simulation.trials),
+        aim=min(plan.target.confidence + 0.5 * tolerance, 0.5 * (1.0 + plan.target.confidence)),
+        base_run=base_run,
+    )
     base_value = levers.get(plan, path)
     if lever.kind == "reps":
         solved = _solve_reps(search, int(base_value), guess)
+    elif lever.kind == "deal_size":
+        revenue = search.simulate(plan).total_revenue
+        solved = deal_size_for(plan, revenue_reached(revenue, plan.target.confidence))
     else:
         solved = _solve_factor(search, base_value, lever.kind, tolerance, guess)
     p, p_error = math.nan, math.nan
@@ -279,22 +332,22 @@ def plain_value(plan: KpiSet, path: str, target: float | None = None) -> KpiSet:
 
     if lever.kind == "reps":
         low, high = 0, max(int(base_value), 1)
-        while expected_at(levers.with_values(plan, {path: high})) < target:
+        while expected_at(levers.with_value(plan, path, high)) < target:
             low, high = high, high * 2
             if high > MAX_REPS:
                 raise Unsolvable("reps_cap", f"even {MAX_REPS:,} reps do not reach the target")
         while high - low > 1:
             middle = (low + high) // 2
-            if expected_at(levers.with_values(plan, {path: middle})) >= target:
+            if expected_at(levers.with_value(plan, path, middle)) >= target:
                 high = middle
             else:
                 low = middle
-        return levers.with_values(plan, {path: high})
+        return levers.with_value(plan, path, high)
     limit = _factor_limit(base_value) if lever.kind == "rate" else MAX_FACTOR
     low, high = math.log(1.0 / MAX_FACTOR), math.log(limit)
 
     def short(log_factor: float) -> bool:
-        candidate = levers.with_values(plan, {path: _scaled(base_value, lever.kind, log_factor)})
+        candidate = levers.with_value(plan, path, _scaled(base_value, lever.kind, log_factor))
         return expected_at(candidate) < target
 
     if short(high):
@@ -308,41 +361,79 @@ def plain_value(plan: KpiSet, path: str, target: float | None = None) -> KpiSet:
             low = middle
         else:
             high = middle
-    return levers.with_values(plan, {path: _scaled(base_value, lever.kind, high)})
+    return levers.with_value(plan, path, _scaled(base_value, lever.kind, high))
+
+
+def revenue_reached(revenue: np.ndarray, confidence: float) -> float:
+    """The most revenue reached in at least ``confidence`` of the trials (total revenue
+    per trial): P(revenue ≥ it) ≥ confidence, and no more for any higher revenue."""
+    n = len(revenue)
+    must_reach = max(math.ceil(confidence * n - 1e-9), 1)
+    return float(np.partition(revenue, n - must_reach)[n - must_reach])
+
+
+def deal_size_for(plan: KpiSet, reached: float) -> KpiSet:
+    """The plan with its deal size scaled so that it reaches the target at its confidence,
+    given ``reached``, the :func:`revenue_reached` of a run of the plan as it is.
+
+    Deal sizes do not change a single count and every deal's size moves with the
+    distribution's scale, so scaling the deal size by f scales each trial's revenue by f:
+    the factor is the target over ``reached``, exact for the trials of that run (a hair
+    above, 1e-12, so that rounding cannot leave the quantile just short). A range keeps
+    its shape; beyond MAX_FACTOR it is "not reachable".
+    """
+    factor = plan.target.revenue / reached if reached > 0 else math.inf
+    if factor > MAX_FACTOR:
+        raise _out_of_reach("deal_size")
+    factor = max(factor, 1.0 / MAX_FACTOR) * (1.0 + 1e-12)
+    return levers.with_value(
+        plan, "deal_size", levers.scaled(levers.get(plan, "deal_size"), factor)
+    )
 
 
 def _solve_reps(search: _Search, base: int, guess: float | None = None) -> KpiSet:
-    """The fewest starting reps that reach the confidence (whole reps, so at or above it)."""
+    """The fewest starting reps that reach the confidence (whole reps, so at or above it).
 
-    def reaches(reps: int) -> bool:
-        return search.gap(reps) >= 0
+    First two numbers of reps, one short and one that reaches: from the guess, then steps
+    along the log revenue (:func:`_next_step`, at most a doubling). Then whole reps in
+    between, where the line through the ends' log revenue meets the aim, or the midpoint
+    once the same end has held twice, until the two are one rep apart.
+    """
+    gaps: dict[int, _Gap] = {}
 
-    def fewest(low: int, high: int) -> KpiSet:
-        """Bisect whole reps; invariant: ``low`` falls short, ``high`` reaches."""
-        if high - 1 > low and not reaches(high - 1):  # a good guess is often exact
-            return search.plan_at(high)
-        high = high - 1 if high - 1 > low else high
-        while high - low > 1:
+    def at(reps: int) -> _Gap:
+        if reps not in gaps:
+            gaps[reps] = search.base_gap() if reps == base else search.gap(reps)
+        return gaps[reps]
+
+    if at(base).reaches:  # fewer may do: find the fewest
+        if base == 0 or at(0).reaches:
+            return search.plan_at(0)
+        low, high = 0, base
+    else:
+        low = base
+        high = min(round(guess), MAX_REPS) if guess and round(guess) > base else max(2 * base, 1)
+        while not at(high).reaches:
+            step = _next_step(low, at(low), high, at(high), smallest=1.0, largest=high)
+            low, high = high, high + math.ceil(step)
+            if high > MAX_REPS:
+                raise Unsolvable(
+                    "reps_cap",
+                    f"even {MAX_REPS:,} reps do not reach the target at this confidence",
+                    cap=MAX_REPS,
+                )
+    held = 0  # how many times in a row the same end stayed put
+    while high - low > 1:
+        crossing = _crossing(low, at(low), high, at(high))
+        if abs(held) >= 2 or not math.isfinite(crossing):
             middle = (low + high) // 2
-            if reaches(middle):
-                high = middle
-            else:
-                low = middle
-        return search.plan_at(high)
-
-    if reaches(base):  # fewer may do: find the fewest
-        return search.plan_at(0) if base == 0 or reaches(0) else fewest(0, base)
-    low = base
-    high = min(round(guess), MAX_REPS) if guess and round(guess) > base else max(2 * base, 1)
-    while not reaches(high):
-        low, high = high, high * 2
-        if high > MAX_REPS:
-            raise Unsolvable(
-                "reps_cap",
-                f"even {MAX_REPS:,} reps do not reach the target at this confidence",
-                cap=MAX_REPS,
-            )
-    return fewest(low, high)
+        else:
+            middle = min(max(math.ceil(crossing), low + 1), high - 1)
+        if at(middle).reaches:
+            high, held = middle, min(held, 0) - 1
+        else:
+            low, held = middle, max(held, 0) + 1
+    return search.plan_at(high)
 
 
 def _solve_factor(
@@ -355,14 +446,14 @@ def _solve_factor(
     """Scale the lever (its whole range) until P(target) crosses the confidence."""
     log_limit = math.log(_factor_limit(base_value) if kind == "rate" else MAX_FACTOR)
 
-    def gap(log_factor: float) -> float:
+    def gap(log_factor: float) -> _Gap:
         try:
             return search.gap(_scaled(base_value, kind, log_factor))
         except PlanError:
-            return -1.0
+            return _INVALID
 
-    g0 = gap(0.0)
-    if g0 == 0.0:
+    g0 = search.base_gap()
+    if g0.p == 0.0:
         return search.plan_at(base_value)
     bracket = _bracket(gap, g0, log_limit, kind, guess)
     if bracket is None:  # reached even near zero
@@ -371,12 +462,12 @@ def _solve_factor(
     return search.plan_at(_scaled(base_value, kind, reach))
 
 
-_Point = tuple[float, float]  # a log factor and the gap there
+_Point = tuple[float, _Gap]  # a log factor and the gap there
 
 
 def _bracket(
-    gap: Callable[[float], float],
-    g0: float,
+    gap: Callable[[float], _Gap],
+    g0: _Gap,
     log_limit: float,
     kind: levers.LeverKind,
     guess: float | None,
@@ -388,34 +479,66 @@ def _bracket(
     1/MAX_FACTOR of the lever still reaches; raises :class:`Unsolvable` when the highest
     factor allowed still falls short.
     """
-    direction = 1.0 if g0 < 0 else -1.0
+    direction = -1.0 if g0.reaches else 1.0
     inner, outer = 0.0, 0.0
     g_inner = g_outer = g0
     if guess is not None and guess > 0 and math.isfinite(guess):
         # A guess on the right side of 1 either brackets the root at once or is a better
-        # place to start doubling from.
-        x = min(math.log(guess), log_limit - 1e-9) if direction > 0 else math.log(guess)
+        # place to start doubling from; one past the limit is tried at the limit, which
+        # settles at once whether the lever can reach at all.
+        x = min(math.log(guess), log_limit) if direction > 0 else math.log(guess)
         if x * direction > 0:
             g_x = gap(x)
-            if (g_x < 0) != (g0 < 0):
+            if g_x.reaches != g0.reaches:
                 outer, g_outer = x, g_x
+            elif direction > 0 and x >= log_limit:
+                raise _out_of_reach(kind)
             else:
                 inner = outer = x
                 g_inner = g_outer = g_x
-    while (g_outer < 0) == (g0 < 0):
+    previous, g_previous = 0.0, g0
+    while g_outer.reaches == g0.reaches:
         inner, g_inner = outer, g_outer
-        outer = inner + direction * math.log(2.0)
+        outer = inner + direction * _next_step(previous, g_previous, inner, g_inner)
+        previous, g_previous = inner, g_inner
         if direction > 0 and outer >= log_limit:
             outer = log_limit
             g_outer = gap(outer)
-            if g_outer < 0:
+            if not g_outer.reaches:
                 raise _out_of_reach(kind)
             break
         if direction < 0 and outer < -math.log(MAX_FACTOR):
             return None
         g_outer = gap(outer)
-    short, reach = sorted([(inner, g_inner), (outer, g_outer)], key=lambda p: p[1])
+    short, reach = sorted([(inner, g_inner), (outer, g_outer)], key=lambda p: p[1].reaches)
     return short, reach
+
+
+def _crossing(x0: float, g0: _Gap, x1: float, g1: _Gap) -> float:
+    """Where the line through two points' log revenue meets the aim (NaN when it does not)."""
+    rise = g1.revenue - g0.revenue
+    if not (math.isfinite(rise) and rise != 0.0):
+        return math.nan
+    return x1 - g1.revenue * (x1 - x0) / rise
+
+
+def _next_step(
+    x0: float,
+    g0: _Gap,
+    x1: float,
+    g1: _Gap,
+    *,
+    smallest: float = 0.05,
+    largest: float = math.log(2.0),
+) -> float:
+    """How far beyond ``x1`` (away from ``x0``) to look for the other side of the goal:
+    to where the line through the two points' log revenue meets the aim, but at least
+    ``smallest`` and at most ``largest`` (a doubling); ``largest`` when the line does not
+    lead that way."""
+    distance = (_crossing(x0, g0, x1, g1) - x1) * (1.0 if x1 > x0 else -1.0)
+    if not distance > 0:  # NaN too
+        return largest
+    return min(max(distance, smallest), largest)
 
 
 def _out_of_reach(kind: levers.LeverKind) -> Unsolvable:
@@ -432,27 +555,30 @@ def _out_of_reach(kind: levers.LeverKind) -> Unsolvable:
 
 
 def _regula_falsi(
-    gap: Callable[[float], float], short_point: _Point, reach_point: _Point, tolerance: float
+    gap: Callable[[float], _Gap], short_point: _Point, reach_point: _Point, tolerance: float
 ) -> float:
     """Regula falsi (Illinois) on log factor between a point that falls short and one that
-    reaches. P(target) is a step function of the factor (finitely many trials), so stop
-    once the bracket is narrower than 0.1% or P is within ``tolerance`` above the
-    confidence, and answer with the side that reaches."""
+    reaches, interpolating the log revenue reached at the aim (near linear in the log
+    factor, and negative at both ends only once P is inside the tolerance). P(target) is
+    a step function of the factor (finitely many trials), so stop once the bracket is
+    narrower than 0.1% or P is within ``tolerance`` above the confidence, and answer with
+    the side that reaches."""
     (short, g_short), (reach, g_reach) = short_point, reach_point
+    h_short, h_reach = g_short.revenue, g_reach.revenue
     side = 0
-    while abs(reach - short) > 1e-3 and g_reach > tolerance:
-        x = reach - g_reach * (reach - short) / (g_reach - g_short)
+    while abs(reach - short) > 1e-3 and g_reach.p > tolerance:
+        x = reach - h_reach * (reach - short) / (h_reach - h_short)
         if not min(short, reach) < x < max(short, reach):
             x = 0.5 * (short + reach)
         g = gap(x)
-        if g >= 0:
-            reach, g_reach = x, g
+        if g.reaches:
+            reach, g_reach, h_reach = x, g, g.revenue
             if side == 1:
-                g_short *= 0.5
+                h_short *= 0.5
             side = 1
         else:
-            short, g_short = x, g
+            short, h_short = x, g.revenue
             if side == -1:
-                g_reach *= 0.5
+                h_reach *= 0.5
             side = -1
     return reach

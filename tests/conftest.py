@@ -77,6 +77,22 @@ def make_plan(**overrides: Any) -> KpiSet:
     return parse_plan(plan_dict(**overrides))
 
 
+@pytest.fixture
+def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The app's KPI set database for an AppTest: a SQLite file of its own, with
+    Streamlit's caches emptied before and after (they hold the store and results)."""
+    import streamlit as st
+
+    from simulator.kpi_sets import ENV_URL
+
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv(ENV_URL, url)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield url
+    st.cache_resource.clear()
+
+
 @pytest.fixture(params=SAMPLES, ids=[p.stem for p in SAMPLES])
 def sample_plan(request: pytest.FixtureRequest) -> KpiSet:
     return load_plan(request.param)

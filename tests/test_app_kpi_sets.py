@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 import streamlit as st
 from sqlalchemy import insert
 from streamlit.testing.v1 import AppTest
@@ -16,16 +15,6 @@ from ui.format import plain
 from ui.plans import sample
 
 NASTY = '=HYPERLINK("http://x","y") <script>alert(1)</script> **太字** 🎯'
-
-
-@pytest.fixture
-def db_url(tmp_path, monkeypatch) -> str:
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    monkeypatch.setenv(kpi_store.ENV_URL, url)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield url
-    st.cache_resource.clear()
 
 
 def _small(plan_id: str = "jp_smb_saas", **update):
@@ -122,9 +111,9 @@ def test_a_stale_save_shows_the_conflict_and_keeps_both_edits(db_url: str) -> No
     # Base, theirs and mine side by side: their pipeline change and my extra rep.
     [changes] = [df.value for df in at.dataframe if "あなたの案" in df.value.columns]
     rows = changes.set_index(changes.columns[0])
-    reps = str(plan.team.reps)
-    assert list(rows.loc["open_opportunities"]) == ["3", "40", "3"]
-    assert list(rows.loc["team.reps"]) == [reps, reps, str(plan.team.reps + 1)]
+    reps = f"{plan.team.reps}人"
+    assert list(rows.loc["期首の進行中商談"]) == ["3件", "40件", "3件"]
+    assert list(rows.loc["担当者数（期首）"]) == [reps, reps, f"{plan.team.reps + 1}人"]
     assert len(rows) == 2
 
     at.text_input(key="copy_name_whatif").set_value("共有計画 私の案")
@@ -195,7 +184,7 @@ def test_library_history_diff_restore_duplicate_archive(db_url: str) -> None:
     diff = [
         df.value for df in at.dataframe if "r1" in df.value.columns and "r2" in df.value.columns
     ]
-    assert diff and list(diff[0].iloc[:, 0]) == ["open_opportunities"]
+    assert diff and list(diff[0].iloc[:, 0]) == ["期首の進行中商談"]
 
     at.selectbox(key="library_revision").set_value(1)
     at.run()
@@ -238,8 +227,8 @@ def test_compare_two_sets_side_by_side(db_url: str) -> None:
     assert summary.loc["案A r1", "目標達成確率"] == f"{a['p_target'] * 100:.1f}%"
     assert b["p_target"] > a["p_target"]  # three more reps
     inputs = at.dataframe[1].value
-    assert list(inputs.index) == ["team.reps"]
-    assert list(inputs.loc["team.reps"]) == [str(team["reps"]), str(team["reps"] + 3)]
+    assert list(inputs.index) == ["担当者数（期首）"]
+    assert list(inputs.loc["担当者数（期首）"]) == [f"{team['reps']}人", f"{team['reps'] + 3}人"]
     assert len(at.get("plotly_chart")) == 1
     targets = at.dataframe[2].value
     assert list(targets.columns) == ["案A r1", "案B r1"] and len(targets) == 12
@@ -294,6 +283,6 @@ def test_history_opens_two_revisions_on_the_compare_page(db_url: str) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "KPIセット比較"
     assert list(at.dataframe[0].value.index) == ["比較元 r1", "比較元 r2"]
-    assert list(at.dataframe[1].value.index) == ["open_opportunities"]
+    assert list(at.dataframe[1].value.index) == ["期首の進行中商談"]
     at.run()  # a second run of the page: the remembered choices raise no warning
     assert not at.warning and not at.exception

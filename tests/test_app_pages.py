@@ -51,13 +51,13 @@ def test_every_page_runs(page: str, lang: str, tmp_path) -> None:
 def test_reverse_page_gives_both_answers_in_japanese() -> None:
     at = _open("app_pages/reverse.py", "ja", "jp_smb_saas")
     labels = [m.label for m in at.metric]
-    assert labels == ["今の計画の達成確率", "単純逆算での達成確率", "確率 80% を満たす値"]
+    assert labels == ["今の計画の達成確率", "単純逆算での達成確率", "必要な値での達成確率"]
     now, plain, solved = (float(m.value.rstrip("%")) for m in at.metric)
     assert plain < 80.0  # central values alone land near one half
     assert solved >= 80.0 - 0.5 and now < 80.0
     assert "確率 80% で目標に届くには" in at.success[0].value
     steps = at.markdown[0].value
-    assert steps.startswith("1. 売上目標") and "受注率" in steps
+    assert steps.startswith("1. 目標受注金額") and "受注率" in steps
 
 
 def test_reverse_page_in_english_and_a_changed_confidence() -> None:
@@ -65,7 +65,7 @@ def test_reverse_page_in_english_and_a_changed_confidence() -> None:
     at.selectbox(key="reverse_lever").set_value("deal_size").run()
     at.slider(key="reverse_confidence").set_value(90).run()
     assert not at.exception
-    assert at.metric[2].label == "Value for P = 90%"
+    assert at.metric[2].label == "P(target) at the required value"
     assert float(at.metric[2].value.rstrip("%")) >= 89.5
     assert "with probability 90%" in at.success[0].value
 
@@ -94,7 +94,7 @@ def test_center_pin_page_names_the_pin_and_ranks_levers() -> None:
     assert at.success[0].value.startswith("センターピンは「")
     ranking = at.dataframe[1].value
     assert len(ranking) == 13  # every lever of the plan
-    gains = ranking["売上の増加"].tolist()
+    gains = ranking["受注金額の増加"].tolist()
     assert gains == sorted(gains, reverse=True)
     assert len(at.get("plotly_chart")) == 3
 

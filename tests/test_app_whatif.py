@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from simulator import kpi_sets as kpi_store
 from simulator import levers
 from tests.conftest import ROOT
+from ui import widgets
 from ui.plans import sample, sample_ids
 
 TRIALS = 10_000
@@ -67,7 +68,7 @@ def test_language_switch_keeps_the_scenario() -> None:
     at.radio(key="lang").set_value("en").run()
     assert not at.exception
     assert at.metric[0].label == "P(target)"
-    assert at.slider(key="lever:win_rate").label == "Win rate (%)"
+    assert at.slider(key="lever:win_rate").label == "Win rate"
     assert at.slider(key="lever:win_rate").value == (24.0, 30.0)
     assert at.metric[0].value == before
     at.radio(key="lang").set_value("ja").run()
@@ -94,6 +95,8 @@ def test_each_lever_moves_the_headline_the_expected_way(lever: levers.Lever) -> 
     at = _app({"plan": PLAN, "trials": str(TRIALS)})
     p_before, p50_before = _p_target(at), _p50(at)
     key = f"lever:{lever.path}"
+    if lever.kind == "deal_size":  # in Japanese a yen amount is moved in 万円
+        key = widgets.SHOWN(key)
     widget = at.number_input(key=key) if lever.kind == "reps" else at.slider(key=key)
     widget.set_value(_raised(lever, widget.value)).run()
     assert not at.exception and not at.error
@@ -113,7 +116,8 @@ def test_invalid_value_shows_an_error_and_no_chart() -> None:
     assert not at.exception
     assert len(at.error) == 1
     message = at.error[0].value.replace("\\", "")  # the markdown escapes of user text
-    assert "win_rate" in message and "下限" in message
+    assert "受注率" in message and "下限" in message
+    assert "win_rate" not in message  # the field as the glossary names it, not its key
     assert not at.metric
     assert not at.get("plotly_chart")
 
@@ -121,7 +125,8 @@ def test_invalid_value_shows_an_error_and_no_chart() -> None:
 def test_target_and_confidence_move_the_odds() -> None:
     at = _app({"plan": PLAN, "trials": str(TRIALS)})
     p = _p_target(at)
-    at.number_input(key="target").set_value(at.number_input(key="target").value * 0.8).run()
+    target = at.number_input(key=widgets.SHOWN("target"))  # in 万円, in Japanese
+    target.set_value(target.value * 0.8).run()
     assert _p_target(at) > p
 
 
@@ -173,3 +178,25 @@ def test_the_scenario_survives_a_visit_to_another_page() -> None:
     assert at.number_input(key="lever:team.reps").value == moved
     assert {s.key: s.value for s in at.slider} == sliders
     assert _p_target(at) == before
+
+
+def test_money_is_entered_in_man_yen_in_japanese_and_kept_in_yen() -> None:
+    at = _app({"plan": PLAN, "trials": str(TRIALS), "lang": "ja"})
+    deal = at.slider(key=widgets.SHOWN("lever:deal_size"))
+    assert deal.value == (60.0, 180.0)  # 600,000–1,800,000 yen, in 万円
+    assert any(c.value == "＝ 600,000円〜1,800,000円" for c in at.caption)
+    deal.set_value((70.0, 180.0)).run()
+    assert at.session_state["lever:deal_size"] == (700_000.0, 1_800_000.0)
+    target = at.number_input(key=widgets.SHOWN("target"))
+    assert target.value == 25_000 and target.label == "目標受注金額（万円）"
+    target.set_value(20_000).run()
+    assert at.session_state["target"] == 200_000_000.0
+    assert any(c.value == "＝ 200,000,000円" for c in at.caption)
+    before = at.metric[0].value
+    at.radio(key="lang").set_value("en").run()  # English: plain yen, the same scenario
+    assert at.slider(key="lever:deal_size").value == (700_000.0, 1_800_000.0)
+    assert at.number_input(key="target").value == 200_000_000.0
+    assert at.metric[0].value == before
+    at.radio(key="lang").set_value("ja").run()
+    assert at.slider(key=widgets.SHOWN("lever:deal_size")).value == (70.0, 180.0)
+    assert at.metric[0].value == before

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from simulator import budget, engine, reference
+from simulator import budget, engine, reference, results
 from simulator import funnel as fn
 from simulator.plan import (
     MAX_CALLS_PER_DAY,
@@ -143,6 +143,26 @@ def test_too_much_work_names_the_trials_and_how_many_fit() -> None:
     budget.check(plan, trials=most)  # the most that fit, fit
     with pytest.raises(PlanError):
         budget.check(plan, trials=most + 1)
+
+
+def test_a_streamed_run_counts_only_the_trials_it_keeps() -> None:
+    plan = make_plan(simulation={"trials": MAX_TRIALS, "seed": 1})
+    kept = results.SUMMARY_DETAIL_TRIALS
+    assert budget.max_trials(plan) < MAX_TRIALS  # over budget kept whole ...
+    assert budget.problems(plan) != []
+    found = budget.work(plan, streamed=True)  # ... within it streamed
+    assert (found.trials, found.kept) == (MAX_TRIALS, kept)
+    assert found.cells == kept * plan.months * budget.numbers_per_month(plan)
+    budget.check(plan, streamed=True)
+    channels = [plan_dict()["channels"][0], INBOUND, INBOUND | {"key": "webinar"}]
+    wide = make_plan(months=36, channels=channels, simulation={"trials": MAX_TRIALS, "seed": 1})
+    assert kept > budget.max_trials(wide)  # the kept trials alone are over budget
+    with pytest.raises(PlanError) as caught:
+        budget.check(wide, streamed=True)
+    [issue] = caught.value.issues
+    assert issue.code == "work_too_large"
+    assert f"a run of {MAX_TRIALS:,} trials keeps the first {kept:,} trials" in issue.message
+    assert f"lower the trials to {budget.max_trials(wide):,} or fewer" in issue.message
 
 
 def test_counts_are_read_at_the_high_end_of_ranges() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from simulator import center_pin
@@ -168,3 +169,58 @@ def test_required_values_put_back_reach_the_confidence() -> None:
             assert abs(fresh - plan.target.confidence) <= 0.02, (row.lever, fresh)
         checked += 1
     assert checked >= 8
+
+
+def test_ranking_first_then_required_values_is_the_full_analysis() -> None:
+    plan = make_plan(target={"revenue": 60_000_000, "confidence": 0.8})
+    full = center_pin.analyse(plan, trials=5_000)
+    ranking = center_pin.analyse(plan, trials=5_000, required=False)
+    assert full.required_solved and not ranking.required_solved
+    assert [r.lever for r in ranking.levers] == [r.lever for r in full.levers]
+    assert all(r.required_for_target is None and r.required_problem is None for r in ranking.levers)
+    filled = center_pin.required_values(plan, ranking)
+    assert filled == full
+    assert center_pin.required_values(plan, filled) is filled
+    # Efforts chosen before the required values arrive keep their order.
+    efforts = {"deal_size": 1.0, "team.reps": 10.0}
+    ranked = center_pin.with_efforts(ranking, efforts)
+    assert [r.lever for r in center_pin.required_values(plan, ranked).levers] == [
+        r.lever for r in ranked.levers
+    ]
+
+
+def test_step_down_from_shared_draws_is_the_engines_expected_revenue() -> None:
+    from simulator import engine, levers
+    from simulator.plan import load_plan
+    from tests.conftest import ROOT
+
+    for plan in (load_plan(ROOT / "sample_data" / "us_sdr.json"), make_plan(months=6)):
+        seed, trials = plan.simulation.seed, 12_000  # two chunks, the second short
+        draws = center_pin._Base(plan, trials, seed)
+        for lever in levers.levers(plan):
+            value = center_pin.stepped_value(plan, lever, -center_pin.STEPS[lever.kind])
+            down = levers.with_value(plan, lever.path, value)
+            np.testing.assert_allclose(
+                draws.expected_revenue(down, lever),
+                engine.expected_revenue(down, trials=trials, seed=seed),
+                rtol=1e-12,
+                err_msg=lever.path,
+            )
+
+
+def test_a_scaled_deal_size_scales_the_run_as_the_engine_does() -> None:
+    from simulator import engine, levers
+    from simulator.plan import load_plan
+    from tests.conftest import ROOT
+
+    for plan in (load_plan(ROOT / "sample_data" / "us_sdr.json"), make_plan()):
+        base = engine.simulate(plan, trials=20_000)
+        scaled_plan = levers.with_value(
+            plan, "deal_size", levers.scaled(levers.get(plan, "deal_size"), 1.37)
+        )
+        scaled = center_pin._deal_size_scaled(base, scaled_plan, 1.37)
+        simulated = engine.simulate(scaled_plan, trials=20_000)
+        np.testing.assert_allclose(scaled.total_revenue, simulated.total_revenue, rtol=1e-12)
+        np.testing.assert_allclose(scaled.expected_revenue, simulated.expected_revenue, rtol=1e-12)
+        np.testing.assert_array_equal(scaled.wins, simulated.wins)
+        assert scaled.p_target() == simulated.p_target()

@@ -346,9 +346,38 @@ def test_export_csv_and_xlsx(
     assert (values["name"], values["revision"], values["author"]) == ("FY27", 2, "bob")
 
 
+def test_export_for_a_reader_in_a_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], db: str, two_revisions: str
+) -> None:
+    csv_path, xlsx_path = tmp_path / "fy27_ja.csv", tmp_path / "fy27_en.xlsx"
+    assert run(capsys, db, "export", "FY27", "--output", str(csv_path), "--lang", "ja")[0] == 0
+    zone = ["--timezone", "America/New_York"]
+    code = run(capsys, db, "export", "FY27", "--output", str(xlsx_path), "--lang", "en", *zone)[0]
+    assert code == 0
+
+    opened = open_store(db)
+    info, head = opened.info("FY27"), opened.revision("FY27")
+    opened.close()
+    assert csv_path.read_bytes() == kpi_store.export_csv(info, head, lang="ja")
+    rows = list(csv.reader(StringIO(csv_path.read_bytes().decode("utf-8-sig"), newline="")))
+    assert rows[0][:2] == ["区分", "項目"]
+    assert ["KPIセット", "リビジョン", "", "2", ""] in rows
+
+    book = openpyxl.load_workbook(xlsx_path)
+    assert book.sheetnames == ["KPI set", "Inputs", "Monthly targets"]
+    values = {r[0]: r[1] for r in book["KPI set"].iter_rows(min_row=2, values_only=True)}
+    assert (values["KPI set name"], values["Revision"], values["Author"]) == ("FY27", 2, "bob")
+    assert values["Saved"].endswith(("EST", "EDT"))
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
+        (
+            ["--format", "json", "--lang", "ja"],
+            "error: --lang, --timezone: only for --format csv or xlsx",
+        ),
+        (["--format", "csv", "--timezone", "Asia/Tokyo"], "error: --timezone: only with --lang"),
         (["--format", "xlsx", "--encoding", "cp932"], "error: --encoding: only for --format csv"),
         ([], "error: --format: give one of json, csv, xlsx"),  # the suffix .out says nothing
         (

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import tempfile
 import zipfile
 from io import BytesIO, StringIO
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator import compare
+from simulator import compare, glossary
 from simulator import kpi_sets as kpi_store
 from simulator.kpi_sets import exchange
 from simulator.plan import hidden_character, load_plan
@@ -554,3 +556,165 @@ def test_any_text_round_trips_and_never_exports_as_a_formula(
                 assert b"<f>" not in book.read(part) and b"<f " not in book.read(part)
     cells = [c.value for c in openpyxl.load_workbook(BytesIO(data))["KPI set"]["B"]]
     assert revision.name.replace("\r", "\n") in cells
+
+
+# ----------------------------------------------------------------------------- for a reader
+
+RAW_PATH = re.compile(r"[a-z_]+\.[a-z_]+|\b(p_target|at_confidence|kpi_set|monthly_target)\b")
+
+
+def _readable_rows(saved: Any, lang: str, **options: Any) -> list[list[str]]:
+    return csv_rows(kpi_store.export_csv(*saved, lang=lang, **options))
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_readable_csv_names_everything_in_the_language(saved: Any, lang: str) -> None:
+    revision = saved[1]
+    rows = _readable_rows(saved, lang)
+    words = exchange.WORDS[lang]
+    assert rows[0] == [
+        words["section"],
+        words["field"],
+        words["month"],
+        words["value"],
+        words["at_confidence"],
+    ]
+    sections = {row[0] for row in rows[1:]}
+    assert sections == {words[k] for k in ("kpi_set", "input", "summary", "monthly_target")}
+    for row in rows:  # no key, dotted path or field name of the file format
+        assert not RAW_PATH.search(row[1]), row
+    fields = [row[1] for row in rows if row[0] == words["input"]]
+    plan = revision.plan
+    assert fields == [
+        glossary.input_label(path, lang, plan) for path in compare.flatten(plan, identity=True)
+    ]
+    metrics = list(dict.fromkeys(row[1] for row in rows if row[0] == words["monthly_target"]))
+    assert metrics == [
+        glossary.metric_label(m, lang, plan)
+        for m in ("calls.volume", "calls.connect", "calls.opportunity", "opportunities", "wins")
+    ] + [glossary.metric_label("revenue", lang, plan)]
+
+
+def test_readable_csv_rounds_as_shown_and_writes_shares_as_percentages(saved: Any) -> None:
+    revision = saved[1]
+    rows = _readable_rows(saved, "ja")
+
+    def value(section: str, field: str, month: str = "") -> str:
+        words = exchange.WORDS["ja"]
+        return cell(rows, words[section], field, month)[3]
+
+    p = revision.summary["p_target"]
+    assert value("summary", "目標達成確率") == f"{p * 100:.1f}%"
+    assert value("summary", "達成確率の目標") == "80.0%"
+    assert value("summary", "受注金額 P50（中央値）") == str(round(revision.summary["p50"]))
+    assert value("input", "目標受注金額") == "10000000"  # not 10000000.0, not 1e+07
+    assert value("input", "受注率") == "25.0%"  # a plan's own rate, exactly as entered
+    assert value("input", "接触率（架電→接触）") == "10.0%"
+    assert value("input", "担当者数（期首）") == "4"
+    assert value("input", "年末年始休業") == "なし"
+    assert value("input", "架電数の算出元") == "担当者数から計算"
+    frame = revision.targets_frame()
+    calls = value("monthly_target", "架電数", "2027-04")
+    assert calls == str(round(frame.loc["2027-04", ("calls.volume", "p50")]))
+    for row in rows:
+        for text in row:
+            assert not re.search(r"\d[eE][+-]?\d", text), row
+
+
+def test_readable_times_are_in_the_users_zone_with_the_zone_named(saved: Any) -> None:
+    revision = saved[1]
+    jst = revision.created_at.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%Y-%m-%d %H:%M")
+    assert cell(_readable_rows(saved, "ja"), "KPIセット", "保存日時")[3] == f"{jst} JST"
+    ny = revision.created_at.astimezone(ZoneInfo("America/New_York"))
+    saved_at = cell(_readable_rows(saved, "en", zone="America/New_York"), "KPI set", "Saved")[3]
+    assert saved_at == f"{ny:%Y-%m-%d %H:%M} {ny:%Z}"
+    assert saved_at.endswith(("EST", "EDT"))
+
+
+def test_readable_csv_in_cp932_keeps_its_japanese(saved: Any) -> None:
+    data = kpi_store.export_csv(*saved, encoding="cp932", lang="ja")
+    rows = csv_rows(data, "cp932")
+    assert rows[0][0] == "区分"
+    assert cell(rows, "入力", "説明")[3] == "1～2件/日"
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_readable_exports_neutralise_formulas_too(store: kpi_store.Store, name: str) -> None:
+    revision = store.create(name, small_plan(), comment=name)
+    info = store.info(name)
+    rows = csv_rows(kpi_store.export_csv(info, revision, lang="ja"))
+    expected = "'" + name if name in FORMULA_NAMES else name
+    assert cell(rows, "KPIセット", "KPIセット名")[3] == expected
+    for row in rows:
+        for value in row:
+            assert not value.startswith(exchange.FORMULA_STARTS), row
+    data = kpi_store.export_xlsx(info, revision, lang="en")
+    assert all("<f" not in xml for xml in worksheets(data).values())
+    sheet = openpyxl.load_workbook(BytesIO(data))["KPI set"]
+    details = {r[0].value: r[1] for r in sheet.iter_rows(min_row=2)}
+    assert details["KPI set name"].value == name and details["KPI set name"].data_type == "s"
+
+
+@pytest.mark.parametrize(
+    ("lang", "sheets"),
+    [
+        ("ja", ["KPIセット", "入力", "月次KPI目標"]),
+        ("en", ["KPI set", "Inputs", "Monthly targets"]),
+    ],
+)
+def test_readable_xlsx_sheets_headers_and_percentage_cells(
+    saved: Any, lang: str, sheets: list[str]
+) -> None:
+    info, revision = saved
+    data = kpi_store.export_xlsx(info, revision, lang=lang)
+    assert all("<f" not in xml for xml in worksheets(data).values())
+    book = openpyxl.load_workbook(BytesIO(data))
+    assert book.sheetnames == sheets
+    words = exchange.WORDS[lang]
+
+    details = book[sheets[0]]
+    assert [c.value for c in details[1]] == [words["field"], words["value_plain"]]
+    cells = {r[0].value: r[1] for r in details.iter_rows(min_row=2)}
+    p_target = cells[words["p_target"]]
+    assert p_target.value == revision.summary["p_target"]  # the number, shown as a percentage
+    assert p_target.number_format == "0.0%"
+    confidence = cells[glossary.input_label("target.confidence", lang)]
+    assert (confidence.value, confidence.number_format) == (0.8, "0.0%")
+    target = cells[glossary.input_label("target.revenue", lang)]
+    assert (target.value, target.number_format) == (10_000_000, "#,##0")
+    assert cells[words["saved_at"]].value.endswith(" JST")
+
+    inputs = book[sheets[1]]
+    assert [c.value for c in inputs[1]] == [words["field"], words["value_plain"], words["unit"]]
+    rows = {r[0].value: r for r in inputs.iter_rows(min_row=2)}
+    win = rows[glossary.input_label("win_rate", lang)]
+    assert (win[1].value, win[1].number_format, win[2].value) == (0.25, "0.0##%", None)
+    reps = rows[glossary.input_label("team.reps", lang)]
+    assert (reps[1].value, reps[2].value) == (4, "人" if lang == "ja" else "reps")
+    for row in inputs.iter_rows(min_row=2, values_only=True):
+        assert not RAW_PATH.search(str(row[0])), row
+
+    monthly = book[sheets[2]]
+    header = [c.value for c in monthly[1]]
+    connects = glossary.metric_label("calls.connect", lang, revision.plan)
+    at_confidence = "確率目標時" if lang == "ja" else "at confidence"
+    joiner = "" if lang == "ja" else " "
+    assert header[0] == words["month"]
+    assert f"{connects}{joiner}P50" in header and f"{connects}{joiner}{at_confidence}" in header
+    frame = revision.targets_frame()
+    for row in monthly.iter_rows(min_row=2):
+        calls = row[1]
+        assert calls.value == round(frame.loc[row[0].value, ("calls.volume", "p50")])
+        assert calls.number_format == "#,##0"
+
+
+def test_readable_exports_refuse_other_languages(saved: Any) -> None:
+    with pytest.raises(ValueError, match="lang"):
+        kpi_store.export_csv(*saved, lang="fr")
+    with pytest.raises(ValueError, match="lang"):
+        kpi_store.export_xlsx(*saved, lang="fr")
+
+
+def test_export_words_have_the_same_keys_in_both_languages() -> None:
+    assert set(exchange.WORDS["ja"]) == set(exchange.WORDS["en"])
+    assert set(exchange.WORDS) == set(exchange.EXPORT_LANGS)

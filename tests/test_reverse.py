@@ -164,3 +164,33 @@ def test_cli_reverse_errors(tmp_path) -> None:
     none = _cli("reverse", str(path), "--lever", "win_rate")
     assert none.returncode == 4 and "100%" in none.stderr
     assert _cli("reverse", str(path), "--lever", "win_rate", "--confidence", "1.5").returncode == 2
+
+
+def test_revenue_reached_is_the_highest_revenue_reached_at_the_confidence() -> None:
+    revenue = np.random.default_rng(3).lognormal(10.0, 0.5, 5_001)
+    for confidence in (0.5, 0.8, 0.9, 0.95):
+        reached = reverse.revenue_reached(revenue, confidence)
+        assert np.mean(revenue >= reached) >= confidence
+        assert np.mean(revenue >= np.nextafter(reached, np.inf)) < confidence
+
+
+def test_deal_size_is_solved_in_closed_form() -> None:
+    plan = load_plan(ROOT / "sample_data" / "us_sdr.json")
+    solution = reverse.solve(plan, "deal_size", search_trials=20_000, check=False)
+    assert solution.evaluations == 1  # one run of the plan as it is: no search
+    # With the same trials and seed the solved plan reaches the confidence, and no less
+    # would: the (1 - confidence) quantile sits on the target.
+    result = engine.simulate(solution.plan, trials=20_000)
+    reached = reverse.revenue_reached(result.total_revenue, plan.target.confidence)
+    assert result.p_target()[0] >= plan.target.confidence
+    assert reached == pytest.approx(plan.target.revenue, rel=1e-9)
+
+
+def test_a_run_of_the_plan_as_it_is_saves_the_first_run() -> None:
+    plan = load_plan(ROOT / "sample_data" / "jp_smb_saas.json")
+    base_run = engine.simulate(plan, trials=5_000)
+    for lever in ("team.calls_per_rep_per_day", "team.reps", "win_rate"):
+        alone = reverse.solve(plan, lever, search_trials=5_000, check=False)
+        known = reverse.solve(plan, lever, search_trials=5_000, check=False, base_run=base_run)
+        assert known.value == alone.value
+        assert known.evaluations == alone.evaluations - 1

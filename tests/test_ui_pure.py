@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from simulator import engine, levers
-from simulator.plan import KpiSet
+from simulator.plan import KpiSet, parse_plan
 from tests.conftest import ROOT, make_plan
 from ui import charts, format, scenario, summaries, tables
 from ui.i18n import catalog
@@ -289,7 +289,7 @@ def test_plan_inputs_read_as_numbers_not_exponents() -> None:
     assert input_value(250_000_000.0) == "250,000,000"
     assert input_value(1_234_567.5) == "1,234,567.50"
     assert input_value(0.06) == "0.06"
-    assert input_value(1e-7) == "1e-07"  # tiny values keep their digits
+    assert input_value(1e-7) == "0.0000001"  # tiny values keep their digits, not an exponent
     assert input_value(None) == "—" and input_value(35) == "35"
 
 
@@ -336,6 +336,29 @@ def test_one_translator_for_every_coded_error() -> None:
         == errors.describe(solve, "en", lever="Win rate")[0]
     )
     assert errors.unsolvable("reps_cap", "Reps", "en", short=True) == "not reachable (rep cap)"
+
+
+def test_a_plans_problems_name_their_fields_by_the_glossary() -> None:
+    from simulator.plan import PlanError, load_plan
+    from ui import errors
+
+    plan = load_plan(ROOT / "sample_data" / "jp_smb_saas.json")
+    data = plan.model_dump(mode="json")
+    data["channels"][0]["stages"][1]["rate"] = {"low": 0.3, "high": 0.1}
+    data["win_rate"] = {"low": 0.0, "high": 0.3}
+    data["seasonality"][2] = -1
+    with pytest.raises(PlanError) as raised:
+        parse_plan(data)
+    assert errors.describe(raised.value, "ja", plan) == [
+        "商談化率（接触→商談）: 下限が上限を超えています",
+        "受注率: 率の幅は 0 < 下限 < 上限 < 1 にしてください（下限・上限は10%点・90%点）",
+        "季節係数: 0以上の値を入力してください",
+    ]
+    english = errors.describe(raised.value, "en", plan)
+    assert english[0] == "Opportunity rate (connect → opportunity): low must not exceed high"
+    # Without the plan (a file's problems) the path points into the file, as before.
+    assert errors.describe(raised.value, "en")[0].startswith("channels[0].stages[1].rate: ")
+    assert errors.field_label("team.hires[0].change", plan, "ja") == "採用・退職"
 
 
 # ------------------------------------------------------------------ caches

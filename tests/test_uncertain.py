@@ -111,6 +111,50 @@ def test_fit_beta_unfittable_extreme_range() -> None:
     assert "no Beta distribution" in str(caught.value)
 
 
+# A grid of ranges from narrow to as wide as allowed, near 0, near 1 and in the middle.
+_GRID = [0.0005, 0.001, 0.003, 0.01, 0.03, 0.06, 0.1, 0.18, 0.26, 0.4, 0.5, 0.6, 0.8]
+_GRID += [0.9, 0.95, 0.99, 0.997, 0.999]
+BETA_GRID = [(low, high) for low in _GRID for high in _GRID if low < high]
+BETA_GRID += [(0.4999, 0.5001), (0.0011, 0.0021), (0.997, 0.998), (1e-9, 2e-9), (1e-50, 0.5)]
+
+
+@pytest.mark.parametrize(("low", "high"), BETA_GRID, ids=str)
+def test_newton_fit_gives_the_least_squares_parameters(low: float, high: float) -> None:
+    """The fast fit (Newton on betaincinv) and the least-squares fit it replaced agree to
+    well under 6 significant digits, and fit_beta answers with Newton's."""
+    start = uncertain._beta_start(low, high)
+    targets = np.log([low, high])
+    newton = uncertain._newton_beta(start, targets)
+    least_squares = uncertain._least_squares_beta(start, targets)
+    assert newton is not None and least_squares is not None
+    np.testing.assert_allclose(np.exp(newton), np.exp(least_squares), rtol=1e-7)
+    np.testing.assert_allclose(uncertain.fit_beta(low, high).args, np.exp(newton), rtol=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("low", "high"), [(1e-300, 0.5), (1e-200, 0.5), (0.5, 0.500000001), (0.3, 0.3000001)]
+)
+def test_ranges_no_beta_fits_stay_unfittable(low: float, high: float) -> None:
+    uncertain.fit_beta.cache_clear()
+    with pytest.raises(Unfittable) as caught:
+        uncertain.fit_beta(low, high)
+    assert caught.value.code == "rate_range_unfittable"
+
+
+def test_the_least_squares_fit_serves_where_newton_gives_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(uncertain, "_newton_beta", lambda start, targets: None)
+    uncertain.fit_beta.cache_clear()
+    try:
+        p10, p90 = uncertain.fit_beta(0.1, 0.2).ppf([0.1, 0.9])
+        assert (p10, p90) == (pytest.approx(0.1, rel=1e-6), pytest.approx(0.2, rel=1e-6))
+        with pytest.raises(Unfittable):
+            uncertain.fit_beta(1e-300, 0.5)
+    finally:
+        uncertain.fit_beta.cache_clear()
+
+
 # --------------------------------------------------------------------------- lognormal, counts
 
 
@@ -155,6 +199,24 @@ def test_beta_from_counts(successes: int, trials: int) -> None:
     assert uncertain.central({"successes": successes, "trials": trials}, "rate") == pytest.approx(
         (successes + 1) / (trials + 2), rel=1e-12
     )
+
+
+@pytest.mark.parametrize(
+    ("quantity", "kind"),
+    [
+        ({"low": 0.18, "high": 0.26}, "rate"),
+        ({"low": 0.001, "high": 0.999}, "rate"),
+        ({"successes": 38, "trials": 100}, "rate"),
+        ({"low": 600_000, "high": 1_800_000}, "positive"),
+        ({"low": 1, "high": 3}, "positive"),
+        (0.25, "rate"),
+    ],
+    ids=str,
+)
+def test_closed_form_mean_is_scipys(quantity: Any, kind: uncertain.Kind) -> None:
+    dist = uncertain.distribution(quantity, kind)
+    assert uncertain.mean(dist) == pytest.approx(float(dist.mean()), rel=1e-14)
+    assert uncertain.central(quantity, kind) == uncertain.mean(dist)
 
 
 @pytest.mark.parametrize(("successes", "trials"), [(5, 3), (-1, 3)])

@@ -8,7 +8,8 @@
 - ``summaries``: what the pages show of a simulation, reduced to small values (pure).
 - ``errors``: coded errors in the user's language.
 - ``i18n``, ``format``: messages; numbers, money and months as a reader expects them.
-- ``charts``, ``tables``, ``widgets``: figures, translated tables, widgets pages share.
+- ``charts``, ``tables``, ``widgets``: figures; names from the KPI glossary, help texts and
+  tables; money inputs in the reader's unit and the lever inputs pages share.
 - ``kpi_sets``, ``plans``: the session's plan (a sample or a saved set) and the store.
 - ``save``: the "save as KPI set" form and its outcome.
 - ``<page>_page``: one page's helpers: its keys, state and callbacks.

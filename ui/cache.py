@@ -10,12 +10,15 @@ one run; everything the pages show is small and cached with ``st.cache_data``.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import streamlit as st
 
 from simulator import center_pin, engine, parse_plan
 from simulator import kpi_sets as kpi_store
+from simulator import review as reviewing
+from simulator.actuals import Actuals
 from simulator.results import SimulationResult
 from ui import summaries
 
@@ -64,6 +67,27 @@ def center_pin_analysis(plan_json: str) -> center_pin.Analysis:
 @st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
 def reverse_answer(plan_json: str, lever: str) -> summaries.ReverseAnswer:
     return summaries.reverse_answer(parse_plan(plan_json), lever)
+
+
+@st.cache_resource(max_entries=4, ttl=RESULT_TTL, show_spinner=False)
+def review(plan_json: str, actuals_json: str, as_of: str) -> reviewing.Review:
+    """A plan's review against checked actuals (``{"file", "layout", "rows"}`` as JSON);
+    kept whole (it holds the re-forecast's trials), the plan's own run shared with
+    :func:`result`."""
+    given = json.loads(actuals_json)
+    found = Actuals.from_rows(given["rows"], given["file"], given["layout"])
+    return reviewing.review(parse_plan(plan_json), found, as_of, result=result(plan_json))
+
+
+#: Trials behind a quick ranking: step gains in mean revenue are exact under common random
+#: numbers (each trial's expected revenue), so fewer trials move only P(target) gains.
+QUICK_PIN_TRIALS = 10_000
+
+
+@st.cache_data(max_entries=16, ttl=TTL, show_spinner=False)
+def quick_center_pin(plan_json: str) -> center_pin.Analysis:
+    """The lever ranking without each lever's required value (the slow part)."""
+    return center_pin.analyse(parse_plan(plan_json), trials=QUICK_PIN_TRIALS, required=False)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)

@@ -11,7 +11,7 @@ import streamlit as st
 from simulator import center_pin
 from simulator.plan import KpiSet, PlanError
 from ui import errors, scenario, session
-from ui.format import money, month, percent
+from ui.format import count, money, month, number, percent, signed_percent, whole
 from ui.i18n import t
 
 EFFORT_UNIT = session.widget("pin_effort_unit")
@@ -64,7 +64,7 @@ def value_text(kind: str, value: float | None, currency: str, lang: str) -> str:
         return percent(value)
     if kind == "deal_size":
         return money(value, currency, lang)
-    return f"{value:,.1f}" if kind != "reps" else f"{value:,.0f}"
+    return whole(value) if kind == "reps" else count(value)
 
 
 def verdict(result: center_pin.Analysis, name: Callable[[str], str], unit: str) -> str:
@@ -73,9 +73,9 @@ def verdict(result: center_pin.Analysis, name: Callable[[str], str], unit: str) 
         "pin.verdict_effort" if pin["code"] == "per_effort" else "pin.verdict",
         lever=name(pin["lever"]),
         step=step_text(result.levers[0]),
-        revenue=f"{pin['revenue_gain_pct']:+.1%}",
+        revenue=signed_percent(pin["revenue_gain_pct"]),
         p=f"{pin['p_target_gain'] * 100:+.1f} pt",
-        effort=f"{pin['effort']:g}" if pin["effort"] else "",
+        effort=number(pin["effort"]) if pin["effort"] else "",
         unit=t(f"pin.unit.{unit}"),
     )
     return text + " " + t("pin.tie") if result.tie else text
@@ -103,7 +103,7 @@ def ranking(
                 t("pin.col.step"): step_text(r),
                 t("pin.col.revenue"): r.revenue_gain / result.base_revenue,
                 t("pin.col.p"): r.p_target_gain * 100,
-                t("pin.col.effort"): f"{r.effort:g}" if r.effort else "—",
+                t("pin.col.effort"): number(r.effort) if r.effort else "—",
                 t("pin.col.base"): value(r.kind, r.base),
                 t("pin.col.required"): required,
                 t("pin.col.half"): month(r.half_gain_month, lang) if r.half_gain_month else "—",
@@ -112,7 +112,7 @@ def ranking(
                         "pin.headroom",
                         low=value(r.kind, r.benchmark[0]),
                         high=value(r.kind, r.benchmark[1]),
-                        at=f"{r.headroom:.0%}",
+                        at=percent(r.headroom),
                     )
                     if r.benchmark
                     else "—"

@@ -7,12 +7,12 @@ nothing of languages or Streamlit. Large fonts: the charts are read on shared sc
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
+from ui.format import trim_zeros
 from ui.summaries import Cdf, Headline, StageRow
 
 TARGET_COLOR = "#c0392b"
@@ -26,16 +26,21 @@ CONFIG = {"displayModeBar": False}
 
 
 def money_ticks(high: float, money: Callable[[float], str], count: int = 5) -> dict:
-    """Axis ticks from 0 to ``high`` labelled in the reader's money format (万円 / 億円)."""
-    if high <= 0:
+    """Axis ticks from 0 to ``high`` at round amounts, labelled in the reader's money
+    format (万円 / 億円, $k / $M): ``1.5億円``, never ``150M`` or ``20.833334319M``."""
+    if not np.isfinite(high) or high <= 0:
         return {}
     raw = high / count
     magnitude = 10 ** np.floor(np.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
     values = np.arange(0.0, high + step * 0.5, step)
-    # Round ticks need no decimals: "3億円", not "3.00億円".
-    text = [re.sub(r"\.0+(?=\D|$)", "", money(v)) for v in values]
+    # Round ticks need no trailing zeros: "3億円", "1.5億円", not "3.00億円".
+    text = [trim_zeros(money(v)) for v in values]
     return {"tickvals": values, "ticktext": text}
+
+
+#: Every axis: numbers in full with separators, never 1e+06 or an SI suffix (20.8M).
+PLAIN_AXIS = {"exponentformat": "none", "separatethousands": True}
 
 
 def _layout(figure: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
@@ -50,6 +55,8 @@ def _layout(figure: go.Figure, title: str, x_title: str, y_title: str) -> go.Fig
         legend={"orientation": "h", "y": -0.2},
         template="plotly_white",
     )
+    figure.update_xaxes(**PLAIN_AXIS)
+    figure.update_yaxes(**PLAIN_AXIS)
     return figure
 
 
@@ -116,7 +123,7 @@ def revenue_cdfs(
                     "dash": COMPARE_DASHES[i % len(COMPARE_DASHES)],
                 },
                 hovertext=[money(x) for x in curve.revenue],
-                hovertemplate="%{hovertext}<br>%{y:.0%}<extra>%{fullData.name}</extra>",
+                hovertemplate="%{hovertext}<br>%{y:.1%}<extra>%{fullData.name}</extra>",
             )
         )
         high = max(high, float(curve.revenue[-1]), curve.target * 1.05)
@@ -144,6 +151,14 @@ def cumulative_fan(
     p10, p50, p90 = view.cumulative
     months = list(month_labels)
     path = view.target * np.arange(1, len(months) + 1) / len(months)
+    shown = money or (lambda v: f"{v:,.0f}")
+
+    def hover(values: np.ndarray) -> dict:
+        return {
+            "hovertext": [shown(float(v)) for v in values],
+            "hovertemplate": "%{x}: %{hovertext}<extra>%{fullData.name}</extra>",
+        }
+
     figure = go.Figure(
         [
             go.Scatter(
@@ -157,6 +172,7 @@ def cumulative_fan(
                 fill="tonexty",
                 fillcolor=BAND_COLOR,
                 name=labels["band"],
+                **hover(p10),
             ),
             go.Scatter(
                 x=months,
@@ -164,6 +180,7 @@ def cumulative_fan(
                 mode="lines+markers",
                 line={"color": LINE_COLOR, "width": 3},
                 name=labels["median"],
+                **hover(p50),
             ),
             go.Scatter(
                 x=months,
@@ -171,6 +188,7 @@ def cumulative_fan(
                 mode="lines",
                 line={"color": TARGET_COLOR, "width": 2, "dash": "dash"},
                 name=labels["target_path"],
+                **hover(path),
             ),
         ]
     )
@@ -218,15 +236,19 @@ def monthly_targets(
     revenue: np.ndarray,
     solved_opportunities: np.ndarray | None,
     labels: dict[str, str],
+    money: Callable[[float], str] | None = None,
 ) -> go.Figure:
     """Opportunities to create each month (plain chain, and the solved plan at the
-    confidence) against the revenue they must produce one sales cycle later."""
+    confidence) against the revenue they must produce one sales cycle later; the revenue
+    axis in the reader's money format."""
+    counts = "%{x}: %{y:,.0f}<extra>%{fullData.name}</extra>"
     figure = go.Figure(
         go.Bar(
             x=list(months),
             y=plain_opportunities,
             name=labels["opportunities"],
             marker_color="#9fb8d6",
+            hovertemplate=counts,
         )
     )
     if solved_opportunities is not None:
@@ -237,8 +259,10 @@ def monthly_targets(
                 mode="lines+markers",
                 name=labels["solved"],
                 line={"color": LINE_COLOR, "width": 3},
+                hovertemplate=counts,
             )
         )
+    shown = money or (lambda v: f"{v:,.0f}")
     figure.add_trace(
         go.Scatter(
             x=list(months),
@@ -247,12 +271,25 @@ def monthly_targets(
             yaxis="y2",
             mode="lines",
             line={"color": TARGET_COLOR, "dash": "dash", "width": 2},
+            hovertext=[shown(float(v)) for v in revenue],
+            hovertemplate="%{x}: %{hovertext}<extra>%{fullData.name}</extra>",
         )
     )
     figure = _layout(figure, labels["title"], labels["x"], labels["opportunities"])
+    top = float(np.nanmax(revenue)) if len(revenue) else 0.0
+    ticks = money_ticks(top * 1.05, money) if money is not None else {}
     figure.update_layout(
-        yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "title": labels["revenue"]}
+        yaxis2={
+            "overlaying": "y",
+            "side": "right",
+            "showgrid": False,
+            "title": labels["revenue"],
+            "rangemode": "tozero",
+            **PLAIN_AXIS,
+            **ticks,
+        }
     )
+    figure.update_layout(yaxis={"rangemode": "tozero"})
     return figure
 
 
@@ -330,4 +367,106 @@ def variance_shares(
     figure.update_yaxes(autorange="reversed")
     figure = _layout(figure, labels["title"], labels["x"], "")
     figure.update_layout(showlegend=False, height=max(300, 30 * (len(names) + 1) + 140))
+    return figure
+
+
+def gap_waterfall(
+    names: Sequence[str],
+    amounts: Sequence[float],
+    labels: dict[str, str],
+    money: Callable[[float], str],
+) -> go.Figure:
+    """The revenue gap to date, factor by factor, as a waterfall ending at the gap."""
+    total = float(sum(amounts))
+    figure = go.Figure(
+        go.Waterfall(
+            orientation="v",
+            x=[*names, labels["total"]],
+            y=[*amounts, total],
+            measure=["relative"] * len(amounts) + ["total"],
+            text=[money(a) for a in [*amounts, total]],
+            textposition="outside",
+            hovertext=[money(a) for a in [*amounts, total]],
+            hovertemplate="%{x}: %{hovertext}<extra></extra>",
+            increasing={"marker": {"color": LINE_COLOR}},
+            decreasing={"marker": {"color": TARGET_COLOR}},
+            totals={"marker": {"color": "#555555"}},
+            connector={"line": {"color": "#999999", "width": 1}},
+        )
+    )
+    figure.add_hline(y=0, line={"color": "#333", "width": 1})
+    figure = _layout(figure, labels["title"], "", labels["y"])
+    figure.update_xaxes(tickangle=-35, automargin=True)
+    figure.update_layout(showlegend=False, height=460)
+    return figure
+
+
+def review_fan(
+    month_labels: Sequence[str],
+    plan_band: np.ndarray,
+    actual: np.ndarray,
+    forecast_band: np.ndarray,
+    target: float,
+    labels: dict[str, str],
+    money: Callable[[float], str] | None = None,
+) -> go.Figure:
+    """Cumulative revenue: the plan's P10–P90 fan and P50, the actuals of the locked
+    months, the re-forecast's fan from the last of them on, and the straight-line target."""
+    months = list(month_labels)
+    k = len(actual)
+    first = max(k - 1, 0)
+    figure = go.Figure()
+    fans = (
+        (months, plan_band, "plan", BAND_COLOR, {"color": LINE_COLOR, "width": 2, "dash": "dot"}),
+        (
+            months[first:],
+            forecast_band[:, first:],
+            "forecast",
+            "rgba(230, 126, 34, 0.22)",
+            {"color": "#e67e22", "width": 3},
+        ),
+    )
+    for x, (low, median, high), name, fill, line in fans:
+        # The band as one closed shape: along the P90 and back along the P10.
+        figure.add_trace(
+            go.Scatter(
+                x=[*x, *x[::-1]],
+                y=[*high, *low[::-1]],
+                mode="lines",
+                fill="toself",
+                fillcolor=fill,
+                line={"width": 0},
+                hoverinfo="skip",
+                name=labels[f"{name}_band"],
+            )
+        )
+        figure.add_trace(
+            go.Scatter(x=x, y=median, mode="lines", line=line, name=labels[f"{name}_median"])
+        )
+    figure.add_trace(
+        go.Scatter(
+            x=months[:k],
+            y=actual,
+            mode="lines+markers",
+            name=labels["actual"],
+            line={"color": "#222222", "width": 3},
+            marker={"size": 9},
+        )
+    )
+    path = target * np.arange(1, len(months) + 1) / len(months)
+    figure.add_trace(
+        go.Scatter(
+            x=months,
+            y=path,
+            mode="lines",
+            name=labels["target_path"],
+            line={"color": TARGET_COLOR, "width": 2, "dash": "dash"},
+        )
+    )
+    if money is not None:
+        high = max(float(plan_band[2].max()), float(forecast_band[2].max()), target)
+        figure.update_yaxes(**money_ticks(high, money))
+    figure = _layout(figure, labels["title"], "", labels["y"])
+    figure.update_xaxes(tickangle=0, tickmode="array", tickvals=months[::2], automargin=True)
+    figure.update_layout(legend={"orientation": "h", "y": -0.25}, height=420)
     return figure

@@ -12,8 +12,8 @@ from pandas.io.formats.style import Styler
 from simulator import compare
 from simulator import kpi_sets as kpi_store
 from simulator.plan import KpiSet
-from ui import cache, errors, kpi_sets, session, tables
-from ui.format import input_value, month, percent
+from ui import cache, errors, format, kpi_sets, session, tables
+from ui.format import count_value, month, percent, setting_percent
 from ui.i18n import t
 from ui.plans import sample
 from ui.summaries import Cdf
@@ -93,16 +93,17 @@ def unique(entries: Sequence[Entry]) -> list[Entry]:
 
 
 def summary_table(entries: Sequence[Entry], money: Callable[[float], str]) -> pd.DataFrame:
+    revenue = tables.metric_label("revenue")
     rows = {}
     for entry in entries:
         s = entry.summary
         rows[entry.label] = {
             t("metric.p_target"): percent(s["p_target"]),
-            "P10": money(s["p10"]),
-            "P50": money(s["p50"]),
-            "P90": money(s["p90"]),
+            f"{revenue} P10": money(s["p10"]),
+            f"{revenue} P50": money(s["p50"]),
+            f"{revenue} P90": money(s["p90"]),
             t("compare.target"): money(s["target"]),
-            t("compare.confidence"): percent(s["confidence"], 0),
+            t("compare.confidence"): setting_percent(s["confidence"]),
             t("compare.at_confidence"): money(s["at_confidence"]),
         }
     return pd.DataFrame(rows).T
@@ -121,12 +122,34 @@ def curves(entries: Sequence[Entry]) -> list[tuple[str, Cdf]]:
     return [(entry.label, cache.cdf(entry.plan.to_json())) for entry in entries]
 
 
+def _unique(labels: Sequence[str]) -> list[str]:
+    """Labels told apart when two inputs would read alike ("…", "… (2)")."""
+    out: list[str] = []
+    for label in labels:
+        name, n = label, 2
+        while name in out:
+            name, n = f"{label} ({n})", n + 1
+        out.append(name)
+    return out
+
+
 def inputs_table(entries: Sequence[Entry], only_differences: bool) -> Styler:
-    """Every input of the plans side by side; rows that differ are highlighted."""
-    paths, values, differs = compare.side_by_side([entry.plan for entry in entries])
+    """Every input of the plans side by side, named by the glossary and written in its
+    unit; rows that differ are highlighted."""
+    plans = [entry.plan for entry in entries]
+    paths, values, differs = compare.side_by_side(plans)
+    flat = [compare.flatten(plan) for plan in plans]
+    # An input is named after the first plan that has it (its own labels, its stages).
+    owner = [next(p for p, f in zip(plans, flat, strict=True) if path in f) for path in paths]
     frame = pd.DataFrame(
-        [[input_value(v) for v in row] for row in values],
-        index=pd.Index(paths, name=t("compare.input")),
+        [
+            [tables.input_text(path, v, plan) for v, plan in zip(row, plans, strict=True)]
+            for path, row in zip(paths, values, strict=True)
+        ],
+        index=pd.Index(
+            _unique([tables.input_label(p, o) for p, o in zip(paths, owner, strict=True)]),
+            name=t("compare.input"),
+        ),
         columns=[entry.label for entry in entries],
     )
     flags = pd.Series(differs, index=frame.index)
@@ -144,17 +167,30 @@ def metrics(entries: Sequence[Entry]) -> list[str]:
     return out
 
 
-def metric_name(metric: str) -> str:
-    return tables.metric_label(metric)
+def metric_name(metric: str, entries: Sequence[Entry] = ()) -> str:
+    """A monthly count's name, as the first plan that has it names it."""
+    plan = next((e.plan for e in entries if (metric, "p50") in e.targets.columns), None)
+    return tables.metric_label(metric, plan)
 
 
-def targets_table(entries: Sequence[Entry], metric: str, which: str, lang: str) -> pd.DataFrame:
-    """One monthly KPI target of every plan, month by month (— where a plan has none)."""
+def targets_table(entries: Sequence[Entry], metric: str, which: str, lang: str) -> Styler:
+    """One monthly KPI target of every plan, month by month (— where a plan has none),
+    rounded as shown; money in 万円 for yen in Japanese, the unit in each header."""
     columns = {}
+    money = metric in ("revenue", "cumulative_revenue")
     for entry in entries:
         if (metric, which) in entry.targets.columns:
-            columns[entry.label] = entry.targets[(metric, which)]
-    frame = pd.DataFrame(columns).sort_index().round(0)
+            values = entry.targets[(metric, which)]
+            label = entry.label
+            if money:
+                unit = tables.money_column(entry.plan.currency, lang)
+                values = values.map(lambda v, unit=unit: float(round(unit.shown(v))))
+                label = f"{label}（{unit.unit}）" if lang == "ja" else f"{label} ({unit.unit})"
+            else:
+                values = values.map(count_value)
+            columns[label] = values
+    frame = pd.DataFrame(columns).sort_index()
     frame.index = [month(m, lang) for m in frame.index]
     frame.index.name = t("table.month")
-    return frame
+    # Shown with separators, "—" where a plan has no such month; sorted as numbers.
+    return frame.style.format(lambda v: "—" if pd.isna(v) else format.number(v, 1))

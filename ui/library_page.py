@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from functools import partial
 from typing import Any
 
@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from simulator import kpi_sets as kpi_store
-from ui import compare_page, errors, kpi_sets, session
+from ui import compare_page, errors, kpi_sets, session, tables
 from ui.format import percent, plain
 from ui.i18n import t
 
@@ -96,7 +96,7 @@ def start_set(info: kpi_store.KpiSetInfo, numbers: Sequence[int]) -> None:
 
 
 def _local(moment: Any) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+    return tables.timestamp(moment)
 
 
 def sets_table(sets: Sequence[kpi_store.KpiSetInfo]) -> pd.DataFrame:
@@ -115,17 +115,23 @@ def sets_table(sets: Sequence[kpi_store.KpiSetInfo]) -> pd.DataFrame:
 
 
 def history_table(
-    history: Sequence[kpi_store.Revision], money: Callable[[float], str]
+    history: Sequence[kpi_store.Revision],
+    money: Callable[[float], str],
+    reviews: Collection[int] = (),
 ) -> pd.DataFrame:
+    """A set's revisions, newest first; ``reviews`` are the numbers saved as reviews."""
     return pd.DataFrame(
         {
             t("library.revision"): [f"r{r.number}" for r in history],
+            t("review.kind"): [
+                t("review.kind_review") if r.number in reviews else "" for r in history
+            ],
             t("library.parent"): [f"r{r.parent}" if r.parent else "—" for r in history],
             t("library.saved_at"): [_local(r.created_at) for r in history],
             t("library.author"): [r.author for r in history],
             t("library.comment"): [r.comment for r in history],
             t("library.p_target"): [percent(r.summary["p_target"]) for r in history],
-            "P50": [money(r.summary["p50"]) for r in history],
+            tables.metric_label("revenue") + " P50": [money(r.summary["p50"]) for r in history],
         }
     )
 
@@ -141,7 +147,8 @@ def exports(
 ) -> list[tuple[str, str, str, str, str, Callable[[], bytes]]]:
     """(key, label, file suffix, MIME type, icon, the file) of each export; a file is
     written when its button is pressed (deferred), not on every rerun."""
-    as_csv = partial(kpi_store.export_csv, info, revision)
+    words = {"lang": session.lang(), "zone": tables.zone_name()}  # the reader's words and time
+    as_csv = partial(kpi_store.export_csv, info, revision, **words)
     return [
         ("json", "JSON", ".json", "application/json", "data_object",
          partial(kpi_store.export_json, revision)),
@@ -149,7 +156,7 @@ def exports(
         ("csv_cp932", t("library.csv_cp932"), "_sjis.csv", "text/csv", "table",
          partial(as_csv, encoding="cp932")),
         ("xlsx", "Excel (XLSX)", ".xlsx", XLSX_MIME, "grid_on",
-         partial(kpi_store.export_xlsx, info, revision)),
+         partial(kpi_store.export_xlsx, info, revision, **words)),
     ]  # fmt: skip
 
 

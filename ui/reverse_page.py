@@ -50,7 +50,9 @@ def use_as_scenario(plan_json: str) -> None:
     session.set_scenario(scenario.defaults(parse_plan(plan_json)))
 
 
-def chain_steps(chain: reverse.Chain, money: Callable[[float], str]) -> list[str]:
+def chain_steps(
+    chain: reverse.Chain, money: Callable[[float], str], plan: KpiSet | None = None
+) -> list[str]:
     """The plain chain as numbered steps: target ÷ deal size ÷ win rate ÷ each stage."""
     lines = [
         t("reverse.step_target", target=money(chain.target)),
@@ -63,13 +65,14 @@ def chain_steps(chain: reverse.Chain, money: Callable[[float], str]) -> list[str
         t("reverse.step_opps", win=percent(chain.win_rate), opps=count(chain.opportunities)),
     ]
     for channel, steps in chain.steps.items():
-        share = percent(chain.channel_share[channel], 0)
+        share = percent(chain.channel_share[channel])
         parts = " ← ".join(
-            f"{tables.metric_label(f'{channel}.{stage}')} {count(needed)}"
+            f"{tables.metric_label(f'{channel}.{stage}', plan)} {count(needed)}"
             + (f" (÷{percent(rate)})" if stage != "volume" else "")
             for stage, rate, needed in reversed(steps)
         )
-        lines.append(t("reverse.step_channel", channel=channel, share=share, parts=parts))
+        name = tables.channel_label(channel, plan)
+        lines.append(t("reverse.step_channel", channel=name, share=share, parts=parts))
     lines.append(t("reverse.step_lag", lag=chain.lag_months))
     return lines
 
@@ -86,5 +89,5 @@ def capacity_short(plan: KpiSet, chain: reverse.Chain, lang: str) -> str | None:
     return t(
         "reverse.capacity_short",
         months=", ".join(month(m, lang) for m in short.index),
-        reps=f"{check['reps_needed'].replace(float('inf'), float('nan')).max():.1f}",
+        reps=count(check["reps_needed"].replace(float("inf"), float("nan")).max()),
     )

@@ -14,8 +14,8 @@ import streamlit as st
 from simulator import compare
 from simulator import kpi_sets as kpi_store
 from simulator.plan import KpiSet, parse_plan
-from ui import cache, errors, kpi_sets, session
-from ui.format import input_value, plain
+from ui import cache, errors, kpi_sets, session, tables
+from ui.format import plain
 from ui.i18n import t
 
 CONFLICT = session.state("save_conflict")  # a refused save, kept until copied or reloaded
@@ -81,8 +81,7 @@ def _submit(where: str, plan_json: str, default_name: str) -> None:
             "head": error.head.number,
             "authors": error.ctx["authors"],
             "newer": [
-                (r.number, r.author, r.comment, r.created_at.strftime("%Y-%m-%d %H:%M"))
-                for r in error.newer
+                (r.number, r.author, r.comment, tables.timestamp(r.created_at)) for r in error.newer
             ],
             "changes": _three_way(name, error, plan_json),
         }
@@ -96,21 +95,23 @@ def _submit(where: str, plan_json: str, default_name: str) -> None:
 
 
 def _three_way(name: str, error: kpi_store.StaleRevision, plan_json: str) -> list[tuple]:
-    """Every input that the newer revisions or this save changed: base, theirs, yours."""
+    """Every input that the newer revisions or this save changed: its path, and its value
+    in the base, theirs and yours (named and written out when shown, in the language
+    then)."""
     opened = kpi_sets.store(quiet=True)
     try:
         base = opened.revision(name, error.base).plan if opened is not None else None
     except kpi_store.StoreError:
         base = None
     if base is None:  # the base cannot be read: their changes are all we can show
-        return [(c.path, input_value(c.before), input_value(c.after), "") for c in error.changes]
+        return [(c.path, c.before, c.after, "") for c in error.changes]
     flat = [compare.flatten(plan) for plan in (base, error.head.plan, parse_plan(plan_json))]
     paths = list(dict.fromkeys(path for one in flat for path in one))
     rows = []
     for path in paths:
         values = [one.get(path) for one in flat]
         if values[0] != values[1] or values[0] != values[2]:
-            rows.append((path, *(input_value(v) for v in values)))
+            rows.append((path, *values))
     return rows
 
 
@@ -207,9 +208,12 @@ def outcome(where: str) -> None:
         )
     if pending["changes"]:
         st.caption(t("save.conflict_changes", base=pending["base"], head=pending["head"]))
+        named = tables.change_rows(
+            [(path, values) for path, *values in pending["changes"]], parse_plan(pending["plan"])
+        )
         st.dataframe(
             pd.DataFrame(
-                pending["changes"],
+                named,
                 columns=[
                     t("compare.input"),
                     f"r{pending['base']}",

@@ -7,11 +7,14 @@ that would shadow someone else's work, 4 when no value of the lever reaches the 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simulator import kpi_sets as kpi_store
 from simulator.cli.text import one_line
 from simulator.errors import CodedError
-from simulator.reverse import Unsolvable
+
+if TYPE_CHECKING:
+    from simulator.kpi_sets.errors import Conflict
 
 EXIT_BAD_INPUT = 2
 EXIT_CONFLICT = 3
@@ -37,6 +40,8 @@ def write_file(path: str | Path, data: bytes) -> None:
 
 def report(error: CodedError) -> tuple[int, list[str]]:
     """The exit code for ``error`` and the lines that say what went wrong, one line each."""
+    from simulator.reverse import Unsolvable  # imported here: the command line starts faster
+
     if isinstance(error, kpi_store.Conflict):
         return EXIT_CONFLICT, [one_line(_conflict_message(error))]
     if isinstance(error, Unsolvable):
@@ -46,7 +51,7 @@ def report(error: CodedError) -> tuple[int, list[str]]:
     return EXIT_BAD_INPUT, [f"error: {one_line(error)}"]
 
 
-def _conflict_message(error: kpi_store.Conflict) -> str:
+def _conflict_message(error: Conflict) -> str:
     if not isinstance(error, kpi_store.StaleRevision):
         return f"conflict: {error}"
     paths = [change.path for change in error.changes]

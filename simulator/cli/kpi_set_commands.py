@@ -18,9 +18,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from simulator import kpi_sets as kpi_store
 from simulator.cli.errors import BadArgument, write_file
 from simulator.cli.text import one_line
+from simulator.kpi_sets.limits import EXPORT_FORMATS
 from simulator.plan import KpiSet, load_plan
-
-EXPORT_FORMATS = ("json", "csv", "xlsx")
 
 R = TypeVar("R")
 Row = dict[str, Any]
@@ -143,8 +142,13 @@ def export(args: argparse.Namespace, store: kpi_store.Store) -> Row:
         raise BadArgument(f"--format: give one of {', '.join(EXPORT_FORMATS)}")
     if args.encoding is not None and fmt != "csv":
         raise BadArgument("--encoding: only for --format csv")
+    lang, zone = getattr(args, "lang", None), getattr(args, "timezone", None)
+    if (lang is not None or zone is not None) and fmt == "json":
+        raise BadArgument("--lang, --timezone: only for --format csv or xlsx")
+    if zone is not None and lang is None:
+        raise BadArgument("--timezone: only with --lang")
     revision = store.revision(args.name, args.revision)
-    data = _exported(store, revision, fmt, args.encoding)
+    data = _exported(store, revision, fmt, args.encoding, lang, zone)
     write_file(output, data)
     lost = getattr(data, "unencodable", ())
     if lost:  # written, but say what was lost and how to keep it
@@ -168,14 +172,21 @@ def export(args: argparse.Namespace, store: kpi_store.Store) -> Row:
 
 
 def _exported(
-    store: kpi_store.Store, revision: kpi_store.Revision, fmt: str, encoding: str | None
+    store: kpi_store.Store,
+    revision: kpi_store.Revision,
+    fmt: str,
+    encoding: str | None,
+    lang: str | None = None,
+    zone: str | None = None,
 ) -> bytes:
     if fmt == "json":
         return kpi_store.export_json(revision)
     info = store.info(revision.name)
     if fmt == "csv":
-        return kpi_store.export_csv(info, revision, encoding=encoding or "utf-8-sig")
-    return kpi_store.export_xlsx(info, revision)
+        return kpi_store.export_csv(
+            info, revision, encoding=encoding or "utf-8-sig", lang=lang, zone=zone
+        )
+    return kpi_store.export_xlsx(info, revision, lang=lang, zone=zone)
 
 
 def import_files(args: argparse.Namespace, store: kpi_store.Store) -> list[Row]:

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import importlib
+import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from simulator import kpi_sets as kpi_store
-from simulator.cli import kpi_set_commands, plan_commands, text
+from simulator.cli import text
 from simulator.cli.errors import EXIT_BAD_INPUT
-from simulator.results import SimulationResult
+from simulator.kpi_sets import limits
 
 R = TypeVar("R")
 _Subparsers = Any  # argparse's _SubParsersAction, private in typeshed
@@ -24,6 +25,20 @@ _Subparsers = Any  # argparse's _SubParsersAction, private in typeshed
 
 def _itself(result: Any) -> Any:
     return result
+
+
+def _to_dict(result: Any) -> Any:
+    return result.to_dict()
+
+
+def _later(module: str, name: str) -> Callable[..., Any]:
+    """``simulator.cli.<module>.<name>``, imported when a command runs: the parser is built
+    for every command (and for ``--help``), which must not wait for numpy, scipy or SQL."""
+
+    def call(*args: Any) -> Any:
+        return getattr(importlib.import_module(f"simulator.cli.{module}"), name)(*args)
+
+    return call
 
 
 @dataclass(frozen=True)
@@ -78,6 +93,12 @@ def _comment_and_author(parser: argparse.ArgumentParser, *, comment: str, who: s
     parser.add_argument("--author", default=_login(), help=f"who {who} (default: your login name)")
 
 
+def _trials_and_seed(parser: argparse.ArgumentParser) -> None:
+    """``--trials`` and ``--seed``, overriding the plan's own."""
+    parser.add_argument("--trials", type=_positive_int, help="override the plan's trial count")
+    parser.add_argument("--seed", type=_seed, help="override the plan's seed")
+
+
 def _json_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON")
 
@@ -87,7 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m simulator", description="Centerpin: Monte Carlo planning for inside sales."
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for add in (_add_simulate, _add_center_pin, _add_reverse, _add_schema, _add_kpi_sets):
+    for add in (
+        _add_simulate,
+        _add_center_pin,
+        _add_reverse,
+        _add_review,
+        _add_schema,
+        _add_kpi_sets,
+    ):
         add(commands)
     return parser
 
@@ -98,11 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_simulate(commands: _Subparsers) -> None:
     simulate = commands.add_parser("simulate", help="simulate a KPI set and summarise the outcome")
     simulate.add_argument("plan", help="KPI set file (JSON)")
-    simulate.add_argument("--trials", type=_positive_int, help="override the plan's trial count")
-    simulate.add_argument("--seed", type=_seed, help="override the plan's seed")
+    _trials_and_seed(simulate)
     _json_option(simulate)
     simulate.set_defaults(
-        handler=Command(plan_commands.simulate, text.simulation, SimulationResult.to_dict)
+        handler=Command(_later("plan_commands", "simulate"), text.simulation, _to_dict)
     )
 
 
@@ -113,7 +140,7 @@ def _add_center_pin(commands: _Subparsers) -> None:
     pin.add_argument("plan", help="KPI set file (JSON)")
     _json_option(pin)
     pin.set_defaults(
-        handler=Command(plan_commands.rank_levers, text.ranking, plan_commands.Ranking.to_dict)
+        handler=Command(_later("plan_commands", "rank_levers"), text.ranking, _to_dict)
     )
 
 
@@ -130,8 +157,34 @@ def _add_reverse(commands: _Subparsers) -> None:
         "--confidence", type=_confidence, help="required P(target) (default: the plan's)"
     )
     _json_option(backwards)
-    backwards.set_defaults(
-        handler=Command(plan_commands.solve, text.solved, plan_commands.Solved.to_dict)
+    backwards.set_defaults(handler=Command(_later("plan_commands", "solve"), text.solved, _to_dict))
+
+
+def _month(text: str) -> str:
+    """An argparse type: a month written YYYY-MM."""
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+        raise argparse.ArgumentTypeError(f"must be a month written YYYY-MM, not {text!r}")
+    return text
+
+
+def _add_review(commands: _Subparsers) -> None:
+    reviewing = commands.add_parser(
+        "review",
+        help="the plan against its actuals: the gap by factor, updated inputs, re-forecast",
+        description="Actuals: CSV or XLSX, a row per month and metric (month, metric, value) "
+        "or a column per metric; exit code 2 names the file, row and column of every "
+        "problem.",
+    )
+    reviewing.add_argument("plan", help="KPI set file (JSON)")
+    reviewing.add_argument("actuals", help="actuals file (CSV or XLSX)")
+    reviewing.add_argument(
+        "--as-of", type=_month, help="the review month, YYYY-MM (default: the file's last)"
+    )
+    reviewing.add_argument("--sheet", help="XLSX sheet (default: the first)")
+    _trials_and_seed(reviewing)
+    _json_option(reviewing)
+    reviewing.set_defaults(
+        handler=Command(_later("plan_commands", "review_actuals"), text.reviewed, _to_dict)
     )
 
 
@@ -139,9 +192,7 @@ def _add_schema(commands: _Subparsers) -> None:
     schema = commands.add_parser("schema", help="print the JSON Schema of the KPI set format")
     schema.add_argument("--output", help="write it to this file instead")
     _json_option(schema)
-    schema.set_defaults(
-        handler=Command(plan_commands.schema, text.schema, plan_commands.Schema.to_dict)
-    )
+    schema.set_defaults(handler=Command(_later("plan_commands", "schema"), text.schema, _to_dict))
 
 
 # --------------------------------------------------------------------------- kpi-sets
@@ -152,7 +203,7 @@ def _add_kpi_sets(commands: _Subparsers) -> None:
     common.add_argument(
         "--db",
         metavar="URL",
-        help=f"database URL (default: ${kpi_store.ENV_URL}, else sqlite under data/)",
+        help=f"database URL (default: ${limits.ENV_URL}, else sqlite under data/)",
     )
     _json_option(common)
     kpi_sets = commands.add_parser(
@@ -166,32 +217,35 @@ def _add_kpi_sets(commands: _Subparsers) -> None:
         add(actions, common)
 
 
-def _on_store(
-    parser: argparse.ArgumentParser,
-    run: Callable[[argparse.Namespace, kpi_store.Store], R],
-    text_: Callable[[R], Iterable[str]],
-) -> None:
-    parser.set_defaults(handler=Command(kpi_set_commands.with_store(run), text_))
+def _on_store(parser: argparse.ArgumentParser, run: str, text_: Callable[[Any], Any]) -> None:
+    """``kpi_set_commands.<run>`` on the store ``--db`` names, printed by ``text_``."""
+
+    def on_store(args: argparse.Namespace) -> Any:
+        from simulator.cli import kpi_set_commands
+
+        return kpi_set_commands.with_store(getattr(kpi_set_commands, run))(args)
+
+    parser.set_defaults(handler=Command(on_store, text_))
 
 
 def _add_list(actions: _Subparsers, common: argparse.ArgumentParser) -> None:
     listing = actions.add_parser("list", parents=[common], help="KPI sets, newest first")
     listing.add_argument("--search", help="match name, description, tags, author or comment")
     listing.add_argument("--archived", action="store_true", help="include archived sets")
-    _on_store(listing, kpi_set_commands.list_sets, text.kpi_set_list)
+    _on_store(listing, "list_sets", text.kpi_set_list)
 
 
 def _add_show(actions: _Subparsers, common: argparse.ArgumentParser) -> None:
     show = actions.add_parser("show", parents=[common], help="one revision of a KPI set")
     show.add_argument("name", help="KPI set name")
     show.add_argument("--revision", type=_positive_int, help="revision (default: the newest)")
-    _on_store(show, kpi_set_commands.show, text.kpi_set_revision)
+    _on_store(show, "show", text.kpi_set_revision)
 
 
 def _add_history(actions: _Subparsers, common: argparse.ArgumentParser) -> None:
     history = actions.add_parser("history", parents=[common], help="every revision, newest first")
     history.add_argument("name", help="KPI set name")
-    _on_store(history, kpi_set_commands.history, text.kpi_set_history)
+    _on_store(history, "history", text.kpi_set_history)
 
 
 def _add_save(actions: _Subparsers, common: argparse.ArgumentParser) -> None:
@@ -209,7 +263,7 @@ def _add_save(actions: _Subparsers, common: argparse.ArgumentParser) -> None:
         "--base-revision", type=_positive_int, help="the revision your edit started from"
     )
     _comment_and_author(save, comment="what changed and why", who="saves")
-    _on_store(save, kpi_set_commands.save, text.saved)
+    _on_store(save, "save", text.saved)
 
 
 def _add_export(actions: _Subparsers, common: argparse.ArgumentParser) -> None:
@@ -217,17 +271,28 @@ def _add_export(actions: _Subparsers, common: argparse.ArgumentParser) -> None:
     export.add_argument("name", help="KPI set name")
     export.add_argument(
         "--format",
-        choices=kpi_set_commands.EXPORT_FORMATS,
+        choices=limits.EXPORT_FORMATS,
         help="file format (default: from --output's suffix)",
     )
     export.add_argument("--output", metavar="PATH", required=True, help="file to write")
     export.add_argument("--revision", type=_positive_int, help="revision (default: the newest)")
     export.add_argument(
         "--encoding",
-        choices=kpi_store.CSV_ENCODINGS,
+        choices=limits.CSV_ENCODINGS,
         help="CSV encoding (default utf-8-sig; cp932 writes ? for what it cannot spell)",
     )
-    _on_store(export, kpi_set_commands.export, text.exported)
+    export.add_argument(
+        "--lang",
+        choices=limits.EXPORT_LANGS,
+        help="CSV/XLSX for a reader in this language: headers, sheets and KPI names "
+        "translated, numbers rounded as shown (default: keys, for scripts)",
+    )
+    export.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="with --lang: the time zone of the saving time (default Asia/Tokyo)",
+    )
+    _on_store(export, "export", text.exported)
 
 
 def _add_import(actions: _Subparsers, common: argparse.ArgumentParser) -> None:
@@ -235,9 +300,9 @@ def _add_import(actions: _Subparsers, common: argparse.ArgumentParser) -> None:
         "import",
         parents=[common],
         help="create KPI sets from files, all or nothing",
-        description=f"At most {kpi_store.MAX_IMPORT_FILES} files of "
-        f"{kpi_store.MAX_IMPORT_BYTES:,} bytes each.",
+        description=f"At most {limits.MAX_IMPORT_FILES} files of "
+        f"{limits.MAX_IMPORT_BYTES:,} bytes each.",
     )
     imports.add_argument("paths", nargs="+", metavar="PATH", help="KPI set files (JSON)")
     _comment_and_author(imports, comment="comment of every revision 1", who="imports")
-    _on_store(imports, kpi_set_commands.import_files, text.imported)
+    _on_store(imports, "import_files", text.imported)

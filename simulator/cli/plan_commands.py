@@ -1,4 +1,5 @@
-"""The commands on a KPI set file: simulate, center-pin, reverse, and the file's schema.
+"""The commands on a KPI set file: simulate, center-pin, reverse, review, and the file's
+schema.
 
 Each takes the parsed arguments and returns its result; printing it is
 :mod:`simulator.cli.text`'s job (or JSON's, with ``--json``).
@@ -10,12 +11,15 @@ import argparse
 import json
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from simulator import budget, center_pin, engine, reverse
+from simulator import engine
 from simulator.cli.errors import write_file
 from simulator.plan import MAX_TRIALS, KpiSet, PlanError, json_schema, load_plan
-from simulator.results import SimulationResult
+
+if TYPE_CHECKING:  # center_pin and reverse are imported by the commands that use them
+    from simulator import center_pin, reverse, review
+    from simulator.results import SimulationResult
 
 #: What ``reverse`` refuses as a bad ``--lever`` (exit 2) rather than as unreachable (4).
 _NOT_A_LEVER = ("unknown_lever", "not_solvable")
@@ -64,21 +68,55 @@ class Schema:
         return self.document
 
 
-def simulate(args: argparse.Namespace) -> SimulationResult:
-    plan = load_plan(args.plan)
+@dataclass(frozen=True)
+class Reviewed:
+    """``review``: the plan against its actuals, and the rest of the year's center pin."""
+
+    review: review.Review
+    center_pin: str | None  # None when no month is left or the target is already reached
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.review.to_dict(self.center_pin)
+
+
+def _check_trials(args: argparse.Namespace) -> None:
     if args.trials is not None and args.trials > MAX_TRIALS:
         raise PlanError.single(
             "trials", "trials_too_many", f"--trials must be at most {MAX_TRIALS}"
         )
-    return engine.simulate(plan, trials=args.trials, seed=args.seed)
+
+
+def simulate(args: argparse.Namespace) -> SimulationResult:
+    plan = load_plan(args.plan)
+    _check_trials(args)
+    # Summaries only: memory does not grow with --trials (docs/design.md §2).
+    return engine.simulate(plan, trials=args.trials, seed=args.seed, keep_trials=False)
+
+
+def review_actuals(args: argparse.Namespace) -> Reviewed:
+    from simulator import actuals, center_pin, review
+
+    plan = load_plan(args.plan)
+    _check_trials(args)
+    found = actuals.read(args.actuals, plan, file=args.actuals, as_of=args.as_of, sheet=args.sheet)
+    result = review.review(plan, found, args.as_of, trials=args.trials, seed=args.seed)
+    rest = result.rest
+    pin = None
+    if rest is not None and rest.remaining_target > 0:
+        pin = center_pin.analyse(rest.plan, required=False).center_pin
+    return Reviewed(result, pin)
 
 
 def rank_levers(args: argparse.Namespace) -> Ranking:
+    from simulator import center_pin
+
     plan = load_plan(args.plan)
     return Ranking(plan, center_pin.analyse(plan))
 
 
 def solve(args: argparse.Namespace) -> Solved:
+    from simulator import budget, reverse
+
     plan = load_plan(args.plan)
     budget.check(plan)  # the answer is checked at the plan's own trials: refuse before solving
     try:

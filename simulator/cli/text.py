@@ -10,10 +10,10 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from simulator import center_pin, finite
+from simulator import finite
 
 if TYPE_CHECKING:  # the commands' results, read here; the commands report through this module
-    from simulator.cli.plan_commands import Ranking, Schema, Solved
+    from simulator.cli.plan_commands import Ranking, Reviewed, Schema, Solved
     from simulator.results import SimulationResult
 
 
@@ -57,6 +57,8 @@ def simulation(result: SimulationResult) -> Iterator[str]:
 
 
 def ranking(result: Ranking) -> Iterator[str]:
+    from simulator import center_pin
+
     analysis = result.analysis
     yield f"{result.plan.name}: P(target) {analysis.base_p_target:.1%}"
     yield f"{'lever':<45} {'step':>8} {'revenue':>9} {'P(target)':>10} {'required':>12}"
@@ -85,6 +87,38 @@ def solved(result: Solved) -> Iterator[str]:
         f"{solution.lever}: {solution.base_value:,.4g} -> {solution.value:,.4g} (median); "
         f"P(target) {result.base_p_target:.1%} -> {solution.p_target:.1%}"
     )
+
+
+def reviewed(result: Reviewed) -> Iterator[str]:
+    r = result.review
+    out = result.to_dict()
+    to_date, forecast = out["to_date"], out["forecast"]
+    currency = r.plan.currency
+    yield one_line(f"{r.plan.name}: review through {r.as_of} ({out['months_locked']} months)")
+    yield (
+        f"revenue to date {_money(to_date['actual_revenue'])} against P50 "
+        f"{_money(to_date['plan_p50_revenue'])}: gap {to_date['gap']:+,.0f} {currency}"
+    )
+    parts = sorted(out["attribution"], key=lambda p: -abs(p["amount"]))
+    yield "by factor: " + "; ".join(
+        f"{p['factor']} {p['amount']:+,.0f}" for p in parts if p["amount"]
+    )
+    yield f"bottleneck: {out['bottleneck'] or '—'}"
+    for u in out["updated"]:
+        if u["updated"]:
+            moved = f"  (moved {u['moved']} its range)" if u["moved"] else ""
+            yield (
+                f"updated {u['path']}: {u['prior_mean']:,.4g} -> {u['posterior_mean']:,.4g} "
+                f"(P10 {u['p10']:,.4g}, P90 {u['p90']:,.4g}){moved}"
+            )
+    revenue = forecast["revenue"]
+    yield (
+        f"re-forecast: P(target) {forecast['p_target']:.1%} ± "
+        f"{forecast['p_target_std_error']:.1%} (plan {forecast['plan_p_target']:.1%}); "
+        f"revenue P10 {_money(revenue['p10'])}  P50 {_money(revenue['p50'])}  "
+        f"P90 {_money(revenue['p90'])} {currency}"
+    )
+    yield f"center pin for the rest of the year: {out['center_pin'] or '—'}"
 
 
 def schema(result: Schema) -> list[str]:

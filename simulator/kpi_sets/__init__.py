@@ -1,70 +1,50 @@
-"""KPI sets kept: the store (SQLite or PostgreSQL, revisions, migrations) and their files."""
+"""KPI sets kept: the store (SQLite or PostgreSQL, revisions, migrations) and their files.
 
-from simulator.kpi_sets.database import ENV_URL, default_url
-from simulator.kpi_sets.errors import (
-    Conflict,
-    FileProblem,
-    ImportProblem,
-    NameTaken,
-    NotFound,
-    SchemaTooNew,
-    StaleRevision,
-    StoreError,
-)
-from simulator.kpi_sets.exchange import (
-    CSV_ENCODINGS,
-    MAX_IMPORT_BYTES,
-    MAX_IMPORT_FILES,
-    Exported,
-    check_file_count,
-    cp932_loss,
-    excel_safe_text,
-    export_csv,
-    export_json,
-    export_xlsx,
-    import_files,
-    read_plans,
-)
-from simulator.kpi_sets.records import (
-    Derived,
-    KpiSetInfo,
-    Revision,
-    derive,
-    derive_from,
-    targets_frame,
-)
-from simulator.kpi_sets.schema import MAX_NAME
-from simulator.kpi_sets.store import Store
+Names are imported from their modules on first use (``kpi_sets.Store`` imports SQLAlchemy;
+``kpi_sets.ENV_URL`` does not), so a command that only needs the limits starts fast.
+"""
 
-__all__ = [
-    "CSV_ENCODINGS",
-    "ENV_URL",
-    "MAX_IMPORT_BYTES",
-    "MAX_IMPORT_FILES",
-    "MAX_NAME",
-    "Conflict",
-    "Derived",
-    "Exported",
-    "FileProblem",
-    "ImportProblem",
-    "KpiSetInfo",
-    "NameTaken",
-    "NotFound",
-    "Revision",
-    "SchemaTooNew",
-    "StaleRevision",
-    "Store",
-    "StoreError",
-    "check_file_count",
-    "cp932_loss",
-    "default_url",
-    "derive",
-    "derive_from",
-    "excel_safe_text",
-    "export_csv",
-    "export_json",
-    "export_xlsx",
-    "import_files",
-    "read_plans",
-    "targets_frame",
-]
+from __future__ import annotations
+
+from simulator.lazy import attributes
+
+_MODULES = {
+    "limits": (
+        "CSV_ENCODINGS",
+        "ENV_URL",
+        "EXPORT_LANGS",
+        "MAX_IMPORT_BYTES",
+        "MAX_IMPORT_FILES",
+    ),
+    "database": ("default_url",),
+    "errors": (
+        "Conflict",
+        "FileProblem",
+        "ImportProblem",
+        "NameTaken",
+        "NotFound",
+        "SchemaTooNew",
+        "StaleRevision",
+        "StoreError",
+    ),
+    "exchange": (
+        "Exported",
+        "check_file_count",
+        "cp932_loss",
+        "excel_safe_text",
+        "export_csv",
+        "export_json",
+        "export_xlsx",
+        "import_files",
+        "read_plans",
+    ),
+    "records": ("Derived", "KpiSetInfo", "Revision", "derive", "derive_from", "targets_frame"),
+    "schema": ("MAX_NAME",),
+    "store": ("Store",),
+}
+_MODULE_OF = {name: module for module, names in _MODULES.items() for name in names}
+
+__all__ = sorted(_MODULE_OF)
+
+
+__getattr__ = attributes(__name__, _MODULE_OF)

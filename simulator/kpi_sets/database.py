@@ -30,8 +30,8 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
 from simulator.kpi_sets.errors import StoreError
+from simulator.kpi_sets.limits import ENV_URL
 
-ENV_URL = "CENTERPIN_DB_URL"
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "centerpin.db"
 #: The longest a transaction waits for another's lock, retries included.
 LOCK_WAIT_S = 10

@@ -34,7 +34,7 @@ from sqlalchemy.engine import Connection
 
 from simulator.kpi_sets.errors import SchemaTooNew
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MAX_NAME = 200
 MAX_AUTHOR = 100
 _MIGRATION_LOCK = 72463  # PostgreSQL advisory lock: one opener migrates at a time
@@ -84,6 +84,37 @@ revisions_table = Table(
 )
 
 
+MAX_FILE = 255
+
+#: Actuals as uploaded (docs/design.md §8): one snapshot per upload, never changed.
+actuals_table = Table(
+    "kpi_set_actuals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("set_id", ForeignKey("kpi_sets.id", ondelete="RESTRICT"), nullable=False),
+    Column("author", String(MAX_AUTHOR), nullable=False),
+    Column("file", String(MAX_FILE), nullable=False),
+    Column("layout", String(10), nullable=False),
+    Column("months", Text, nullable=False),  # the months reported, one per line
+    Column("data", Text, nullable=False),  # JSON: [[month, metric, rep, value], ...]
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+#: The revisions that are reviews: what they were reviewed against and what they found.
+reviews_table = Table(
+    "kpi_set_reviews",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("set_id", ForeignKey("kpi_sets.id", ondelete="RESTRICT"), nullable=False),
+    Column("number", Integer, nullable=False),  # the review's own revision
+    Column("prior", Integer, nullable=False),  # the revision whose plan the review started from
+    Column("actuals_id", ForeignKey("kpi_set_actuals.id", ondelete="RESTRICT"), nullable=False),
+    Column("as_of", String(7), nullable=False),  # the review month, YYYY-MM
+    Column("findings", Text, nullable=False),  # JSON: the review's figures (CLI's --json)
+    UniqueConstraint("set_id", "number", name="uq_review_revision"),
+)
+
+
 def now() -> datetime:
     """The time a row is stamped with (timezone-aware UTC)."""
     return datetime.now(UTC)
@@ -98,8 +129,13 @@ def _migration_1(conn: Connection) -> None:
     metadata.create_all(conn, tables=[sets_table, revisions_table])
 
 
+def _migration_2(conn: Connection) -> None:
+    """Actuals snapshots and the reviews saved as revisions."""
+    metadata.create_all(conn, tables=[actuals_table, reviews_table])
+
+
 #: version -> the step that brings the database from version - 1 to it. Append only.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migration_1}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migration_1, 2: _migration_2}
 
 
 def version(conn: Connection) -> int:

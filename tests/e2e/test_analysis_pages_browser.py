@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from simulator import glossary
 from tests.e2e.test_whatif_browser import key_class, no_exception, screenshot
 from ui.i18n import t
 
@@ -20,7 +21,7 @@ def test_center_pin_page(page: Page, app_url: str, lang: str) -> None:
     expect(page.get_by_role("heading", name=t("pin.title", lang))).to_be_visible(timeout=TIMEOUT)
     verdict = page.get_by_test_id("stAlertContentSuccess")
     expect(verdict).to_be_visible(timeout=TIMEOUT)
-    expect(verdict).to_contain_text(t("lever.team.reps", lang))
+    expect(verdict).to_contain_text(glossary.lever_label("team.reps", lang))
     for chart in ("chart_tornado", "chart_required", "chart_variance"):
         expect(page.locator(f"{key_class(chart)} .js-plotly-plot")).to_be_visible(timeout=TIMEOUT)
     no_exception(page)

@@ -146,6 +146,7 @@ def test_the_excel_export_downloads_a_workbook_without_formulas(
         assert sheets and not any(
             b"<f>" in workbook.read(n) or b"<f " in workbook.read(n) for n in sheets
         )
-    cells = [c.value for c in openpyxl.load_workbook(path)["KPI set"]["B"]]
+    # The page is in Japanese, so is the workbook: its first sheet is 「KPIセット」.
+    cells = [c.value for c in openpyxl.load_workbook(path)["KPIセット"]["B"]]
     assert name in cells and "@SUM(A1)" in cells  # the text itself, kept as text
     assert page.evaluate("window.__stExceptions") == []
