@@ -27,6 +27,7 @@ MODULES = (
     "benchmarks.ui_latency",
     "benchmarks.store",
     "benchmarks.review",
+    "benchmarks.hardening",
 )
 
 

@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from simulator import budget, results
 from simulator import funnel as fn
-from simulator import results
 from simulator.plan import KpiSet
 from simulator.results import Detail, SimulationResult, TrialArrays
 from simulator.tally import Moments, Tally
@@ -228,6 +228,7 @@ def simulate(
     only the first :data:`~simulator.results.SUMMARY_DETAIL_TRIALS` trials are kept, so
     memory does not grow with ``trials``: what the command line does.
     """
+    budget.check(plan, trials, streamed=not keep_trials)
     trials = plan.simulation.trials if trials is None else trials
     seed = plan.simulation.seed if seed is None else seed
     if trials < 1:

@@ -9,7 +9,10 @@ its parameters, so the UI can say the same thing in Japanese.
 from __future__ import annotations
 
 import json
+import math
 import re
+import sys
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
@@ -24,6 +27,7 @@ from pydantic import (
     SerializerFunctionWrapHandler,
     Tag,
     ValidationError,
+    create_model,
     model_serializer,
     model_validator,
 )
@@ -35,6 +39,19 @@ from simulator.errors import CodedError, Problem, several
 SCHEMA_VERSION = 1
 MAX_MONTHS = 36
 MAX_TRIALS = 2_000_000
+
+# Upper bounds of every quantity (docs/design.md §3, "Bounds"): far above any real team,
+# even after the 1,000-fold a lever is searched over (simulator/reverse.py), and below
+# what overflows. What a whole run may cost is held to a budget too (simulator/budget.py).
+MAX_REVENUE = 10**15  # a revenue target, in the plan's currency
+MAX_DEAL_SIZE = 10**12  # one deal
+MAX_VOLUME = 100_000_000  # a channel's leads, mails, ... a month
+MAX_CALLS_PER_DAY = 100_000  # one rep's calls a day
+MAX_REPS = 10_000  # reps at the start, and reps joining or leaving in one hire
+MAX_OPEN_OPPORTUNITIES = 1_000_000
+MAX_COUNTS_TRIALS = 1_000_000_000  # observed trials behind a rate
+MAX_SALES_CYCLE_MONTHS = 120
+MAX_SEASONALITY = 12  # a month's factor: 12 is a whole year's volume in one month
 
 # --------------------------------------------------------------------------- errors
 
@@ -88,6 +105,9 @@ _BUILTIN_MESSAGES = {
     "json_invalid": "is not valid JSON: {error}",
     "finite_number": "must be a finite number",
 }
+#: Nesting deeper than this is not a plan (a plan nests five levels): refused before the
+#: parser recurses into it.
+MAX_JSON_DEPTH = 64
 # Tags of the tagged unions below: they appear in pydantic's error locations, not in paths.
 _UNION_TAGS = {"number", "range", "counts"}
 
@@ -161,6 +181,11 @@ def _country(value: str) -> str:
     return value
 
 
+def _at_most(maximum: int) -> Any:
+    """A number from 0 to ``maximum`` (its bound shows in the JSON Schema)."""
+    return Annotated[float, Field(le=maximum), AfterValidator(_non_negative)]
+
+
 Rate = Annotated[float, AfterValidator(_rate)]
 NonNegative = Annotated[float, AfterValidator(_non_negative)]
 YearMonth = Annotated[str, AfterValidator(_year_month)]
@@ -194,8 +219,8 @@ class RateRange(_Between):
 class Counts(_Model):
     """A rate observed as ``successes`` out of ``trials``."""
 
-    successes: Annotated[int, Field(ge=0)]
-    trials: Annotated[int, Field(ge=1)]
+    successes: Annotated[int, Field(ge=0, le=MAX_COUNTS_TRIALS)]
+    trials: Annotated[int, Field(ge=1, le=MAX_COUNTS_TRIALS)]
 
     @model_validator(mode="after")
     def _ordered(self) -> Counts:
@@ -205,9 +230,14 @@ class Counts(_Model):
 
 
 class Range(_Between):
-    """A positive quantity between ``low`` (10th percentile) and ``high`` (90th percentile)."""
+    """A positive quantity between ``low`` (10th percentile) and ``high`` (90th percentile).
+
+    Each quantity has its own subclass (:func:`_positive`) whose ends, and the mean and
+    standard deviation of the lognormal they describe, are at most ``_maximum``.
+    """
 
     _kind = "positive"
+    _maximum: ClassVar[float] = math.inf
     low: NonNegative
     high: NonNegative
 
@@ -220,6 +250,25 @@ def _check_range(value: _Between, kind: uncertain.Kind) -> None:
             uncertain.distribution({"low": value.low, "high": value.high}, kind)
         except uncertain.Unfittable as exc:
             raise _fail(exc.code, str(exc)) from None
+        maximum = getattr(value, "_maximum", math.inf)
+        if kind == "positive" and _log_spread(value.low, value.high) > math.log(maximum):
+            raise _fail(
+                "range_too_wide",
+                f"is too wide a range: the lognormal it describes has a mean or a standard "
+                f"deviation above {maximum:,}; narrow it",
+                maximum=maximum,
+            )
+
+
+def _log_spread(low: float, high: float) -> float:
+    """The log of the larger of the mean and the standard deviation of the lognormal with
+    10th percentile ``low`` and 90th percentile ``high``, without overflowing."""
+    mu = 0.5 * (math.log(low) + math.log(high))
+    sigma2 = ((math.log(high) - math.log(low)) / (2 * uncertain.Z90)) ** 2
+    log_mean = mu + sigma2 / 2
+    # var = mean² (e^σ² − 1); log(e^σ² − 1) is σ² for large σ².
+    log_expm1 = sigma2 if sigma2 > 30 else math.log(math.expm1(sigma2))
+    return max(log_mean, log_mean + log_expm1 / 2)
 
 
 def _shape(value: Any) -> str | None:
@@ -254,32 +303,54 @@ UncertainRate = Annotated[
         custom_error_message="must be a rate: a number, {low, high} or {successes, trials}",
     ),
 ]
-UncertainPositive = Annotated[
-    Annotated[NonNegative, Tag("number")] | Annotated[Range, Tag("range")],
-    Discriminator(
-        _positive_shape,
-        custom_error_type="positive_shape",
-        custom_error_message="must be a number or {low, high}",
-    ),
-]
+
+
+def _positive(name: str, what: str, maximum: int) -> Any:
+    """A positive quantity up to ``maximum``: a number, or a range (a model named ``name``)."""
+    number = _at_most(maximum)
+    between = create_model(
+        name,
+        __base__=Range,
+        __doc__=f"{what} between ``low`` (10th percentile) and ``high`` (90th percentile), "
+        f"read as a lognormal whose mean and standard deviation are at most {maximum:,}.",
+        low=(number, ...),
+        high=(number, ...),
+    )
+    between._maximum = maximum
+    return Annotated[
+        Annotated[number, Tag("number")] | Annotated[between, Tag("range")],
+        Discriminator(
+            _positive_shape,
+            custom_error_type="positive_shape",
+            custom_error_message="must be a number or {low, high}",
+        ),
+    ]
+
+
+CallsPerDay = _positive("CallsPerDayRange", "Calls per rep per day", MAX_CALLS_PER_DAY)
+Volume = _positive("VolumeRange", "A channel's volume per month", MAX_VOLUME)
+DealSize = _positive("DealSizeRange", "A deal's size", MAX_DEAL_SIZE)
+SalesCycle = _positive(
+    "SalesCycleRange", "Months from opportunity to close", MAX_SALES_CYCLE_MONTHS
+)
 
 
 # --------------------------------------------------------------------------- the plan
 
 
 class Target(_Model):
-    revenue: Annotated[float, Field(gt=0)]
+    revenue: Annotated[float, Field(gt=0, le=MAX_REVENUE)]
     confidence: Annotated[float, Field(gt=0, lt=1)] = 0.8
 
 
 class Hire(_Model):
     month: YearMonth
-    change: Annotated[int, Field(ge=-10_000, le=10_000)]
+    change: Annotated[int, Field(ge=-MAX_REPS, le=MAX_REPS)]
 
 
 class Team(_Model):
-    reps: Annotated[int, Field(ge=0, le=10_000)] = 0
-    calls_per_rep_per_day: UncertainPositive = 0.0
+    reps: Annotated[int, Field(ge=0, le=MAX_REPS)] = 0
+    calls_per_rep_per_day: CallsPerDay = 0.0
     working_days_per_month: Annotated[float, Field(ge=0, le=31)] | None = None
     ramp_months: Annotated[int, Field(ge=0, le=24)] = 0
     hires: list[Hire] = Field(default_factory=list, max_length=120)
@@ -288,6 +359,21 @@ class Team(_Model):
 #: A display name: one line of plain text, no control or invisible formatting characters
 #: (bidi overrides, zero-width spaces), no leading or trailing space.
 _INVISIBLE = r"\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff"
+_HIDDEN = re.compile(f"[{_INVISIBLE}]")
+
+
+def hidden_character(text: str) -> str | None:
+    """The first control or invisible formatting character of ``text`` (a bidi override or
+    isolate, a zero-width space or joiner, NUL, ...) as ``U+202E RIGHT-TO-LEFT OVERRIDE``;
+    None when it has none. Labels, KPI set names and authors may not have any."""
+    found = _HIDDEN.search(text)
+    if found is None:
+        return None
+    character = found.group()
+    name = unicodedata.name(character, "") or "a control character"
+    return f"U+{ord(character):04X} {name}"
+
+
 LabelText = Annotated[
     str,
     Field(
@@ -335,7 +421,7 @@ class Channel(_Labelled):
     key: Key
     label: Label | None = None
     volume_from: Literal["team"] | None = None
-    volume_per_month: UncertainPositive | None = None
+    volume_per_month: Volume | None = None
     stages: list[Stage] = Field(min_length=1, max_length=10)
 
 
@@ -359,10 +445,10 @@ class KpiSet(_Model):
     team: Team = Field(default_factory=Team)
     channels: list[Channel] = Field(min_length=1, max_length=20)
     win_rate: UncertainRate
-    deal_size: UncertainPositive
-    sales_cycle_months: UncertainPositive = 0.0
-    open_opportunities: Annotated[int, Field(ge=0, le=10_000_000)] = 0
-    seasonality: list[NonNegative] = Field(
+    deal_size: DealSize
+    sales_cycle_months: SalesCycle = 0.0
+    open_opportunities: Annotated[int, Field(ge=0, le=MAX_OPEN_OPPORTUNITIES)] = 0
+    seasonality: list[_at_most(MAX_SEASONALITY)] = Field(  # type: ignore[valid-type]
         default_factory=lambda: [1.0] * 12, min_length=12, max_length=12
     )
     simulation: Simulation = Field(default_factory=Simulation)
@@ -418,15 +504,86 @@ def _cross_field_issues(plan: KpiSet) -> list[Issue]:
     return issues
 
 
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _line(text: str, position: int) -> int:
+    return text.count("\n", 0, position) + 1
+
+
+def _too_deep(text: str) -> int | None:
+    """The line where ``text`` nests deeper than :data:`MAX_JSON_DEPTH`, if it does."""
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return None
+    depth = 0
+    for match in _JSON_TOKENS.finditer(text):
+        token = match.group()
+        if token == "[" or token == "{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return _line(text, match.start())
+        elif token == "]" or token == "}":
+            depth -= 1
+    return None
+
+
+def _repeated_keys(document: Any, repeated: dict[int, list[str]]) -> list[Issue]:
+    """A ``duplicate_key`` issue for each key an object of ``document`` has twice."""
+    issues, stack = [], [(document, "")]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            for key in repeated.get(id(node), []):
+                where = f"{path}.{key}" if path else key
+                issues.append(
+                    Issue(where, "duplicate_key", "appears twice in the same object", {"key": key})
+                )
+            stack += [(v, f"{path}.{k}" if path else k) for k, v in reversed(node.items())]
+        elif isinstance(node, list):
+            stack += [(v, f"{path}[{i}]") for i, v in reversed(list(enumerate(node)))]
+    return issues
+
+
+def read_json(text: str | bytes) -> Any:
+    """JSON text as Python values, or :class:`PlanError` (``json_invalid``, with its line)
+    for what no KPI set file can be: text that is not JSON, nesting deeper than
+    :data:`MAX_JSON_DEPTH`, a number of thousands of digits; and ``duplicate_key`` for a
+    key written twice in one object (JSON would silently keep the last)."""
+    if isinstance(text, bytes):
+        text = text.decode(json.detect_encoding(text), "surrogatepass")
+
+    def invalid(reason: str, line: int) -> PlanError:
+        return PlanError.single("", "json_invalid", f"not valid JSON: {reason}", line=line)
+
+    deep = _too_deep(text)
+    if deep is not None:
+        raise invalid(f"nested more than {MAX_JSON_DEPTH} levels deep (line {deep})", deep)
+    repeated: dict[int, list[str]] = {}
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(items)
+        if len(obj) < len(items):
+            keys = [key for key, _ in items]
+            repeated[id(obj)] = [key for key in obj if keys.count(key) > 1]
+        return obj
+
+    try:
+        document = json.loads(text, object_pairs_hook=pairs)
+    except json.JSONDecodeError as exc:
+        raise invalid(str(exc), exc.lineno) from None
+    except ValueError as exc:  # an integer longer than Python converts (sys.int_info)
+        digits = re.search(rf"\d{{{sys.get_int_max_str_digits() + 1},}}", text)
+        line = _line(text, digits.start()) if digits else 1
+        raise invalid(f"a number with too many digits (line {line})", line) from exc
+    if repeated:
+        raise PlanError(_repeated_keys(document, repeated))
+    return document
+
+
 def parse_plan(data: dict[str, Any] | str | bytes) -> KpiSet:
     """Validate a plan given as a dict or as JSON text; raise :class:`PlanError` if it is bad."""
     if isinstance(data, (str, bytes)):
-        try:
-            data = json.loads(data)
-        except json.JSONDecodeError as exc:
-            raise PlanError.single(
-                "", "json_invalid", f"not valid JSON: {exc}", line=exc.lineno
-            ) from None
+        data = read_json(data)
     version = data.get("schema_version", SCHEMA_VERSION) if isinstance(data, dict) else 1
     if type(version) is not int or version != SCHEMA_VERSION:
         raise PlanError.single(

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from simulator import calendar, levers, uncertain
+from simulator import budget, calendar, levers, uncertain
 from simulator import funnel as fn
 from simulator.plan import KpiSet
 from simulator.results import Detail, SimulationResult, TrialArrays
@@ -50,6 +50,7 @@ def simulate(
     plan: KpiSet, *, trials: int | None = None, seed: int | None = None
 ) -> SimulationResult:
     """Run the plan with the reference engine (same inputs and result type as the fast one)."""
+    budget.check(plan, trials)
     trials = plan.simulation.trials if trials is None else trials
     seed = plan.simulation.seed if seed is None else seed
     f = fn.Funnel(plan)

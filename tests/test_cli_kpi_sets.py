@@ -14,9 +14,11 @@ from typing import Any
 
 import openpyxl
 import pytest
+from sqlalchemy import update
 
 from simulator import cli
 from simulator import kpi_sets as kpi_store
+from simulator.kpi_sets.schema import sets_table
 from tests.conftest import ROOT, make_plan, plan_dict
 
 SMALL = {"trials": 2000, "seed": 7}
@@ -244,8 +246,13 @@ def test_list_json_search_and_archived(
 def test_list_text_neutralises_control_characters(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], db: str
 ) -> None:
+    # Saving such a name is refused now; a database written before may still hold one.
     plan = write_plan(tmp_path / "a.json")
-    assert run(capsys, db, "save", plan, "--name", "a\x1b[2Jb")[0] == 0
+    assert run(capsys, db, "save", plan, "--name", "ab")[0] == 0
+    opened = open_store(db)
+    with opened.engine.begin() as conn:
+        conn.execute(update(sets_table).values(name="a\x1b[2Jb"))
+    opened.close()
     code, out, err = run(capsys, db, "list")
     assert (code, err) == (0, "")
     assert "\x1b" not in out

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from simulator import compare, glossary
 from simulator import kpi_sets as kpi_store
 from simulator.kpi_sets import exchange
-from simulator.plan import load_plan
+from simulator.plan import hidden_character, load_plan
 from tests.conftest import SAMPLES, make_plan, plan_dict
 
 SMALL = {"trials": 2000, "seed": 7}
@@ -518,7 +518,8 @@ def _is_number(cell: str) -> bool:
 
 @settings(max_examples=40, deadline=None)
 @given(
-    name=_TEXT.filter(lambda text: text.strip()),
+    # Names are plain text: control and invisible formatting characters are refused.
+    name=_TEXT.filter(lambda text: text.strip() and hidden_character(text) is None),
     comment=_TEXT,
     prefix=st.sampled_from(["", *exchange.FORMULA_STARTS]),
     reps=st.integers(min_value=0, max_value=500),

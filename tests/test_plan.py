@@ -11,10 +11,12 @@ import pytest
 
 from simulator import levers
 from simulator.plan import (
+    MAX_JSON_DEPTH,
     MAX_TRIALS,
     Issue,
     KpiSet,
     PlanError,
+    hidden_character,
     json_schema,
     load_plan,
     parse_plan,
@@ -728,3 +730,52 @@ def test_edited_helper_sanity() -> None:
     assert data["channels"][0]["stages"][1]["rate"] == 0.5
     assert "name" not in data
     assert math.isclose(parse_plan(edited({RATE: 0.5})).channels[0].stages[1].rate, 0.5)
+
+
+# --------------------------------------------------------------------------- hostile JSON
+
+
+def test_json_nested_deeper_than_any_plan_is_refused_with_its_line() -> None:
+    deep = '{\n"name": ' + "[" * 5000 + "]" * 5000 + "}"
+    issue = assert_only_issue(deep, "", "json_invalid", f"nested more than {MAX_JSON_DEPTH}")
+    assert issue.ctx == {"line": 2}
+    assert_only_issue("[" * 200_000, "", "json_invalid", "nested more than")
+    # Brackets inside strings are text, and nesting up to the limit is only JSON.
+    text = json.dumps(plan_dict(name="[" * 200, description="{" * 500))
+    assert parse_plan(text).name == "[" * 200
+    just_deep = plan_dict(extra=json.loads("[" * (MAX_JSON_DEPTH - 1) + "]" * (MAX_JSON_DEPTH - 1)))
+    assert [i.code for i in issues_of(json.dumps(just_deep))] == ["extra_forbidden"]
+
+
+def test_a_number_of_thousands_of_digits_is_refused_with_its_line() -> None:
+    text = json.dumps(plan_dict(), indent=1).replace('"months": 6', '"months": ' + "6" * 5000)
+    issue = assert_only_issue(text, "", "json_invalid", "a number with too many digits")
+    assert issue.ctx["line"] == text[: text.index("666")].count("\n") + 1
+
+
+def test_a_key_written_twice_is_refused_with_its_path() -> None:
+    text = json.dumps(plan_dict()).replace('"low"', '"x"')  # no ranges in plan_dict
+    text = text.replace('"rate": 0.1', '"rate": 0.1, "rate": 0.9')
+    text = text.replace('"months": 6', '"months": 6, "months": 6')
+    issues = issues_of(text)
+    assert [(i.path, i.code, i.ctx) for i in issues] == [
+        ("months", "duplicate_key", {"key": "months"}),
+        ("channels[0].stages[0].rate", "duplicate_key", {"key": "rate"}),
+    ]
+    assert str(issues[0]) == "months: appears twice in the same object"
+    assert parse_plan(json.dumps(plan_dict()).encode("utf-16"))  # bytes in any JSON encoding
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("plain 営業 text", None),
+        ("invoice\u202egpj.exe", "U+202E RIGHT-TO-LEFT OVERRIDE"),
+        ("a\u2067b", "U+2067 RIGHT-TO-LEFT ISOLATE"),
+        ("zero\u200bwidth", "U+200B ZERO WIDTH SPACE"),
+        ("nul\x00", "U+0000 a control character"),
+        ("\ufeffbom", "U+FEFF ZERO WIDTH NO-BREAK SPACE"),
+    ],
+)
+def test_hidden_character(text: str, found: str | None) -> None:
+    assert hidden_character(text) == found

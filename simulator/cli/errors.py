@@ -6,6 +6,7 @@ that would shadow someone else's work, 4 when no value of the lever reaches the 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from simulator import kpi_sets as kpi_store
@@ -26,6 +27,15 @@ class BadArgument(CodedError):
 
     def __init__(self, message: str) -> None:
         super().__init__("bad_argument", message)
+
+
+def write_file(path: str | Path, data: bytes) -> None:
+    """Write a file the user named (``--output``); one that cannot be written (a missing
+    folder, no permission, a directory) is a :class:`BadArgument`."""
+    try:
+        Path(path).write_bytes(data)
+    except OSError as exc:
+        raise BadArgument(f"{path}: cannot write ({exc.strerror or exc})") from None
 
 
 def report(error: CodedError) -> tuple[int, list[str]]:

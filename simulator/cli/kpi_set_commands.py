@@ -8,6 +8,7 @@ otherwise.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,7 +16,8 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 
 from simulator import kpi_sets as kpi_store
-from simulator.cli.errors import BadArgument
+from simulator.cli.errors import BadArgument, write_file
+from simulator.cli.text import one_line
 from simulator.kpi_sets.limits import EXPORT_FORMATS
 from simulator.plan import KpiSet, load_plan
 
@@ -46,8 +48,10 @@ def _open(url: str | None) -> kpi_store.Store:
     except SQLAlchemyError as exc:
         raise _database_error(exc) from None
     except kpi_store.StoreError as exc:
-        if exc.code == "db_url" and url:
-            raise kpi_store.StoreError(exc.code, "--db: not a database URL", **exc.ctx) from None
+        prefix = f"{kpi_store.ENV_URL}: "
+        if url and str(exc).startswith(prefix):  # the URL came from --db, not the environment
+            message = "--db: " + str(exc).removeprefix(prefix)
+            raise kpi_store.StoreError(exc.code, message, **exc.ctx) from None
         raise
 
 
@@ -145,10 +149,19 @@ def export(args: argparse.Namespace, store: kpi_store.Store) -> Row:
         raise BadArgument("--timezone: only with --lang")
     revision = store.revision(args.name, args.revision)
     data = _exported(store, revision, fmt, args.encoding, lang, zone)
-    try:
-        output.write_bytes(data)
-    except OSError as exc:
-        raise BadArgument(f"{output}: cannot write ({exc.strerror or exc})") from None
+    write_file(output, data)
+    lost = getattr(data, "unencodable", ())
+    if lost:  # written, but say what was lost and how to keep it
+        named = ", ".join(
+            f"{c} U+{ord(c):04X}" if c.isprintable() else f"U+{ord(c):04X}" for c in lost
+        )
+        print(
+            one_line(
+                f"warning: {output}: these characters became ? (CP932 cannot spell them): "
+                f"{named}; use --encoding utf-8-sig to keep them"
+            ),
+            file=sys.stderr,
+        )
     return {
         "name": revision.name,
         "revision": revision.number,

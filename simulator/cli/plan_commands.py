@@ -11,10 +11,10 @@ import argparse
 import json
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simulator import engine
+from simulator.cli.errors import write_file
 from simulator.plan import MAX_TRIALS, KpiSet, PlanError, json_schema, load_plan
 
 if TYPE_CHECKING:  # center_pin and reverse are imported by the commands that use them
@@ -115,9 +115,10 @@ def rank_levers(args: argparse.Namespace) -> Ranking:
 
 
 def solve(args: argparse.Namespace) -> Solved:
-    from simulator import reverse
+    from simulator import budget, reverse
 
     plan = load_plan(args.plan)
+    budget.check(plan)  # the answer is checked at the plan's own trials: refuse before solving
     try:
         solution = reverse.solve(plan, args.lever, target=args.target, confidence=args.confidence)
     except reverse.Unsolvable as exc:
@@ -130,7 +131,6 @@ def solve(args: argparse.Namespace) -> Solved:
 def schema(args: argparse.Namespace) -> Schema:
     document = json_schema()
     if args.output:
-        Path(args.output).write_text(
-            json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-        )
+        text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+        write_file(args.output, text.encode("utf-8"))
     return Schema(document, args.output)

@@ -6,12 +6,13 @@ cannot move the cursor or clear the terminal.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
+from simulator import finite
+
+if TYPE_CHECKING:  # the commands' results, read here; the commands report through this module
     from simulator.cli.plan_commands import Ranking, Reviewed, Schema, Solved
     from simulator.results import SimulationResult
 
@@ -22,8 +23,8 @@ def one_line(text: Any) -> str:
 
 
 def json_text(data: Any) -> str:
-    """``--json`` output: indented, non-ASCII as is."""
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    """``--json`` output: indented, non-ASCII as is, NaN and infinities as null."""
+    return finite.dumps(data, ensure_ascii=False, indent=2)
 
 
 def _money(value: float) -> str:
@@ -67,11 +68,17 @@ def ranking(result: Ranking) -> Iterator[str]:
             if r.required_for_target is not None
             else (r.required_problem or "")
         )
+        # Relative to the plan's revenue, which is 0 when nothing is ever won.
+        base = analysis.base_revenue
+        gain = f"{r.revenue_gain / base:>+9.1%}" if base else f"{'—':>9}"
+        yield f"{r.lever:<45} {r.step:>+8g} {gain} {r.p_target_gain * 100:>+8.1f}pt {required:>12}"
+    if analysis.base_revenue:
+        yield f"center pin: {center_pin.reason_text(analysis)}"
+    else:  # its sentence gives gains as shares of the revenue
         yield (
-            f"{r.lever:<45} {r.step:>+8g} {r.revenue_gain / analysis.base_revenue:>+9.1%} "
-            f"{r.p_target_gain * 100:>+8.1f}pt {required:>12}"
+            f"center pin: {analysis.center_pin}: the largest gain of any single step "
+            "(the plan's revenue is 0, so no gain is a share of it)."
         )
-    yield f"center pin: {center_pin.reason_text(analysis)}"
 
 
 def solved(result: Solved) -> Iterator[str]:

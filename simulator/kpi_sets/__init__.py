@@ -28,7 +28,9 @@ _MODULES = {
         "StoreError",
     ),
     "exchange": (
+        "Exported",
         "check_file_count",
+        "cp932_loss",
         "excel_safe_text",
         "export_csv",
         "export_json",

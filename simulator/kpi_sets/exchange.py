@@ -21,7 +21,6 @@ the file, the field path and a stable code the UI translates.
 from __future__ import annotations
 
 import csv
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,8 +31,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 
-from simulator import compare, glossary
-from simulator.kpi_sets.errors import FileProblem, ImportProblem
+from simulator import budget, compare, glossary
+from simulator.kpi_sets.errors import FileProblem, ImportProblem, StoreError
 from simulator.kpi_sets.limits import (
     CSV_ENCODINGS,
     EXPORT_LANGS,
@@ -41,13 +40,15 @@ from simulator.kpi_sets.limits import (
     MAX_IMPORT_FILES,
 )
 from simulator.kpi_sets.records import KpiSetInfo, Revision
-from simulator.kpi_sets.store import Store
-from simulator.plan import KpiSet, PlanError, parse_plan
+from simulator.kpi_sets.store import Store, check_plain
+from simulator.plan import KpiSet, PlanError, parse_plan, read_json
 
 if TYPE_CHECKING:  # openpyxl is imported when a workbook is written: the app starts faster
     from openpyxl.worksheet.worksheet import Worksheet
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: What a spreadsheet reads as the start of a formula: also the full-width forms (Excel in
+#: Japanese takes ＝1+1 as =1+1) and − (U+2212), which CP932 writes as －.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠", "\u2212")
 
 CsvEncoding = Literal["utf-8-sig", "cp932"]
 CSV_HEADER = ("section", "field", "month", "value", "at_confidence")
@@ -74,6 +75,24 @@ _EXACT_IN_EXCEL = 10**15
 
 
 # ----------------------------------------------------------------------------- export
+
+
+class Exported(bytes):
+    """An export's bytes; :attr:`unencodable` lists the characters its encoding could not
+    spell, each once in order of appearance (CP932 writes them as ``?``)."""
+
+    unencodable: tuple[str, ...] = ()
+
+
+def cp932_loss(text: str) -> tuple[str, ...]:
+    """The characters of ``text`` that CP932 cannot spell, each once, in order."""
+    lost = []
+    for character in set(text):
+        try:
+            character.encode("cp932")
+        except UnicodeEncodeError:
+            lost.append(character)
+    return tuple(sorted(lost, key=text.index))
 
 
 def excel_safe_text(value: Any) -> Any:
@@ -409,7 +428,9 @@ def export_csv(
 
     ``encoding`` is ``"utf-8-sig"`` (UTF-8 with the BOM Excel needs to detect it) or
     ``"cp932"`` (Windows Japanese). CP932 cannot spell every character: 〜 − ‖ ¢ £ ¬ — are
-    written as their CP932 forms, and anything else it lacks (emoji, for one) as ``?``.
+    written as their CP932 forms, and anything else it lacks (emoji, for one) as ``?``; the
+    bytes are then an :class:`Exported` whose ``unencodable`` names those characters, so
+    the caller can say which were lost and offer UTF-8.
 
     With ``lang`` (``"ja"`` or ``"en"``) the same table is written for a reader: header,
     sections and fields in that language (the glossary's names), counts and money rounded
@@ -441,7 +462,10 @@ def _csv_bytes(rows: Sequence[Sequence[Any]], encoding: CsvEncoding) -> bytes:
     writer.writerows([_csv_cell(cell) for cell in row] for row in rows)
     text = buffer.getvalue()
     if encoding == "cp932":
-        return text.translate(_CP932_FORMS).encode("cp932", errors="replace")
+        text = text.translate(_CP932_FORMS)
+        data = Exported(text.encode("cp932", errors="replace"))
+        data.unencodable = cp932_loss(text)
+        return data
     return text.encode("utf-8-sig")
 
 
@@ -618,19 +642,13 @@ def _read_one(file: str, data: bytes) -> tuple[KpiSet | None, list[FileProblem]]
             "not_utf8", f"is not UTF-8 text (byte {exc.start})", position=exc.start
         )
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return None, problem(
-            "json_invalid", f"is not valid JSON: {exc}", line=exc.lineno, column=exc.colno
-        )
-    except RecursionError:  # nested thousands deep
-        return None, problem("json_invalid", "is not valid JSON: nested too deeply")
-    if not isinstance(document, dict):
-        return None, problem(
-            "not_json_object", "must be a JSON object ({...}), as KPI set files are"
-        )
-    try:
+        document = read_json(text)
+        if not isinstance(document, dict):
+            return None, problem(
+                "not_json_object", "must be a JSON object ({...}), as KPI set files are"
+            )
         plan = parse_plan(document)
+        budget.check(plan)  # what simulating it on import would cost
     except PlanError as exc:
         return None, [
             FileProblem(issue.path, issue.code, issue.message, dict(issue.ctx), file)
@@ -638,6 +656,10 @@ def _read_one(file: str, data: bytes) -> tuple[KpiSet | None, list[FileProblem]]
         ]
     if not plan.name.strip():
         return None, problem("name_empty", "must not be empty", "name")
+    try:
+        check_plain(plan.name, "name")
+    except StoreError as exc:
+        return None, problem(exc.code, str(exc).removeprefix("name: "), "name", **exc.ctx)
     return plan, []
 
 

@@ -1,9 +1,10 @@
 """The KPI set tables and their migrations.
 
 ``centerpin_schema`` records every applied migration. :data:`MIGRATIONS` is an
-append-only list of functions (the first creates the tables), run in one transaction when
-a store opens. Opening a database that a newer Centerpin has migrated raises
-:class:`SchemaTooNew` instead of guessing at its layout.
+append-only list of functions (the first creates the tables). A store that opens reads the
+version (:func:`current`, no lock taken) and only when migrations are missing runs them
+in one write transaction (:func:`migrate`). Opening a database that a newer Centerpin
+has migrated raises :class:`SchemaTooNew` instead of guessing at its layout.
 """
 
 from __future__ import annotations
@@ -142,16 +143,10 @@ def version(conn: Connection) -> int:
     return int(conn.execute(select(func.max(schema_table.c.version))).scalar() or 0)
 
 
-def migrate(conn: Connection) -> None:
-    """Apply the migrations the database lacks, in the caller's write transaction;
-    :class:`SchemaTooNew` if a newer Centerpin has migrated it."""
-    if conn.dialect.name != "sqlite":  # two processes opening a new database: one migrates
-        conn.execute(text(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})"))
-    if not inspect(conn).has_table(schema_table.name):
-        schema_table.create(conn)
-        found = 0
-    else:
-        found = version(conn)
+def current(conn: Connection) -> int:
+    """The database's schema version, read without taking any lock (0 for a database
+    without tables); :class:`SchemaTooNew` if a newer Centerpin has migrated it."""
+    found = version(conn) if inspect(conn).has_table(schema_table.name) else 0
     if found > SCHEMA_VERSION:
         raise SchemaTooNew(
             "schema_too_new",
@@ -160,6 +155,18 @@ def migrate(conn: Connection) -> None:
             found=found,
             supported=SCHEMA_VERSION,
         )
+    return found
+
+
+def migrate(conn: Connection) -> None:
+    """Apply the migrations the database lacks, in the caller's write transaction (which
+    holds the write lock: another opener migrating at the same time waits, then finds
+    nothing left to do); :class:`SchemaTooNew` if a newer Centerpin has migrated it."""
+    if conn.dialect.name != "sqlite":  # two processes opening a new database: one migrates
+        conn.execute(text(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})"))
+    if not inspect(conn).has_table(schema_table.name):
+        schema_table.create(conn)
+    found = current(conn)
     for step in range(found + 1, SCHEMA_VERSION + 1):
         MIGRATIONS[step](conn)
         conn.execute(insert(schema_table).values(version=step, applied_at=now()))

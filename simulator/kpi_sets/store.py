@@ -23,16 +23,17 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from simulator import compare
+from simulator import compare, finite
 from simulator.kpi_sets import schema
 from simulator.kpi_sets.database import Database, default_url
 from simulator.kpi_sets.errors import NameTaken, NotFound, StaleRevision, StoreError
 from simulator.kpi_sets.records import Derived, KpiSetInfo, Revision, derive
 from simulator.kpi_sets.schema import MAX_AUTHOR, MAX_NAME, revisions_table, sets_table
-from simulator.plan import KpiSet, parse_plan
+from simulator.plan import KpiSet, hidden_character, parse_plan
 
 MAX_TAGS = 20
 MAX_TAG = 40
+MAX_SEARCH = 1000
 
 
 def _check_name(name: str, field_name: str = "name") -> str:
@@ -43,7 +44,35 @@ def _check_name(name: str, field_name: str = "name") -> str:
         raise StoreError(
             "name_long", f"{field_name}: at most {MAX_NAME} characters", field=field_name
         )
-    return name
+    return check_plain(name, field_name)
+
+
+def check_plain(text: str, field_name: str) -> str:
+    """``text``, refused if it hides a control or invisible formatting character: a name
+    or an author is shown as is, and ``invoice\u202egpj.exe`` would read "invoiceexe.jpg"."""
+    hidden = hidden_character(text)
+    if hidden is not None:
+        raise StoreError(
+            "name_character",
+            f"{field_name}: {hidden} is not allowed (no control, direction or zero-width "
+            "characters)",
+            field=field_name,
+            character=hidden,
+        )
+    return text
+
+
+def _storable(text: str, field_name: str) -> str:
+    """Free text (a description, a comment, a tag) as every database stores it: PostgreSQL
+    cannot hold NUL, so no database does."""
+    if "\x00" in text:
+        raise StoreError(
+            "text_nul",
+            f"{field_name}: U+0000 NULL is not allowed",
+            field=field_name,
+            character="U+0000 NULL",
+        )
+    return text
 
 
 def _fold(*parts: str) -> str:
@@ -53,7 +82,7 @@ def _fold(*parts: str) -> str:
 
 def _check_tags(tags: Sequence[str]) -> list[str]:
     tags = (" ".join(tag.split()) for tag in tags if tag)  # no line breaks inside a tag
-    clean = list(dict.fromkeys(tag for tag in tags if tag))
+    clean = list(dict.fromkeys(_storable(tag, "tags") for tag in tags if tag))
     if len(clean) > MAX_TAGS or any(len(tag) > MAX_TAG for tag in clean):
         raise StoreError(
             "tags", f"tags: at most {MAX_TAGS}, each up to {MAX_TAG} characters", field="tags"
@@ -63,8 +92,8 @@ def _check_tags(tags: Sequence[str]) -> list[str]:
 
 def _author(author: str) -> str:
     """The author as stored: no surrounding spaces, at most MAX_AUTHOR characters (the
-    column's length, which PostgreSQL enforces and SQLite does not)."""
-    return author.strip()[:MAX_AUTHOR]
+    column's length, which PostgreSQL enforces and SQLite does not), plain text."""
+    return check_plain(author.strip()[:MAX_AUTHOR], "author")
 
 
 def _named(plan: KpiSet, name: str) -> KpiSet:
@@ -92,7 +121,12 @@ class Store:
         self.engine, self.url = self.database.engine, self.database.url
         self.sqlite = self.database.sqlite
         try:
-            self.database.write(schema.migrate)
+            # A read: opening never queues behind a writer. Migrating takes the write lock,
+            # and only a database that lacks migrations needs it.
+            with self.database.read() as conn:
+                found = schema.current(conn)
+            if found < schema.SCHEMA_VERSION:
+                self.database.write(schema.migrate)
         except Exception:
             self.database.close()
             raise
@@ -157,6 +191,10 @@ class Store:
         ).join(r, (r.c.set_id == s.c.id) & (r.c.number == s.c.head))
         if not include_archived:
             query = query.where(s.c.archived.is_(False))
+        if len(search) > MAX_SEARCH:  # also beyond what SQLite's LIKE takes
+            raise StoreError(
+                "search_long", f"search: at most {MAX_SEARCH:,} characters", limit=MAX_SEARCH
+            )
         if search.strip():
             folded = _fold(search.strip())
             escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -241,8 +279,9 @@ class Store:
                 plan=plan.to_json(),
                 seed=plan.simulation.seed,
                 trials=plan.simulation.trials,
-                targets=json.dumps(derived.targets, ensure_ascii=False),
-                summary=json.dumps(derived.summary),
+                # JSON without NaN or infinities: a value that is not finite is kept as null.
+                targets=finite.dumps(derived.targets, ensure_ascii=False),
+                summary=finite.dumps(derived.summary),
                 comment=comment,
                 author=author,
                 created_at=now,
@@ -298,9 +337,12 @@ class Store:
         name = _check_name(name)
         author = _author(author)
         tags = _check_tags(tags)
+        comment = _storable(comment, "comment")
         plan = _named(plan, name)
+        description = _storable(
+            plan.description if description is None else description, "description"
+        )
         derived = derived or derive(plan)
-        description = plan.description if description is None else description
         self.database.write(
             lambda conn: self._insert_set(
                 conn,
@@ -382,11 +424,12 @@ class Store:
         Raises :class:`StaleRevision` (and writes nothing) when the set is no longer at
         ``base_revision``.
         """
+        author, comment = _author(author), _storable(comment, "comment")
         plan = _named(plan, name)
         derived = derived or derive(plan)
         number = self.database.write(
             lambda conn: self._advance(
-                conn, name, base_revision, plan, base_revision, derived, comment, _author(author)
+                conn, name, base_revision, plan, base_revision, derived, comment, author
             )
         )
         return self.revision(name, number)
@@ -395,11 +438,12 @@ class Store:
         self, name: str, number: int, *, base_revision: int, author: str = "", comment: str = ""
     ) -> Revision:
         """Revision ``number``'s plan as a new revision (its parent is ``number``)."""
+        author, comment = _author(author), _storable(comment, "comment")
         old = self.revision(name, number)
         derived = Derived(old.summary, old.targets)
         new = self.database.write(
             lambda conn: self._advance(
-                conn, name, base_revision, old.plan, number, derived, comment, _author(author)
+                conn, name, base_revision, old.plan, number, derived, comment, author
             )
         )
         return self.revision(name, new)
@@ -445,7 +489,7 @@ class Store:
     ) -> KpiSetInfo:
         values: dict[str, Any] = {}
         if description is not None:
-            values["description"] = description
+            values["description"] = _storable(description, "description")
         if tags is not None:
             values["tags"] = "\n".join(_check_tags(tags))
 
@@ -475,6 +519,9 @@ class Store:
     ) -> list[Revision]:
         """New sets from plans, all or nothing: one taken or repeated name writes none."""
         names = [_check_name(plan.name) for plan in plans]
+        author, comment = _author(author), _storable(comment, "comment")
+        for plan in plans:
+            _storable(plan.description, "description")
         for i, name in enumerate(names):
             if name in names[:i]:
                 raise StoreError(
@@ -490,7 +537,7 @@ class Store:
                     name,
                     plan,
                     one,
-                    author=_author(author),
+                    author=author,
                     description=plan.description,
                     tags=(),
                     comment=comment,
