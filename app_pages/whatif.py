@@ -27,11 +27,7 @@ DOWNLOAD = session.element("download_monthly")
 
 lang = session.lang()
 baseline = kpi_sets.baseline()
-base_state = scenario.defaults(baseline)
-
-# A newly opened plan starts from its own values, then from the link it was opened with.
-if session.start_scenario(base_state) and st.session_state.pop(session.APPLY_LINK, False):
-    session.set_scenario(scenario.from_query(st.query_params.to_dict(), base_state))
+base_state = scenario.defaults(baseline)  # the scenario itself was started by app.py
 
 st.title(t("whatif.title"))
 st.caption(plain(baseline.name))
@@ -124,8 +120,9 @@ def scenario_panel() -> None:
         except PlanError as error:
             plan, problem = None, error
 
-    st.query_params.from_dict(
-        {"lang": lang, "plan": session.plan_id()} | scenario.to_query(st.session_state, base_state)
+    # A slider moved reruns this fragment alone: the link follows it here.
+    session.write_link(
+        scenario.link(st.session_state, base_state, lang, session.plan_id(), session.revision())
     )
     with outputs:
         save.save_panel(plan, "whatif")  # after the widgets: it saves what they show

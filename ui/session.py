@@ -186,8 +186,11 @@ def ensure_choice(key: str, options: Sequence[Any], default: Any, session: Sessi
 
 CHART = element_family("chart_")  # CHART("histogram"): a chart's identity in the page
 STARTED = state("session_started")
-APPLY_LINK = state("apply_query")  # the what-if page takes its values from the link once
+#: The link the session was opened with: {"plan": the plan it opened, "params": {name:
+#: [values]}}; the scenario and each page take their values from it once (:func:`from_link`).
+LINK = state("opening_link")
 PLAN_MISSING = state("plan_missing")  # a linked or chosen set this database lacks
+GOTO = state("goto")  # the page a callback asked to show next ("whatif", "compare", ...)
 AUTHOR = widget("author")
 
 # ----------------------------------------------------------------------------- the scenario
@@ -290,3 +293,73 @@ def set_scenario(values: Mapping[str, Any], session: Session = None) -> None:
 
 def _redraw_hires(session: MutableMapping[str, Any]) -> None:
     session[HIRES_VERSION] = session.get(HIRES_VERSION, 0) + 1
+
+
+# ----------------------------------------------------------------------------- links and hand-offs
+
+
+def _whole(text: str | None) -> int | None:
+    """A positive whole number written in a link, else None."""
+    try:
+        number = int(str(text))
+    except ValueError:
+        return None
+    return number if number > 0 else None
+
+
+def open_link(
+    query: Mapping[str, Sequence[str]], plans: Sequence[str], session: Session = None
+) -> None:
+    """Open the session as its first link asks: the language, the plan (one of ``plans``,
+    else the default, with a warning) at the revision named; the rest of the link (the
+    scenario, a page's own choices) waits in the session for :func:`from_link`."""
+    session = _session(session)
+    last = {name: values[-1] for name, values in query.items() if values}
+    if last.get("lang") in LANGUAGES:
+        session[LANG] = last["lang"]
+    named = last.get("plan")
+    missing = named is not None and named not in plans
+    if missing:  # a link to a set not (or no longer) in this database: nothing else applies
+        session[PLAN_MISSING] = named
+    plan = DEFAULT_PLAN if named is None or missing else named
+    open_plan(plan, None if missing else _whole(last.get("rev")), session)
+    params = {name: list(values) for name, values in query.items()}
+    session[LINK] = {"plan": None if missing else plan, "params": params}
+
+
+def from_link(names: Iterable[str], session: Session = None) -> dict[str, list[str]]:
+    """The values the opening link gave ``names`` (each taken once), while the session
+    still shows the plan it linked to; empty otherwise."""
+    session = _session(session)
+    opened = session.get(LINK)
+    if not opened or opened["plan"] != plan_id(session):
+        return {}
+    params = dict(opened["params"])
+    taken = {name: params.pop(name) for name in list(names) if name in params}
+    session[LINK] = {"plan": opened["plan"], "params": params}
+    return taken
+
+
+def go_to(page: str, session: Session = None) -> None:
+    """Show ``page`` (``"whatif"``, ``"compare"``…) next: for a callback, which cannot
+    switch pages itself; the app switches before the current page draws (:func:`go_on`)."""
+    _session(session)[GOTO] = page
+
+
+def go_on() -> None:
+    """Switch to the page a callback asked for, if any, keeping the link's query."""
+    if page := st.session_state.pop(GOTO, None):
+        st.switch_page(f"app_pages/{page}.py", query_params=st.query_params.to_dict())
+
+
+def write_link(query: Mapping[str, str | Sequence[str]]) -> None:
+    """The address bar shows ``query``: a copied link opens what the page shows."""
+    st.query_params.from_dict(query)
+
+
+def add_to_link(name: str, value: str | Sequence[str] | None) -> None:
+    """A page's own choice in its link (None leaves it out)."""
+    if value is None:
+        st.query_params.pop(name, None)
+    else:
+        st.query_params[name] = value
