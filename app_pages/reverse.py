@@ -18,11 +18,11 @@ st.title(t("reverse.title"))
 st.caption(plain(baseline.name))
 
 solvable = [lv for lv in levers.levers(baseline) if lv.kind in reverse.SOLVABLE]
-reverse_page.start_inputs(baseline, solvable)
+reverse_page.start_inputs(solvable)
 
 left, right = st.columns([1, 2], gap="large")
 with left:
-    widgets.target_inputs(baseline.currency, reverse_page.TARGET, reverse_page.CONFIDENCE)
+    widgets.target_inputs(baseline.currency, session.TARGET, session.CONFIDENCE)
     by_path = {lever.path: lever for lever in solvable}
     names = {path: tables.lever_label(lever) for path, lever in by_path.items()}
     chosen = by_path[
@@ -44,7 +44,8 @@ with right:
         result = cache.reverse_answer(plan.to_json(), chosen.path)
     confidence = percent(plan.target.confidence, 0)
     cols = st.columns(3)
-    cols[0].metric(t("reverse.now"), percent(result.base_p), help=t("reverse.now_help"))
+    now = cache.numbers(plan.to_json())  # the what-if page's own run of this scenario
+    cols[0].metric(t("reverse.now"), percent(now.p_target), help=t("reverse.now_help"))
     cols[1].metric(
         t("reverse.plain"),
         percent(result.plain_p) if not math.isnan(result.plain_p) else "—",
@@ -83,13 +84,13 @@ with right:
         )
 
         use_column, save_column = st.columns(2)
-        if use_column.button(
+        use_column.button(
             t("reverse.use"),
             on_click=reverse_page.use_as_scenario,
             args=(result.plan_json,),
+            icon=":material/open_in_new:",
             key=reverse_page.USE,
-        ):
-            st.page_link("app_pages/whatif.py", label=t("reverse.open_whatif"), icon="🎯")
+        )
         with save_column:
             save.save_panel(parse_plan(result.plan_json), "reverse")
         save.outcome("reverse")
