@@ -3,7 +3,7 @@ and the ranking's words (the analysis itself is in the simulator, cached in ui/c
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 import streamlit as st
@@ -18,6 +18,8 @@ EFFORT_UNIT = session.widget("pin_effort_unit")
 EFFORTS = session.state("pin_efforts")  # {plan id: {lever path: effort}}
 EFFORT_EDITOR = session.element_family("pin_effort_editor_")  # EFFORT_EDITOR(plan id)
 UNITS = ("hours", "yen", "difficulty")
+EFFORT_LINK = "effort:"  # effort:team.reps=2 in a link: a lever's effort
+UNIT_LINK = "effort_unit"
 
 
 def analysed_plan(baseline: KpiSet) -> KpiSet:
@@ -30,10 +32,50 @@ def analysed_plan(baseline: KpiSet) -> KpiSet:
     return baseline
 
 
+def start_from_link(paths: Sequence[str]) -> None:
+    """Efforts and their unit from the link the session was opened with, if it had any."""
+    names = [UNIT_LINK, *(EFFORT_LINK + path for path in paths)]
+    linked = {name: values[-1] for name, values in session.from_link(names).items()}
+    if linked.get(UNIT_LINK) in UNITS:
+        st.session_state[EFFORT_UNIT] = linked[UNIT_LINK]
+    kept = {}
+    for path in paths:
+        try:
+            effort = scenario.parse_url_number(linked.get(EFFORT_LINK + path, ""))
+        except ValueError:
+            continue
+        if effort > 0:
+            kept[path] = effort
+    if kept:
+        st.session_state[EFFORTS] = (st.session_state.get(EFFORTS) or {}) | {
+            session.plan_id(): kept
+        }
+
+
+def link_efforts(efforts: dict[str, float], unit: str) -> None:
+    """The efforts entered, and their unit, in the page's link."""
+    for path, effort in efforts.items():
+        session.add_to_link(EFFORT_LINK + path, scenario.url_number(effort))
+    if efforts:
+        session.add_to_link(UNIT_LINK, unit)
+
+
 def efforts() -> dict[str, float]:
     """The efforts entered for the session's plan, by lever path (so they survive a
     language switch; the names are drawn again)."""
     return dict((st.session_state.get(EFFORTS) or {}).get(session.plan_id(), {}))
+
+
+def effort_table(paths: Sequence[str], name: Callable[[str], str]) -> pd.DataFrame:
+    """The editor's rows: each lever's name and its effort (NaN, shown blank, when none)."""
+    saved = efforts()
+    return pd.DataFrame(
+        {
+            "lever": [name(path) for path in paths],
+            "effort": pd.Series([saved.get(p) for p in paths], dtype="float64").to_numpy(),
+        },
+        index=list(paths),
+    )
 
 
 def keep_efforts(edited: pd.Series) -> dict[str, float]:
