@@ -8,8 +8,20 @@ import streamlit as st
 
 from simulator import levers, reverse
 from simulator.plan import PlanError, parse_plan
-from ui import cache, charts, errors, kpi_sets, reverse_page, save, session, tables, widgets
-from ui.format import count, money, month_short, percent, plain
+from simulator.results import DETAIL_TRIALS
+from ui import (
+    cache,
+    charts,
+    errors,
+    kpi_sets,
+    reverse_page,
+    save,
+    session,
+    tables,
+    targets,
+    widgets,
+)
+from ui.format import count, money, percent, plain
 from ui.i18n import t
 
 lang = session.lang()
@@ -43,16 +55,19 @@ with right:
     with st.spinner(t("reverse.solving")):
         result = cache.reverse_answer(plan.to_json(), chosen.path)
     confidence = percent(plan.target.confidence, 0)
-    cols = st.columns(3)
+    cols = [st.container(horizontal=True, gap="large")] * 3  # one row that wraps if narrow
     now = cache.numbers(plan.to_json())  # the what-if page's own run of this scenario
-    cols[0].metric(t("reverse.now"), percent(now.p_target), help=t("reverse.now_help"))
+    cols[0].metric(
+        t("reverse.now"), percent(now.p_target), help=t("reverse.now_help"), width="content"
+    )
     cols[1].metric(
         t("reverse.plain"),
         percent(result.plain_p) if not math.isnan(result.plain_p) else "—",
         help=t("reverse.plain_help"),
+        width="content",
     )
     if result.value is None:
-        cols[2].metric(t("reverse.solved", confidence=confidence), "—")
+        cols[2].metric(t("reverse.solved", confidence=confidence), "—", width="content")
         st.error(errors.unsolvable(result.problem, tables.lever_label(chosen), lang))
     else:
         cols[2].metric(
@@ -63,6 +78,7 @@ with right:
                 error=percent(result.p_error, 2),
                 trials=f"{plan.simulation.trials:,}",
             ),
+            width="content",
         )
         unit = (
             (lambda v: percent(v))
@@ -107,7 +123,7 @@ if short := reverse_page.capacity_short(plan, chain, lang):
     st.warning(short)
 
 st.subheader(t("reverse.monthly_title"))
-month_labels = [month_short(m, lang, first=i == 0) for i, m in enumerate(chain.monthly.index)]
+month_labels = targets.month_ticks(list(chain.monthly.index), lang)
 st.plotly_chart(
     charts.monthly_targets(
         month_labels,
@@ -129,12 +145,19 @@ st.plotly_chart(
     key=session.CHART("reverse"),
 )
 if result.monthly is not None:
-    frame = tables.monthly_kpis(result.monthly, lang)
-    st.dataframe(frame, width="stretch")
-    st.download_button(
-        t("table.download"),
-        tables.csv_bytes(frame),
+    targets.show(
+        result.monthly,
+        plan.target.confidence,
+        lang,
+        t(
+            "targets.assumption_reverse",
+            lever=tables.lever_label(chosen),
+            value=unit(result.value),
+            confidence=confidence,
+        ),
+        min(DETAIL_TRIALS, plan.simulation.trials),
+        reverse_page.DOWNLOAD,
         "centerpin_kpi_targets.csv",
-        "text/csv",
-        key=reverse_page.DOWNLOAD,
+        plain=chain.monthly,
+        title=False,
     )
