@@ -10,6 +10,8 @@ from ui import cache, center_pin_page, charts, kpi_sets, save, session, tables
 from ui.format import percent, plain
 from ui.i18n import t
 
+CHART_WIDTH = 640  # px: two fit beside each other at 1920 wide, one at a time at 1366
+
 lang = session.lang()
 baseline = kpi_sets.baseline()
 st.title(t("pin.title"))
@@ -81,22 +83,38 @@ with answer:
             step_p=percent(result.base_p_target),
         )
     )
+    ranking = center_pin_page.ranking(result, name, plan.currency, lang)
+    column_config = {
+        t("pin.col.revenue"): st.column_config.NumberColumn(format="percent"),
+        t("pin.col.p"): st.column_config.NumberColumn(format="%+.1f pt"),
+        t("pin.col.variance"): st.column_config.ProgressColumn(
+            min_value=0.0, max_value=1.0, format="percent"
+        ),
+    }
+    # The ranking in the columns that decide it, every lever at once; the rest below.
+    main, detail = center_pin_page.ranking_columns(bool(entered))
     st.dataframe(
-        center_pin_page.ranking(result, name, plan.currency, lang),
+        ranking,
         hide_index=True,
         width="stretch",
-        column_config={
-            t("pin.col.revenue"): st.column_config.NumberColumn(format="percent"),
-            t("pin.col.p"): st.column_config.NumberColumn(format="%+.1f pt"),
-            t("pin.col.variance"): st.column_config.ProgressColumn(
-                min_value=0.0, max_value=1.0, format="percent"
-            ),
-        },
+        height="content",
+        column_order=main,
+        column_config=column_config,
     )
     st.caption(t("pin.note", p=percent(now.p_target), noise=percent(result.noise_share)))
+    with st.expander(t("pin.details"), icon=":material/table_view:"):
+        st.dataframe(
+            ranking,
+            hide_index=True,
+            width="stretch",
+            height="content",
+            column_order=detail,
+            column_config=column_config,
+        )
 
 names = [name(r.lever) for r in result.levers]
-left, right = st.columns(2)
+# Side by side on a wide screen, one above the other on a narrow one: never squeezed.
+left = right = st.container(horizontal=True, gap="medium")
 left.plotly_chart(
     charts.tornado(
         names,
@@ -109,7 +127,7 @@ left.plotly_chart(
             "down": t("pin.chart.down"),
         },
     ),
-    width="stretch",
+    width=CHART_WIDTH,
     config=charts.CONFIG,
     key=session.CHART("tornado"),
 )
@@ -122,7 +140,7 @@ right.plotly_chart(
         ],
         {"title": t("pin.chart.required"), "x": t("pin.chart.required_x")},
     ),
-    width="stretch",
+    width=CHART_WIDTH,
     config=charts.CONFIG,
     key=session.CHART("required"),
 )

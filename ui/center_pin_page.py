@@ -123,6 +123,14 @@ def verdict(result: center_pin.Analysis, name: Callable[[str], str], unit: str) 
     return text + " " + t("pin.tie") if result.tie else text
 
 
+def ranking_columns(with_efforts: bool) -> tuple[list[str], list[str]]:
+    """The ranking's columns that decide it (effort only once one is entered), and the
+    lever's details shown below it."""
+    main = ["lever", "step", "revenue", "p", *(["effort"] if with_efforts else []), "required"]
+    detail = ["lever", "base", "required", "half", "headroom", "variance"]
+    return [t(f"pin.col.{c}") for c in main], [t(f"pin.col.{c}") for c in detail]
+
+
 def ranking(
     result: center_pin.Analysis, name: Callable[[str], str], currency: str, lang: str
 ) -> pd.DataFrame:
