@@ -19,7 +19,7 @@ if session.STARTED not in st.session_state:
     session.open_link({name: st.query_params.get_all(name) for name in st.query_params}, options)
 kpi_sets.ensure_valid_plan(options)
 kpi_sets.pin_revision(store)
-session.keep_widget_values()
+session.start_run()  # every widget's value handed back: it outlives pages that do not draw it
 
 # One scenario for every page: the plan's own values, or the link's, until the user moves them.
 baseline = kpi_sets.baseline()

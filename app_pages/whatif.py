@@ -113,6 +113,7 @@ def target_widgets() -> None:
 
 @st.fragment
 def scenario_panel() -> None:
+    session.keep_widget_values_in_fragment()  # or a page switch next would drop them
     # The answer goes on top, across the page, once the widgets below are read.
     answer = st.container()
     controls, outputs = st.columns([1, 2], gap="large")
@@ -157,7 +158,9 @@ def show_outcome(plan: KpiSet, answer: DeltaGenerator, outputs: DeltaGenerator) 
     as_money = lambda v: money(v, plan.currency, lang)  # noqa: E731
     view = cache.numbers(scenario_json)  # the answer first: the charts can follow
     with answer:
-        st.markdown(whatif_page.verdict_markdown(view.p_target, view.confidence))
+        st.container(key=whatif_page.VERDICT).markdown(
+            whatif_page.verdict_markdown(view.p_target, view.confidence)
+        )
         changed = scenario_json != base_json
         show_metrics(view, cache.numbers(base_json) if changed else None, plan.currency)
     with outputs:

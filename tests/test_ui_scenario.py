@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import make_plan
+from tests.test_ui_session import Recording
 from ui import scenario, session
 
 FINITE = st.floats(allow_nan=False, allow_infinity=False)
@@ -114,3 +115,25 @@ def test_hand_offs_name_the_next_page() -> None:
     state: dict[str, Any] = {}
     session.go_to("whatif", state)
     assert state[session.GOTO] == "whatif"
+
+
+def test_a_fragments_own_run_hands_widget_values_back_and_a_whole_run_does_not_twice() -> None:
+    state: dict[str, Any] = {session.TARGET: 5.0, session.REVISION: 2}
+    session.start_run(state)  # the app's script: values handed back, the run marked whole
+    assert state[session.WHOLE_RUN] is True
+    session.keep_widget_values_in_fragment(state)  # the fragment within that run: nothing
+    assert session.WHOLE_RUN not in state
+
+    alone = Recording({session.TARGET: 5.0, session.REVISION: 2})
+    alone.assigned.clear()
+    session.keep_widget_values_in_fragment(alone)  # the fragment's own run: handed back
+    assert alone.assigned == [session.TARGET]
+
+
+def test_scenario_values_lost_all_the_same_come_back_as_the_plans() -> None:
+    base = scenario.defaults(make_plan())
+    state: dict[str, Any] = {}
+    session.start_scenario(base, state)
+    del state[session.LEVER("win_rate")]  # as Streamlit drops a value it thinks stale
+    assert not session.start_scenario(base, state)
+    assert state[session.LEVER("win_rate")] == base[session.LEVER("win_rate")]

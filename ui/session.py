@@ -7,7 +7,8 @@ of the page it belongs to, and so is registered as one of three kinds:
   Streamlit keeps it for the whole session.
 * :func:`widget`: an input widget's value. Streamlit drops a widget's value in a run that
   does not draw it (a visit to another page); :func:`keep_widget_values`, run at the top of
-  every run, hands every widget value back to the session, so it outlives the visit.
+  every run and of every fragment's run, hands every widget value back to the session, so
+  it outlives the visit.
 * :func:`element`: a button, download, uploader, data editor, form or chart. Streamlit
   refuses values set for these, so they are never handed back.
 
@@ -130,6 +131,30 @@ def keep_widget_values(session: Session = None) -> None:
     for key in list(session.keys()):
         if kind(key) is Kind.WIDGET:
             session[key] = session[key]
+
+
+WHOLE_RUN = state("whole_run")  # set by the app's script; a fragment takes it (see below)
+
+
+def start_run(session: Session = None) -> None:
+    """At the top of the app's script: widget values handed back, and the run marked as
+    the whole app's (not a fragment's alone)."""
+    session = _session(session)
+    keep_widget_values(session)
+    session[WHOLE_RUN] = True
+
+
+def keep_widget_values_in_fragment(session: Session = None) -> None:
+    """At the top of a fragment: when only the fragment runs, hand widget values back too.
+
+    A page switch right after a fragment's own run drops every widget value that run did
+    not hand back (Streamlit cleans up before the next page's script starts). In a run of
+    the whole app, :func:`start_run` has done it, and widgets outside the fragment are
+    already drawn, so their values cannot be set again.
+    """
+    session = _session(session)
+    if not session.pop(WHOLE_RUN, False):
+        keep_widget_values(session)
 
 
 RESETS = state("resets")  # {scope: the value that scope's keys were last started for}
@@ -278,6 +303,8 @@ def start_scenario(values: Mapping[str, Any], session: Session = None) -> bool:
     belong to the session's plan. True when they were started afresh."""
     session = _session(session)
     if not reset_on_change(SCENARIO, plan_id(session), values, session):
+        for key, value in values.items():  # a value lost all the same comes back as the plan's
+            session.setdefault(key, value)
         return False
     _redraw_hires(session)
     return True
