@@ -113,7 +113,7 @@ def target_widgets() -> None:
 
 @st.fragment
 def scenario_panel() -> None:
-    session.keep_widget_values_in_fragment()  # or a page switch next would drop them
+    session.note_widget_values_in_fragment()  # or a page switch next would lose them
     # The answer goes on top, across the page, once the widgets below are read.
     answer = st.container()
     controls, outputs = st.columns([1, 2], gap="large")

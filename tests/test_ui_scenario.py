@@ -9,7 +9,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import make_plan
-from tests.test_ui_session import Recording
 from ui import scenario, session
 
 FINITE = st.floats(allow_nan=False, allow_infinity=False)
@@ -117,17 +116,18 @@ def test_hand_offs_name_the_next_page() -> None:
     assert state[session.GOTO] == "whatif"
 
 
-def test_a_fragments_own_run_hands_widget_values_back_and_a_whole_run_does_not_twice() -> None:
+def test_widget_values_a_fragments_own_run_saw_come_back_in_the_next_whole_run() -> None:
     state: dict[str, Any] = {session.TARGET: 5.0, session.REVISION: 2}
-    session.start_run(state)  # the app's script: values handed back, the run marked whole
-    assert state[session.WHOLE_RUN] is True
-    session.keep_widget_values_in_fragment(state)  # the fragment within that run: nothing
-    assert session.WHOLE_RUN not in state
+    session.start_run(state)  # the app's script marks the run whole
+    session.note_widget_values_in_fragment(state)  # the fragment within it: nothing to note
+    assert session.FRAGMENT_VALUES not in state and session.WHOLE_RUN not in state
 
-    alone = Recording({session.TARGET: 5.0, session.REVISION: 2})
-    alone.assigned.clear()
-    session.keep_widget_values_in_fragment(alone)  # the fragment's own run: handed back
-    assert alone.assigned == [session.TARGET]
+    state[session.TARGET] = 7.0  # the user moves a widget: the fragment runs alone
+    session.note_widget_values_in_fragment(state)
+    assert state[session.FRAGMENT_VALUES] == {session.TARGET: 7.0}
+    del state[session.TARGET]  # a page switch next: Streamlit drops the value
+    session.start_run(state)
+    assert state[session.TARGET] == 7.0 and session.FRAGMENT_VALUES not in state
 
 
 def test_scenario_values_lost_all_the_same_come_back_as_the_plans() -> None:

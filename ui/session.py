@@ -7,8 +7,8 @@ of the page it belongs to, and so is registered as one of three kinds:
   Streamlit keeps it for the whole session.
 * :func:`widget`: an input widget's value. Streamlit drops a widget's value in a run that
   does not draw it (a visit to another page); :func:`keep_widget_values`, run at the top of
-  every run and of every fragment's run, hands every widget value back to the session, so
-  it outlives the visit.
+  every run, hands every widget value back to the session, so it outlives the visit (a
+  fragment notes them, see :func:`note_widget_values_in_fragment`).
 * :func:`element`: a button, download, uploader, data editor, form or chart. Streamlit
   refuses values set for these, so they are never handed back.
 
@@ -134,27 +134,33 @@ def keep_widget_values(session: Session = None) -> None:
 
 
 WHOLE_RUN = state("whole_run")  # set by the app's script; a fragment takes it (see below)
+FRAGMENT_VALUES = state("fragment_values")  # widget values as a fragment's own run saw them
 
 
 def start_run(session: Session = None) -> None:
-    """At the top of the app's script: widget values handed back, and the run marked as
-    the whole app's (not a fragment's alone)."""
+    """At the top of the app's script: widget values a page switch dropped come back,
+    every widget value is handed back, and the run is marked as the whole app's."""
     session = _session(session)
+    for key, value in (session.pop(FRAGMENT_VALUES, None) or {}).items():
+        if key not in session:
+            session[key] = value
     keep_widget_values(session)
     session[WHOLE_RUN] = True
 
 
-def keep_widget_values_in_fragment(session: Session = None) -> None:
-    """At the top of a fragment: when only the fragment runs, hand widget values back too.
+def note_widget_values_in_fragment(session: Session = None) -> None:
+    """At the top of a fragment: when only the fragment runs, note every widget value.
 
-    A page switch right after a fragment's own run drops every widget value that run did
-    not hand back (Streamlit cleans up before the next page's script starts). In a run of
-    the whole app, :func:`start_run` has done it, and widgets outside the fragment are
-    already drawn, so their values cannot be set again.
+    A page switch right after a fragment's own run drops the widget values (Streamlit
+    cleans up before the next page's script starts); :func:`start_run` restores them
+    from this note. (Handing them back here instead would echo each value to the browser
+    while the user is still moving a slider, and lose a step.)
     """
     session = _session(session)
     if not session.pop(WHOLE_RUN, False):
-        keep_widget_values(session)
+        session[FRAGMENT_VALUES] = {
+            key: session[key] for key in list(session.keys()) if kind(key) is Kind.WIDGET
+        }
 
 
 RESETS = state("resets")  # {scope: the value that scope's keys were last started for}

@@ -4,8 +4,11 @@ assumption its monthly targets rest on."""
 from __future__ import annotations
 
 from simulator.plan import KpiSet
+from ui import session
 from ui.format import percent
 from ui.i18n import t
+
+VERDICT = session.element("whatif_verdict")  # the verdict line's container
 
 
 def verdict(p_target: float, confidence: float) -> tuple[bool, str]:
