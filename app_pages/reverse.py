@@ -55,7 +55,7 @@ with right:
     with st.spinner(t("reverse.solving")):
         result = cache.reverse_answer(plan.to_json(), chosen.path)
     confidence = percent(plan.target.confidence, 0)
-    cols = [st.container(horizontal=True, gap="large")] * 3  # one row that wraps if narrow
+    cols = [st.container(horizontal=True, gap="small")] * 3  # one row that wraps if narrow
     now = cache.numbers(plan.to_json())  # the what-if page's own run of this scenario
     cols[0].metric(
         t("reverse.now"), percent(now.p_target), help=t("reverse.now_help"), width="content"

@@ -259,6 +259,7 @@ def monthly_targets(
         )
     )
     figure = _layout(figure, labels["title"], labels["x"], labels["opportunities"])
+    figure.update_xaxes(tickangle=0, tickvals=list(months)[:: -(-len(months) // 12)])
     figure.update_layout(
         yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "title": labels["revenue"]}
     )
