@@ -4,31 +4,35 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import kpi_sets, session
+from ui import kpi_sets, scenario, session
 from ui.format import plain
 from ui.i18n import t
-from ui.plans import DEFAULT_PLAN
 
 st.set_page_config(page_title="Centerpin センターピン", page_icon="🎯", layout="wide")
 
 store = kpi_sets.store(quiet=True)
 options = kpi_sets.choices(store)
 
-# A shared link opens in its language, on its plan, with its scenario.
+# A shared link opens in its language, on its plan and revision, with its scenario.
 if session.STARTED not in st.session_state:
     st.session_state[session.STARTED] = True
-    query = st.query_params.to_dict()
-    if query.get("lang") in session.LANGUAGES:
-        st.session_state[session.LANG] = query["lang"]
-    session.open_plan(query["plan"] if query.get("plan") in options else DEFAULT_PLAN)
-    if query.get("plan") and query["plan"] not in options:  # a link to a set not (or no
-        st.session_state[session.PLAN_MISSING] = query["plan"]  # longer) in this database
-    st.session_state[session.APPLY_LINK] = True
+    session.open_link({name: st.query_params.get_all(name) for name in st.query_params}, options)
 kpi_sets.ensure_valid_plan(options)
 kpi_sets.pin_revision(store)
-session.keep_widget_values()
+session.start_run()  # every widget's value handed back: it outlives pages that do not draw it
 
-session.lang()
+# One scenario for every page: the plan's own values, or the link's, until the user moves them.
+baseline = kpi_sets.baseline()
+base_state = scenario.defaults(baseline)
+if session.start_scenario(base_state):
+    linked = session.from_link(base_state)
+    session.set_scenario(scenario.from_query({k: v[-1] for k, v in linked.items()}, base_state))
+session.write_link(
+    scenario.link(
+        st.session_state, base_state, session.lang(), session.plan_id(), session.revision()
+    )
+)
+
 with st.sidebar:
     st.radio(
         "言語 / Language",
@@ -64,4 +68,6 @@ pages = [
     st.Page("app_pages/compare.py", title=t("nav.compare"), icon="⚖️"),
     st.Page("app_pages/glossary.py", title=t("nav.glossary"), icon="📖"),
 ]
-st.navigation(pages).run()
+page = st.navigation(pages)
+session.go_on()  # a hand-off a callback asked for: before the page draws
+page.run()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from simulator import center_pin
@@ -10,6 +9,8 @@ from simulator.levers import levers as plan_levers
 from ui import cache, center_pin_page, charts, kpi_sets, save, session, tables
 from ui.format import percent, plain
 from ui.i18n import t
+
+CHART_WIDTH = 640  # px: two fit beside each other at 1920 wide, one at a time at 1366
 
 lang = session.lang()
 baseline = kpi_sets.baseline()
@@ -22,62 +23,96 @@ save.save_panel(plan, "center_pin")
 save.outcome("center_pin")
 
 by_path = {lever.path: lever for lever in plan_levers(plan)}
+center_pin_page.start_from_link(list(by_path))
 
 
 def name(path: str) -> str:
     return tables.lever_label(by_path[path], plan)
 
 
-verdict_box = st.empty()  # the verdict goes on top, once the efforts below are read
+answer = st.container()  # the verdict and the ranking go on top, once the efforts are read
 with st.spinner(t("pin.running")):
     raw = cache.center_pin_analysis(plan.to_json())
+    now = cache.numbers(plan.to_json())  # the what-if page's own run of this scenario
 
-st.subheader(t("pin.efforts"))
-st.caption(t("pin.efforts_help"))
-unit = st.radio(
-    t("pin.effort_unit"),
-    center_pin_page.UNITS,
-    format_func={u: t(f"pin.unit.{u}") for u in center_pin_page.UNITS}.get,
-    horizontal=True,
-    key=center_pin_page.EFFORT_UNIT,
-)
-saved = center_pin_page.efforts()
-edited = st.data_editor(
-    pd.DataFrame(
-        {"lever": [name(path) for path in by_path], "effort": [saved.get(p) for p in by_path]},
-        index=list(by_path),
-    ),
-    column_config={
-        "lever": st.column_config.TextColumn(t("pin.col.lever"), disabled=True),
-        "effort": st.column_config.NumberColumn(
-            t("pin.col.effort"),
-            min_value=0.0,
-            max_value=5.0 if unit == "difficulty" else None,
-        ),
-    },
-    hide_index=True,
-    width="stretch",
-    key=center_pin_page.EFFORT_EDITOR(session.plan_id()),
-)
-result = center_pin.with_efforts(raw, center_pin_page.keep_efforts(edited["effort"]))
-verdict_box.success(center_pin_page.verdict(result, name, unit))
+with st.expander(
+    t("pin.efforts"), icon=":material/tune:", expanded=bool(center_pin_page.efforts())
+):
+    st.caption(t("pin.efforts_help"))
+    unit = st.radio(
+        t("pin.effort_unit"),
+        center_pin_page.UNITS,
+        format_func={u: t(f"pin.unit.{u}") for u in center_pin_page.UNITS}.get,
+        horizontal=True,
+        key=center_pin_page.EFFORT_UNIT,
+    )
+    edited = st.data_editor(
+        center_pin_page.effort_table(list(by_path), name),
+        column_config={
+            "lever": st.column_config.TextColumn(t("pin.col.lever"), disabled=True),
+            "effort": st.column_config.NumberColumn(
+                t("pin.col.effort"),
+                min_value=0.0,
+                max_value=5.0 if unit == "difficulty" else None,
+            ),
+        },
+        hide_index=True,
+        width="stretch",
+        placeholder="",  # a lever without an effort reads as an empty cell
+        key=center_pin_page.EFFORT_EDITOR(session.plan_id()),
+    )
+entered = center_pin_page.keep_efforts(edited["effort"])
+center_pin_page.link_efforts(entered, unit)
+result = center_pin.with_efforts(raw, entered)
 
-st.dataframe(
-    center_pin_page.ranking(result, name, plan.currency, lang),
-    hide_index=True,
-    width="stretch",
-    column_config={
+with answer:
+    st.success(center_pin_page.verdict(result, name, unit))
+    metric_column, note_column = st.columns([1, 3], vertical_alignment="center")
+    metric_column.metric(
+        t("metric.p_target"),
+        percent(now.p_target),
+        help=t("metric.p_target_help", error=percent(now.p_target_error), trials=f"{now.trials:,}"),
+    )
+    note_column.caption(
+        t(
+            "pin.trials_note",
+            trials=f"{now.trials:,}",
+            step_trials=f"{center_pin.STEP_TRIALS:,}",
+            step_p=percent(result.base_p_target),
+        )
+    )
+    ranking = center_pin_page.ranking(result, name, plan.currency, lang)
+    column_config = {
         t("pin.col.revenue"): tables.percent_column(),
         t("pin.col.p"): st.column_config.NumberColumn(format="%+.1f pt"),
         t("pin.col.variance"): st.column_config.ProgressColumn(
             min_value=0.0, max_value=1.0, format="percent", step=0.001
         ),
-    },
-)
-st.caption(t("pin.note", p=percent(result.base_p_target), noise=percent(result.noise_share)))
+    }
+    # The ranking in the columns that decide it, every lever at once; the rest below.
+    main, detail = center_pin_page.ranking_columns(bool(entered))
+    st.dataframe(
+        ranking,
+        hide_index=True,
+        width="stretch",
+        height="content",
+        column_order=main,
+        column_config=column_config,
+    )
+    st.caption(t("pin.note", p=percent(now.p_target), noise=percent(result.noise_share)))
+    with st.expander(t("pin.details"), icon=":material/table_view:"):
+        st.dataframe(
+            ranking,
+            hide_index=True,
+            width="stretch",
+            height="content",
+            column_order=detail,
+            column_config=column_config,
+        )
 
 names = [name(r.lever) for r in result.levers]
-left, right = st.columns(2)
+# Side by side on a wide screen, one above the other on a narrow one: never squeezed.
+left = right = st.container(horizontal=True, gap="medium")
 left.plotly_chart(
     charts.tornado(
         names,
@@ -90,7 +125,7 @@ left.plotly_chart(
             "down": t("pin.chart.down"),
         },
     ),
-    width="stretch",
+    width=CHART_WIDTH,
     config=charts.CONFIG,
     key=session.CHART("tornado"),
 )
@@ -103,7 +138,7 @@ right.plotly_chart(
         ],
         {"title": t("pin.chart.required"), "x": t("pin.chart.required_x")},
     ),
-    width="stretch",
+    width=CHART_WIDTH,
     config=charts.CONFIG,
     key=session.CHART("required"),
 )

@@ -16,6 +16,7 @@ options = kpi_sets.choices(opened)
 
 with kpi_sets.guard():  # a database that stops answering: a message, not a traceback
     # Defaults through the session state only: the values outlive page visits (ui.session).
+    compare_page.start_from_link(options)
     st.session_state.setdefault(compare_page.COUNT, 2)
     st.session_state.setdefault(compare_page.ONLY_DIFFERENCES, True)
     count = st.segmented_control(
@@ -31,6 +32,7 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
             if entry is not None:
                 entries.append(entry)
 
+    compare_page.link_slots(count)
     entries = compare_page.unique(entries)
     if len(entries) < 2:
         st.info(t("compare.pick_more"))

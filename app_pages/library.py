@@ -19,7 +19,6 @@ if opened is None:
     st.stop()
 
 with kpi_sets.guard():  # a database that stops answering: a message, not a traceback
-    library_page.go_on()
     library_page.show_message()
 
     with st.expander(
@@ -43,6 +42,7 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
     library_page.choose_set(sets)
     name = st.selectbox(t("library.choose"), list(by_name), key=library_page.SET)
     info = by_name[name]
+    library_page.link_set(name)
     history = opened.history(name)
     by_number = {revision.number: revision for revision in history}
     numbers = list(by_number)

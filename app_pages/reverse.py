@@ -8,8 +8,20 @@ import streamlit as st
 
 from simulator import levers, reverse
 from simulator.plan import PlanError, parse_plan
-from ui import cache, charts, errors, kpi_sets, reverse_page, save, session, tables, widgets
-from ui.format import count, money, month_short, percent, plain, setting_percent, signed_percent
+from simulator.results import DETAIL_TRIALS
+from ui import (
+    cache,
+    charts,
+    errors,
+    kpi_sets,
+    reverse_page,
+    save,
+    session,
+    tables,
+    targets,
+    widgets,
+)
+from ui.format import count, money, percent, plain, setting_percent, signed_percent
 from ui.i18n import t
 
 lang = session.lang()
@@ -18,11 +30,11 @@ st.title(t("reverse.title"))
 st.caption(plain(baseline.name))
 
 solvable = [lv for lv in levers.levers(baseline) if lv.kind in reverse.SOLVABLE]
-reverse_page.start_inputs(baseline, solvable)
+reverse_page.start_inputs(solvable)
 
 left, right = st.columns([1, 2], gap="large")
 with left:
-    widgets.target_inputs(baseline.currency, reverse_page.TARGET, reverse_page.CONFIDENCE)
+    widgets.target_inputs(baseline.currency, session.TARGET, session.CONFIDENCE)
     by_path = {lever.path: lever for lever in solvable}
     names = {path: tables.lever_label(lever, baseline) for path, lever in by_path.items()}
     chosen = by_path[
@@ -43,15 +55,19 @@ with right:
     with st.spinner(t("reverse.solving")):
         result = cache.reverse_answer(plan.to_json(), chosen.path)
     confidence = setting_percent(plan.target.confidence)
-    cols = st.columns(3)
-    cols[0].metric(t("reverse.now"), percent(result.base_p), help=t("reverse.now_help"))
+    cols = [st.container(horizontal=True, gap="small")] * 3  # one row that wraps if narrow
+    now = cache.numbers(plan.to_json())  # the what-if page's own run of this scenario
+    cols[0].metric(
+        t("reverse.now"), percent(now.p_target), help=t("reverse.now_help"), width="content"
+    )
     cols[1].metric(
         t("reverse.plain"),
         percent(result.plain_p) if not math.isnan(result.plain_p) else "—",
         help=t("reverse.plain_help"),
+        width="content",
     )
     if result.value is None:
-        cols[2].metric(t("reverse.solved", confidence=confidence), "—")
+        cols[2].metric(t("reverse.solved", confidence=confidence), "—", width="content")
         st.error(errors.unsolvable(result.problem, tables.lever_label(chosen, plan), lang))
     else:
         cols[2].metric(
@@ -62,6 +78,7 @@ with right:
                 error=percent(result.p_error),
                 trials=f"{plan.simulation.trials:,}",
             ),
+            width="content",
         )
         unit = (
             (lambda v: percent(v))
@@ -83,13 +100,13 @@ with right:
         )
 
         use_column, save_column = st.columns(2)
-        if use_column.button(
+        use_column.button(
             t("reverse.use"),
             on_click=reverse_page.use_as_scenario,
             args=(result.plan_json,),
+            icon=":material/open_in_new:",
             key=reverse_page.USE,
-        ):
-            st.page_link("app_pages/whatif.py", label=t("reverse.open_whatif"), icon="🎯")
+        )
         with save_column:
             save.save_panel(parse_plan(result.plan_json), "reverse")
         save.outcome("reverse")
@@ -106,7 +123,7 @@ if short := reverse_page.capacity_short(plan, chain, lang):
     st.warning(short)
 
 st.subheader(t("reverse.monthly_title"))
-month_labels = [month_short(m, lang, first=i == 0) for i, m in enumerate(chain.monthly.index)]
+month_labels = targets.month_ticks(list(chain.monthly.index), lang)
 st.plotly_chart(
     charts.monthly_targets(
         month_labels,
@@ -129,12 +146,20 @@ st.plotly_chart(
     key=session.CHART("reverse"),
 )
 if result.monthly is not None:
-    frame = tables.monthly_kpis(result.monthly, lang, plan)
-    st.dataframe(frame, width="stretch", column_config=tables.number_columns(frame))
-    st.download_button(
-        t("table.download"),
-        tables.csv_bytes(frame),
+    targets.show(
+        result.monthly,
+        plan.target.confidence,
+        lang,
+        t(
+            "targets.assumption_reverse",
+            lever=tables.lever_label(chosen, plan),
+            value=unit(result.value),
+            confidence=confidence,
+        ),
+        min(DETAIL_TRIALS, plan.simulation.trials),
+        reverse_page.DOWNLOAD,
         "centerpin_kpi_targets.csv",
-        "text/csv",
-        key=reverse_page.DOWNLOAD,
+        plain=chain.monthly,
+        title=False,
+        plan=plan,
     )

@@ -5,16 +5,28 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from simulator import levers
 from simulator.calendar import month_keys
 from simulator.plan import KpiSet, PlanError
-from ui import cache, charts, errors, kpi_sets, save, scenario, session, tables, widgets
+from ui import (
+    cache,
+    charts,
+    errors,
+    kpi_sets,
+    save,
+    scenario,
+    session,
+    tables,
+    targets,
+    whatif_page,
+    widgets,
+)
 from ui.format import (
     count,
     money,
     money_range,
-    month_short,
     percent,
     plain,
     points,
@@ -25,14 +37,11 @@ from ui.i18n import t
 from ui.summaries import Numbers
 
 DOWNLOAD = session.element("download_monthly")
+CHART_WIDTH = 440  # px: two fit beside each other at 1920 wide, one at a time at 1366
 
 lang = session.lang()
 baseline = kpi_sets.baseline()
-base_state = scenario.defaults(baseline)
-
-# A newly opened plan starts from its own values, then from the link it was opened with.
-if session.start_scenario(base_state) and st.session_state.pop(session.APPLY_LINK, False):
-    session.set_scenario(scenario.from_query(st.query_params.to_dict(), base_state))
+base_state = scenario.defaults(baseline)  # the scenario itself was started by app.py
 
 st.title(t("whatif.title"))
 st.caption(plain(baseline.name))
@@ -89,10 +98,14 @@ def target_widgets() -> None:
 
 @st.fragment
 def scenario_panel() -> None:
+    session.note_widget_values_in_fragment()  # or a page switch next would lose them
+    # The answer goes on top, across the page, once the widgets below are read.
+    answer = st.container()
     controls, outputs = st.columns([1, 2], gap="large")
     with controls:
         st.subheader(t("whatif.levers"))
-        st.button(
+        actions = st.container(horizontal=True)
+        actions.button(
             t("whatif.reset"),
             on_click=session.set_scenario,
             args=(base_state,),
@@ -108,36 +121,48 @@ def scenario_panel() -> None:
             plan, problem = scenario.scenario_plan(baseline, st.session_state), None
         except PlanError as error:
             plan, problem = None, error
+    with actions:
+        save.save_panel(plan, "whatif")  # after the widgets: it saves what they show
 
-    st.query_params.from_dict(
-        {"lang": lang, "plan": session.plan_id()} | scenario.to_query(st.session_state, base_state)
+    # A slider moved reruns this fragment alone: the link follows it here.
+    session.write_link(
+        scenario.link(st.session_state, base_state, lang, session.plan_id(), session.revision())
     )
     with outputs:
-        save.save_panel(plan, "whatif")  # after the widgets: it saves what they show
         save.outcome("whatif")
-        if plan is None:
-            listed = errors.markdown(problem, lang, bulleted=True, plan=baseline)
-            st.error(t("whatif.invalid") + "\n\n" + listed)
-            return
-        show_outcome(plan)
+    if plan is None:
+        listed = errors.markdown(problem, lang, bulleted=True, plan=baseline)
+        answer.error(t("whatif.invalid") + "\n\n" + listed)
+        return
+    show_outcome(plan, answer, outputs)
 
 
-def show_outcome(plan: KpiSet) -> None:
+def show_outcome(plan: KpiSet, answer: DeltaGenerator, outputs: DeltaGenerator) -> None:
     scenario_json = plan.to_json()
     # The baseline runs with the scenario's trials and seed: common random numbers.
     base_json = baseline.model_copy(update={"simulation": plan.simulation}).to_json()
     as_money = lambda v: money(v, plan.currency, lang)  # noqa: E731
-    view = cache.numbers(scenario_json)  # the metrics first: the charts can follow
-    changed = scenario_json != base_json
-    show_metrics(view, cache.numbers(base_json) if changed else None, plan.currency)
-    show_charts(scenario_json, as_money, plan)
-    show_monthly(scenario_json, view.confidence, plan)
+    view = cache.numbers(scenario_json)  # the answer first: the charts can follow
+    with answer:
+        st.container(key=whatif_page.VERDICT).markdown(
+            whatif_page.verdict_markdown(view.p_target, view.confidence)
+        )
+        changed = scenario_json != base_json
+        show_metrics(view, cache.numbers(base_json) if changed else None, plan.currency)
+    with outputs:
+        show_charts(scenario_json, as_money, plan)
+        show_monthly(plan, scenario_json, view.confidence)
 
 
 def show_metrics(view: Numbers, base: Numbers | None, cur: str) -> None:
-    """The headline numbers, with their change against the plan when the scenario differs."""
+    """The headline numbers, with their change against the plan when the scenario differs.
+
+    Each metric is as wide as its text, in a row that wraps: on a narrow screen the row
+    breaks in two rather than cutting a number short."""
     as_money = lambda v: money(v, cur, lang)  # noqa: E731
-    cols = st.columns(4)
+    row = st.container(horizontal=True, gap="medium")  # wraps when the screen is narrow
+    pairs = [row.container(horizontal=True, gap="medium", width="content") for _ in range(2)]
+    cols = [pairs[0], pairs[0], pairs[1], pairs[1]]  # two by two, or four across
     cols[0].metric(
         t("metric.p_target"),
         percent(view.p_target),
@@ -145,17 +170,20 @@ def show_metrics(view: Numbers, base: Numbers | None, cur: str) -> None:
         help=t(
             "metric.p_target_help", error=percent(view.p_target_error), trials=f"{view.trials:,}"
         ),
+        width="content",
     )
     cols[1].metric(
         t("metric.p50"),
         as_money(view.p50),
         delta=signed_money(view.p50 - base.p50, cur, lang) if base else None,
+        width="content",
     )
-    cols[2].metric(t("metric.range"), money_range(view.p10, view.p90, cur, lang))
+    cols[2].metric(t("metric.range"), money_range(view.p10, view.p90, cur, lang), width="content")
     cols[3].metric(
         t("metric.wins"),
         count(view.wins),
         help=t("metric.wins_help", carry=count(view.carry_over_wins)),
+        width="content",
     )
     st.caption(
         t(
@@ -183,17 +211,19 @@ def show_metrics(view: Numbers, base: Numbers | None, cur: str) -> None:
 def show_charts(scenario_json: str, as_money: Callable[[float], str], plan: KpiSet) -> None:
     """Revenue's distribution, its cumulative fan against the target path, the funnel."""
     curves = cache.headline(scenario_json)
-    month_labels = [month_short(m, lang, first=i == 0) for i, m in enumerate(curves.months)]
-    left, right = st.columns(2)
+    month_labels = targets.month_ticks(curves.months, lang)
+    # Side by side on a wide screen, one above the other on a narrow one: never squeezed.
+    row = st.container(horizontal=True, gap="medium")
+    left = right = row
     left.plotly_chart(
         charts.revenue_histogram(curves, tables.histogram_labels(), as_money),
-        width="stretch",
+        width=CHART_WIDTH,
         config=charts.CONFIG,
         key=session.CHART("histogram"),
     )
     right.plotly_chart(
         charts.cumulative_fan(curves, month_labels, tables.fan_labels(), as_money),
-        width="stretch",
+        width=CHART_WIDTH,
         config=charts.CONFIG,
         key=session.CHART("fan"),
     )
@@ -209,25 +239,18 @@ def show_charts(scenario_json: str, as_money: Callable[[float], str], plan: KpiS
     )
 
 
-def show_monthly(scenario_json: str, confidence: float, plan: KpiSet) -> None:
-    """Monthly KPI targets at P50 and at the confidence, their CSV, and the stage math."""
+def show_monthly(plan: KpiSet, scenario_json: str, confidence: float) -> None:
+    """Monthly KPI targets, one metric at a time, their CSV, and the stage math."""
     detail = cache.breakdown(scenario_json)
-    st.subheader(t("table.title"))
-    monthly = tables.monthly_kpis(detail.monthly, lang, plan)
-    st.dataframe(monthly, width="stretch", column_config=tables.number_columns(monthly))
-    st.download_button(
-        t("table.download"),
-        data=tables.csv_bytes(monthly),
-        file_name="centerpin_monthly_kpis.csv",
-        mime="text/csv",
-        key=DOWNLOAD,
-    )
-    st.caption(
-        t(
-            "table.note",
-            trials=f"{detail.detail_trials:,}",
-            confidence=setting_percent(confidence),
-        )
+    targets.show(
+        detail.monthly,
+        confidence,
+        lang,
+        whatif_page.assumption(plan),
+        detail.detail_trials,
+        DOWNLOAD,
+        "centerpin_monthly_kpis.csv",
+        plan=plan,
     )
     with st.expander(t("math.stages_title")):
         math = tables.math_table(detail, lang, plan)

@@ -3,7 +3,7 @@ and the ranking's words (the analysis itself is in the simulator, cached in ui/c
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 import streamlit as st
@@ -11,13 +11,25 @@ import streamlit as st
 from simulator import center_pin
 from simulator.plan import KpiSet, PlanError
 from ui import errors, scenario, session
-from ui.format import count, money, month, number, percent, signed_percent, whole
+from ui.format import (
+    count,
+    money,
+    month,
+    number,
+    parse_url_number,
+    percent,
+    signed_percent,
+    url_number,
+    whole,
+)
 from ui.i18n import t
 
 EFFORT_UNIT = session.widget("pin_effort_unit")
 EFFORTS = session.state("pin_efforts")  # {plan id: {lever path: effort}}
 EFFORT_EDITOR = session.element_family("pin_effort_editor_")  # EFFORT_EDITOR(plan id)
 UNITS = ("hours", "yen", "difficulty")
+EFFORT_LINK = "effort:"  # effort:team.reps=2 in a link: a lever's effort
+UNIT_LINK = "effort_unit"
 
 
 def analysed_plan(baseline: KpiSet) -> KpiSet:
@@ -30,10 +42,50 @@ def analysed_plan(baseline: KpiSet) -> KpiSet:
     return baseline
 
 
+def start_from_link(paths: Sequence[str]) -> None:
+    """Efforts and their unit from the link the session was opened with, if it had any."""
+    names = [UNIT_LINK, *(EFFORT_LINK + path for path in paths)]
+    linked = {name: values[-1] for name, values in session.from_link(names).items()}
+    if linked.get(UNIT_LINK) in UNITS:
+        st.session_state[EFFORT_UNIT] = linked[UNIT_LINK]
+    kept = {}
+    for path in paths:
+        try:
+            effort = parse_url_number(linked.get(EFFORT_LINK + path, ""))
+        except ValueError:
+            continue
+        if effort > 0:
+            kept[path] = effort
+    if kept:
+        st.session_state[EFFORTS] = (st.session_state.get(EFFORTS) or {}) | {
+            session.plan_id(): kept
+        }
+
+
+def link_efforts(efforts: dict[str, float], unit: str) -> None:
+    """The efforts entered, and their unit, in the page's link."""
+    for path, effort in efforts.items():
+        session.add_to_link(EFFORT_LINK + path, url_number(effort))
+    if efforts:
+        session.add_to_link(UNIT_LINK, unit)
+
+
 def efforts() -> dict[str, float]:
     """The efforts entered for the session's plan, by lever path (so they survive a
     language switch; the names are drawn again)."""
     return dict((st.session_state.get(EFFORTS) or {}).get(session.plan_id(), {}))
+
+
+def effort_table(paths: Sequence[str], name: Callable[[str], str]) -> pd.DataFrame:
+    """The editor's rows: each lever's name and its effort (NaN, shown blank, when none)."""
+    saved = efforts()
+    return pd.DataFrame(
+        {
+            "lever": [name(path) for path in paths],
+            "effort": pd.Series([saved.get(p) for p in paths], dtype="float64").to_numpy(),
+        },
+        index=list(paths),
+    )
 
 
 def keep_efforts(edited: pd.Series) -> dict[str, float]:
@@ -79,6 +131,14 @@ def verdict(result: center_pin.Analysis, name: Callable[[str], str], unit: str) 
         unit=t(f"pin.unit.{unit}"),
     )
     return text + " " + t("pin.tie") if result.tie else text
+
+
+def ranking_columns(with_efforts: bool) -> tuple[list[str], list[str]]:
+    """The ranking's columns that decide it (effort only once one is entered), and the
+    lever's details shown below it."""
+    main = ["lever", "step", "revenue", "p", *(["effort"] if with_efforts else []), "required"]
+    detail = ["lever", "base", "required", "half", "headroom", "variance"]
+    return [t(f"pin.col.{c}") for c in main], [t(f"pin.col.{c}") for c in detail]
 
 
 def ranking(

@@ -18,11 +18,16 @@ from ui.summaries import Cdf, Headline, StageRow
 TARGET_COLOR = "#c0392b"
 BAND_COLOR = "rgba(31, 95, 168, 0.18)"
 LINE_COLOR = "#1f5fa8"
-FONT = {"size": 15}
+FONT = {"size": 16, "color": "#262730"}  # Streamlit's text colour: dark on a projector
+AXIS_FONT = {"size": 15, "color": "#262730"}
 
 
-#: Plotly's own toolbar overlaps the titles and is of no use on a shared screen.
-CONFIG = {"displayModeBar": False}
+#: Plotly's toolbar with its one useful button: download the chart as a PNG (on hover).
+CONFIG = {
+    "displaylogo": False,
+    "modeBarButtons": [["toImage"]],
+    "toImageButtonOptions": {"scale": 2},
+}
 
 
 def money_ticks(high: float, money: Callable[[float], str], count: int = 5) -> dict:
@@ -55,8 +60,8 @@ def _layout(figure: go.Figure, title: str, x_title: str, y_title: str) -> go.Fig
         legend={"orientation": "h", "y": -0.2},
         template="plotly_white",
     )
-    figure.update_xaxes(**PLAIN_AXIS)
-    figure.update_yaxes(**PLAIN_AXIS)
+    figure.update_xaxes(tickfont=AXIS_FONT, title_font=FONT, **PLAIN_AXIS)
+    figure.update_yaxes(tickfont=AXIS_FONT, title_font=FONT, **PLAIN_AXIS)
     return figure
 
 
@@ -195,8 +200,10 @@ def cumulative_fan(
     if money is not None:
         figure.update_yaxes(**money_ticks(max(float(p90.max()), view.target), money))
     figure = _layout(figure, labels["title"], "", labels["y"])
-    # Every other month, written flat: a long horizon stays readable.
-    figure.update_xaxes(tickangle=0, tickmode="array", tickvals=months[::2], automargin=True)
+    # At most six month labels, written flat: a long horizon stays readable.
+    figure.update_xaxes(
+        tickangle=0, tickmode="array", tickvals=months[:: -(-len(months) // 6)], automargin=True
+    )
     figure.update_layout(legend={"orientation": "h", "y": -0.25})
     return figure
 
@@ -276,6 +283,7 @@ def monthly_targets(
         )
     )
     figure = _layout(figure, labels["title"], labels["x"], labels["opportunities"])
+    figure.update_xaxes(tickangle=0, tickvals=list(months)[:: -(-len(months) // 12)])
     top = float(np.nanmax(revenue)) if len(revenue) else 0.0
     ticks = money_ticks(top * 1.05, money) if money is not None else {}
     figure.update_layout(
@@ -285,6 +293,8 @@ def monthly_targets(
             "showgrid": False,
             "title": labels["revenue"],
             "rangemode": "tozero",
+            "tickfont": AXIS_FONT,
+            "title_font": FONT,
             **PLAIN_AXIS,
             **ticks,
         }
@@ -339,6 +349,7 @@ def required_values(
             marker_color=[TARGET_COLOR if r > 1 else LINE_COLOR for _, r in shown],
             text=[f"×{r:.2f}" for _, r in shown],
             textposition="outside",
+            cliponaxis=False,  # the "×1.53" past the longest bar stays whole
             hovertemplate="%{y}: ×%{x:.2f}<extra></extra>",
         )
     )
@@ -346,7 +357,7 @@ def required_values(
     figure.update_xaxes(type="log")
     figure.update_yaxes(autorange="reversed")
     figure = _layout(figure, labels["title"], labels["x"], "")
-    figure.update_layout(showlegend=False, height=max(320, 32 * len(shown) + 140))
+    figure.update_layout(showlegend=False, height=max(320, 32 * len(shown) + 140), margin_r=70)
     return figure
 
 

@@ -37,6 +37,40 @@ class Entry:
     targets: pd.DataFrame  # index month; columns (metric, "p50" | "confidence")
 
 
+LINK = "compare"  # compare=set:A@2&compare=jp_smb_saas in a link: the plans side by side
+
+
+def start_from_link(options: Sequence[str]) -> None:
+    """The plans (and revisions) a link put side by side, if the session opened with one."""
+    slots = []
+    for text in session.from_link([LINK]).get(LINK, [])[:4]:
+        plan_id, number = text, None
+        head, _, tail = text.rpartition("@")
+        if head and kpi_sets.is_set(head) and tail.isdigit():
+            plan_id, number = head, int(tail)
+        if plan_id in options:
+            slots.append((plan_id, number))
+    if len(slots) < 2:
+        return
+    st.session_state[COUNT] = len(slots)
+    for i, (plan_id, number) in enumerate(slots):
+        st.session_state[SLOT_PLAN(i)] = plan_id
+        if number is not None:
+            st.session_state[SLOT_REVISION(i)] = number
+
+
+def link_slots(count: int) -> None:
+    """The plans shown, each saved set with its revision, in the page's link."""
+    shown = []
+    for i in range(count):
+        plan_id = st.session_state.get(SLOT_PLAN(i))
+        number = st.session_state.get(SLOT_REVISION(i))
+        if plan_id is None:
+            continue
+        shown.append(f"{plan_id}@{number}" if kpi_sets.is_set(plan_id) and number else plan_id)
+    session.add_to_link(LINK, shown)
+
+
 def default_slots(options: Sequence[str], count: int) -> None:
     """Slot 1 starts on the session's plan, the others on the next plans not yet shown."""
     used: list[str] = []

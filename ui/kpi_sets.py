@@ -114,6 +114,10 @@ def baseline() -> KpiSet:
             revision = opened.revision(set_name(plan_id), session.revision())
         except kpi_store.StoreError as error:
             st.warning(errors.markdown(error))
+            if session.revision() is None:
+                return sample(DEFAULT_PLAN)
+            session.set_revision(None)  # a linked revision the set lacks: its newest
+            return baseline()
         else:
             session.set_revision(revision.number)
             return revision.plan

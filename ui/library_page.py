@@ -16,8 +16,8 @@ from ui.format import percent, plain
 from ui.i18n import t
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+LINK = "set"  # set=<name> in a link: the set the library shows
 
-GOTO = session.state("library_goto")  # the page an action opens next: "whatif", "compare"
 MESSAGE = session.state("library_message")  # (kind, text) of the last action
 IMPORT_MESSAGE = session.state("library_import_message")  # shown inside the open importer
 IMPORT_ROUND = session.state("library_import_round")  # a new round empties the uploader
@@ -67,10 +67,19 @@ def import_open() -> bool:
 
 
 def choose_set(sets: Sequence[kpi_store.KpiSetInfo]) -> None:
-    """The chooser starts on the session's set when it is listed, else on the first."""
+    """The chooser starts on the linked set, else the session's set when it is listed,
+    else on the first."""
     names = [info.name for info in sets]
+    linked = session.from_link([LINK]).get(LINK, [])
+    if linked and linked[-1] in names:
+        st.session_state[SET] = linked[-1]
     current = kpi_sets.current_set()
     session.ensure_choice(SET, names, current[0] if current and current[0] in names else names[0])
+
+
+def link_set(name: str) -> None:
+    """The chosen set in the page's link."""
+    session.add_to_link(LINK, name)
 
 
 def start_set(info: kpi_store.KpiSetInfo, numbers: Sequence[int]) -> None:
@@ -161,20 +170,16 @@ def exports(
 
 
 def open_in_whatif(name: str, revision: int | None) -> None:
+    """Make this set (at this revision) the session's plan and show it on the what-if page."""
     session.open_plan(kpi_sets.set_id(name), revision)
-    st.session_state[GOTO] = "whatif"
+    session.go_to("whatif")
 
 
 def open_in_compare(*revisions: tuple[str, int]) -> None:
-    """Show these (set, revision) pairs side by side on the compare page."""
+    """Show these (set, revision) pairs side by side on the compare page; the session's
+    language and plan stay as they are."""
     compare_page.open_revisions(*revisions)
-    st.session_state[GOTO] = "compare"
-
-
-def go_on() -> None:
-    """Switch to the page an action asked for, if any."""
-    if goto := st.session_state.pop(GOTO, None):
-        st.switch_page(f"app_pages/{goto}.py")
+    session.go_to("compare")
 
 
 def _store_error(error: kpi_store.StoreError) -> None:

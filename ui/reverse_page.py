@@ -1,6 +1,6 @@
-"""The KGI逆算 page's helpers: its own target, confidence and lever, the plan they ask for,
-and handing a solved plan to the what-if page (the solving is in the simulator, its
-answer cached in ui/cache)."""
+"""The KGI逆算 page's helpers: the lever it solves, the scenario it solves from (target,
+confidence and levers shared with the what-if page), and handing a solved plan to the
+what-if page (the solving is in the simulator, its answer cached in ui/cache)."""
 
 from __future__ import annotations
 
@@ -15,39 +15,35 @@ from ui import scenario, session, tables
 from ui.format import count, month, percent
 from ui.i18n import t
 
-TARGET = session.widget("reverse_target")
-CONFIDENCE = session.widget("reverse_confidence")  # in %
 LEVER = session.widget("reverse_lever")  # the lever's path
 USE = session.element("reverse_use")
 DOWNLOAD = session.element("reverse_download")
+SOLVE = "solve"  # the link's name for the lever solved
 
 
-def start_inputs(baseline: KpiSet, solvable: Sequence[Lever]) -> None:
-    """The inputs start from the plan, and again whenever another plan is opened."""
-    session.reset_on_change(
-        "reverse",
-        session.plan_id(),
-        {
-            TARGET: float(baseline.target.revenue),
-            CONFIDENCE: round(baseline.target.confidence * 100),
-            LEVER: solvable[0].path,
-        },
+def start_inputs(solvable: Sequence[Lever]) -> None:
+    """The lever to solve starts on the link's, else the first, whenever a plan is opened;
+    the target and the confidence are the scenario's (shared with the what-if page)."""
+    paths = [lever.path for lever in solvable]
+    linked = session.from_link([SOLVE]).get(SOLVE, [])
+    first = linked[-1] if linked and linked[-1] in paths else paths[0]
+    session.reset_on_change("reverse", session.plan_id(), {LEVER: first})
+    session.ensure_choice(LEVER, paths, first)
+    session.add_to_link(
+        SOLVE, st.session_state[LEVER] if st.session_state[LEVER] != paths[0] else None
     )
 
 
 def goal_plan(baseline: KpiSet) -> KpiSet:
-    """The plan with this page's target and confidence; raises PlanError when invalid."""
-    data = baseline.model_dump(mode="json")
-    data["target"] = {
-        "revenue": float(st.session_state[TARGET]),
-        "confidence": st.session_state[CONFIDENCE] / 100,
-    }
-    return parse_plan(data)
+    """The scenario's plan (levers, target, confidence, as on the what-if page); raises
+    PlanError when it is not valid."""
+    return scenario.scenario_plan(baseline, st.session_state)
 
 
 def use_as_scenario(plan_json: str) -> None:
-    """Make the solved plan the what-if scenario of the session's plan (a callback)."""
+    """Make the solved plan the scenario and show it on the what-if page (a callback)."""
     session.set_scenario(scenario.defaults(parse_plan(plan_json)))
+    session.go_to("whatif")
 
 
 def chain_steps(

@@ -25,6 +25,7 @@ RERUN = session.state("save_rerun")
 NAME = session.widget_family("save_name_")
 COMMENT = session.widget_family("save_comment_")
 FORM = session.element_family("save_form_")
+POPOVER = session.widget_family("save_popover_")  # open or closed: a save closes it
 COPY_NAME = session.widget_family("copy_name_")
 COPY = session.element_family("save_copy_")
 RELOAD = session.element_family("save_reload_")
@@ -54,6 +55,7 @@ def _create_or_save(name: str, plan_json: str, comment: str) -> kpi_store.Revisi
 
 def _saved(where: str, revision: kpi_store.Revision) -> None:
     session.open_plan(kpi_sets.set_id(revision.name), revision.number)
+    st.session_state[POPOVER(where)] = False  # the form is done: the outcome shows outside
     st.session_state[COMMENT(where)] = ""  # the next save gets its own comment
     st.session_state.pop(CONFLICT, None)
     st.session_state[RERUN] = where in IN_FRAGMENT
@@ -65,8 +67,7 @@ def _saved(where: str, revision: kpi_store.Revision) -> None:
 
 
 def _submit(where: str, plan_json: str, default_name: str) -> None:
-    # An empty field means the name shown as its placeholder (the browser may also report
-    # an empty value for a field in a popover that was never opened).
+    # An emptied field means the name it started with.
     name = str(st.session_state.get(NAME(where), "")).strip() or default_name
     comment = str(st.session_state.get(COMMENT(where), "")).strip()
     try:
@@ -155,13 +156,19 @@ def save_panel(plan: KpiSet | None, where: str) -> None:
     default = current[0] if current else (plan.name if plan else "")
     # The name field shows the set or plan being saved, again whenever that changes.
     session.reset_on_change(f"save_name:{where}", default, {NAME(where): default})
-    with st.popover(t("save.button"), icon=":material/save:", disabled=plan is None):
+    with st.popover(
+        t("save.button"),
+        icon=":material/save:",
+        disabled=plan is None,
+        key=POPOVER(where),
+        on_change="rerun",  # tracked, so a successful save can close it
+    ):
         if current:
             st.caption(t("save.based_on", name=plain(current[0]), revision=current[1]))
         with st.form(FORM(where), border=False):
-            st.text_input(
-                t("save.name"), max_chars=kpi_store.MAX_NAME, key=NAME(where), placeholder=default
-            )
+            # The name is a real value (the set or plan being saved), not a grey placeholder
+            # that looks typed.
+            st.text_input(t("save.name"), max_chars=kpi_store.MAX_NAME, key=NAME(where))
             st.text_area(t("save.comment"), max_chars=2000, key=COMMENT(where))
             st.form_submit_button(
                 t("save.submit"),
@@ -180,6 +187,8 @@ def outcome(where: str) -> None:
     if message and message[0] == where:
         _, kind, text = st.session_state.pop(MESSAGE)
         {"success": st.success, "error": st.error, "info": st.info}[kind](text)
+        if kind == "success":
+            st.toast(t("save.toast"), icon=":material/check_circle:")
     pending = st.session_state.get(CONFLICT)
     if not pending or pending["where"] != where:
         return

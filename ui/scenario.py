@@ -16,6 +16,7 @@ from typing import Any
 from simulator import levers, uncertain
 from simulator.levers import Lever
 from simulator.plan import KpiSet, parse_plan
+from ui.format import parse_url_number, url_number
 from ui.session import (
     CONFIDENCE,
     HIRES,
@@ -132,13 +133,13 @@ def scenario_plan(baseline: KpiSet, state: Mapping[str, Any]) -> KpiSet:
 def _encode(value: Any) -> str:
     if isinstance(value, (list, tuple)) and len(value) == 2 and not isinstance(value[0], dict):
         low, high = value
-        return f"{low:g}" if low == high else f"{low:g}~{high:g}"
+        return url_number(low) if low == high else f"{url_number(low)}~{url_number(high)}"
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, list):  # hires
         return ",".join(f"{h['month']}:{int(h['change']):+d}" for h in value)
-    if isinstance(value, float):
-        return f"{value:g}" if abs(value) < 1e15 else str(int(value))
+    if isinstance(value, (int, float)):
+        return url_number(value)
     return str(value)
 
 
@@ -147,7 +148,7 @@ def _decode(text: str, like: Any) -> Any:
         return text == "1"
     if isinstance(like, tuple):
         low, _, high = text.partition("~")
-        return (float(low), float(high or low))
+        return (parse_url_number(low), parse_url_number(high or low))
     if isinstance(like, list):
         hires = []
         for item in filter(None, text.split(",")):
@@ -155,8 +156,11 @@ def _decode(text: str, like: Any) -> Any:
             hires.append({"month": month, "change": int(change)})
         return hires
     if isinstance(like, int):
-        return int(float(text))
-    return float(text)
+        number = parse_url_number(text)
+        if not number.is_integer():
+            raise ValueError(text)
+        return int(number)
+    return parse_url_number(text)
 
 
 def to_query(state: Mapping[str, Any], base: Mapping[str, Any]) -> dict[str, str]:
@@ -176,6 +180,21 @@ def from_query(query: Mapping[str, str], base: Mapping[str, Any]) -> dict[str, A
             continue
         try:
             out[key] = _decode(text, base[key])
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError, ArithmeticError):
             continue
     return out
+
+
+def link(
+    state: Mapping[str, Any],
+    base: Mapping[str, Any],
+    lang: str,
+    plan_id: str,
+    revision: int | None = None,
+) -> dict[str, str]:
+    """The query of a link that opens this scenario: the language, the plan (and the
+    saved set's revision), and the what-if values that differ from the plan's."""
+    query = {"lang": lang, "plan": plan_id}
+    if revision is not None:
+        query["rev"] = str(int(revision))
+    return query | to_query(state, base)

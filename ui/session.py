@@ -7,7 +7,8 @@ of the page it belongs to, and so is registered as one of three kinds:
   Streamlit keeps it for the whole session.
 * :func:`widget`: an input widget's value. Streamlit drops a widget's value in a run that
   does not draw it (a visit to another page); :func:`keep_widget_values`, run at the top of
-  every run, hands every widget value back to the session, so it outlives the visit.
+  every run, hands every widget value back to the session, so it outlives the visit (a
+  fragment notes them, see :func:`note_widget_values_in_fragment`).
 * :func:`element`: a button, download, uploader, data editor, form or chart. Streamlit
   refuses values set for these, so they are never handed back.
 
@@ -132,6 +133,36 @@ def keep_widget_values(session: Session = None) -> None:
             session[key] = session[key]
 
 
+WHOLE_RUN = state("whole_run")  # set by the app's script; a fragment takes it (see below)
+FRAGMENT_VALUES = state("fragment_values")  # widget values as a fragment's own run saw them
+
+
+def start_run(session: Session = None) -> None:
+    """At the top of the app's script: widget values a page switch dropped come back,
+    every widget value is handed back, and the run is marked as the whole app's."""
+    session = _session(session)
+    for key, value in (session.pop(FRAGMENT_VALUES, None) or {}).items():
+        if key not in session:
+            session[key] = value
+    keep_widget_values(session)
+    session[WHOLE_RUN] = True
+
+
+def note_widget_values_in_fragment(session: Session = None) -> None:
+    """At the top of a fragment: when only the fragment runs, note every widget value.
+
+    A page switch right after a fragment's own run drops the widget values (Streamlit
+    cleans up before the next page's script starts); :func:`start_run` restores them
+    from this note. (Handing them back here instead would echo each value to the browser
+    while the user is still moving a slider, and lose a step.)
+    """
+    session = _session(session)
+    if not session.pop(WHOLE_RUN, False):
+        session[FRAGMENT_VALUES] = {
+            key: session[key] for key in list(session.keys()) if kind(key) is Kind.WIDGET
+        }
+
+
 RESETS = state("resets")  # {scope: the value that scope's keys were last started for}
 
 
@@ -186,8 +217,11 @@ def ensure_choice(key: str, options: Sequence[Any], default: Any, session: Sessi
 
 CHART = element_family("chart_")  # CHART("histogram"): a chart's identity in the page
 STARTED = state("session_started")
-APPLY_LINK = state("apply_query")  # the what-if page takes its values from the link once
+#: The link the session was opened with: {"plan": the plan it opened, "params": {name:
+#: [values]}}; the scenario and each page take their values from it once (:func:`from_link`).
+LINK = state("opening_link")
 PLAN_MISSING = state("plan_missing")  # a linked or chosen set this database lacks
+GOTO = state("goto")  # the page a callback asked to show next ("whatif", "compare", ...)
 AUTHOR = widget("author")
 
 # ----------------------------------------------------------------------------- the scenario
@@ -275,6 +309,8 @@ def start_scenario(values: Mapping[str, Any], session: Session = None) -> bool:
     belong to the session's plan. True when they were started afresh."""
     session = _session(session)
     if not reset_on_change(SCENARIO, plan_id(session), values, session):
+        for key, value in values.items():  # a value lost all the same comes back as the plan's
+            session.setdefault(key, value)
         return False
     _redraw_hires(session)
     return True
@@ -290,3 +326,73 @@ def set_scenario(values: Mapping[str, Any], session: Session = None) -> None:
 
 def _redraw_hires(session: MutableMapping[str, Any]) -> None:
     session[HIRES_VERSION] = session.get(HIRES_VERSION, 0) + 1
+
+
+# ----------------------------------------------------------------------------- links and hand-offs
+
+
+def _whole(text: str | None) -> int | None:
+    """A positive whole number written in a link, else None."""
+    try:
+        number = int(str(text))
+    except ValueError:
+        return None
+    return number if number > 0 else None
+
+
+def open_link(
+    query: Mapping[str, Sequence[str]], plans: Sequence[str], session: Session = None
+) -> None:
+    """Open the session as its first link asks: the language, the plan (one of ``plans``,
+    else the default, with a warning) at the revision named; the rest of the link (the
+    scenario, a page's own choices) waits in the session for :func:`from_link`."""
+    session = _session(session)
+    last = {name: values[-1] for name, values in query.items() if values}
+    if last.get("lang") in LANGUAGES:
+        session[LANG] = last["lang"]
+    named = last.get("plan")
+    missing = named is not None and named not in plans
+    if missing:  # a link to a set not (or no longer) in this database: nothing else applies
+        session[PLAN_MISSING] = named
+    plan = DEFAULT_PLAN if named is None or missing else named
+    open_plan(plan, None if missing else _whole(last.get("rev")), session)
+    params = {name: list(values) for name, values in query.items()}
+    session[LINK] = {"plan": None if missing else plan, "params": params}
+
+
+def from_link(names: Iterable[str], session: Session = None) -> dict[str, list[str]]:
+    """The values the opening link gave ``names`` (each taken once), while the session
+    still shows the plan it linked to; empty otherwise."""
+    session = _session(session)
+    opened = session.get(LINK)
+    if not opened or opened["plan"] != plan_id(session):
+        return {}
+    params = dict(opened["params"])
+    taken = {name: params.pop(name) for name in list(names) if name in params}
+    session[LINK] = {"plan": opened["plan"], "params": params}
+    return taken
+
+
+def go_to(page: str, session: Session = None) -> None:
+    """Show ``page`` (``"whatif"``, ``"compare"``…) next: for a callback, which cannot
+    switch pages itself; the app switches before the current page draws (:func:`go_on`)."""
+    _session(session)[GOTO] = page
+
+
+def go_on() -> None:
+    """Switch to the page a callback asked for, if any, keeping the link's query."""
+    if page := st.session_state.pop(GOTO, None):
+        st.switch_page(f"app_pages/{page}.py", query_params=st.query_params.to_dict())
+
+
+def write_link(query: Mapping[str, str | Sequence[str]]) -> None:
+    """The address bar shows ``query``: a copied link opens what the page shows."""
+    st.query_params.from_dict(query)
+
+
+def add_to_link(name: str, value: str | Sequence[str] | None) -> None:
+    """A page's own choice in its link (None leaves it out)."""
+    if value is None:
+        st.query_params.pop(name, None)
+    else:
+        st.query_params[name] = value

@@ -200,7 +200,7 @@ def money_column(currency: str, lang: str) -> format.MoneyUnit:
     return format.money_unit(currency, lang)
 
 
-def _money_header(label: str, unit: format.MoneyUnit, lang: str) -> str:
+def money_header(label: str, unit: format.MoneyUnit, lang: str) -> str:
     return f"{label}（{unit.unit}）" if lang == "ja" else f"{label} ({unit.unit})"
 
 
@@ -215,7 +215,7 @@ def monthly_kpis(monthly: pd.DataFrame, lang: str, plan: KpiSet | None = None) -
         label = metric_label(metric, plan, lang)
         values = monthly[(metric, which)].to_numpy(dtype=float)
         if metric in ("revenue", "cumulative_revenue"):
-            label = _money_header(label, unit, lang)
+            label = money_header(label, unit, lang)
             values = [float(round(unit.shown(v))) for v in values]
         else:
             values = [format.count_value(v) for v in values]
