@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
+from simulator import glossary
 from simulator import kpi_sets as kpi_store
 from tests.e2e import pages
 from tests.e2e.test_whatif_browser import PERCENT, key_class, no_exception, p_target
@@ -104,7 +105,8 @@ def _move_to(page: Page, name: str, lang: str) -> None:
     pages.ready(page, name, lang)
     if name == "reverse":  # a choice of the page's own: the lever it solves
         page.locator(key_class("reverse_lever")).get_by_role("combobox").click()
-        page.get_by_role("option", name=t("lever.win_rate", lang), exact=True).click()
+        win_rate = glossary.lever_label("win_rate", lang, sample(PLAN))
+        page.get_by_role("option", name=win_rate, exact=True).click()
         expect(page).to_have_url(re.compile(r"[?&]solve=win_rate(&|$)"))
         pages.ready(page, name, lang)
 
