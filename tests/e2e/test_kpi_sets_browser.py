@@ -33,12 +33,21 @@ def _fill(page: Page, key: str, value: str) -> None:
     field.press("Tab")  # commit the value, as a user leaving the field does
 
 
+def _set_reps(page: Page, reps: int) -> None:
+    """Type the team's size, and wait for the run that takes it: that run writes the new
+    value into the address (a save clicked before it would save the old value)."""
+    _fill(page, "lever:team.reps", str(reps))
+    page.wait_for_url(
+        lambda url: parse_qs(urlsplit(url).query).get("lever:team.reps") == [str(reps)]
+    )
+    settled(page)
+
+
 def test_save_a_scenario_then_reload_it(page: Page, app_url: str, db_url: str) -> None:
     open_app(page, f"{app_url}?plan={DEFAULT_PLAN}")
     _fill(page, "author", "山田")
     reps = sample(DEFAULT_PLAN).team.reps + 2
-    _fill(page, "lever:team.reps", str(reps))
-    settled(page)
+    _set_reps(page, reps)
 
     page.get_by_role("button", name=t("save.button", "ja")).click()
     _fill(page, "save_name_whatif", NAME)
@@ -60,8 +69,7 @@ def test_save_a_scenario_then_reload_it(page: Page, app_url: str, db_url: str) -
     expect(page.get_by_text(t("app.revision", "ja", revision=1))).to_be_visible()
 
     # A second save leaves the name as it is: a new revision of the same set.
-    _fill(page, "lever:team.reps", str(reps + 1))
-    settled(page)
+    _set_reps(page, reps + 1)
     page.get_by_role("button", name=t("save.button", "ja")).click()
     _fill(page, "save_comment_whatif", "もう1名")
     page.get_by_role("button", name=t("save.submit", "ja"), exact=True).click()
