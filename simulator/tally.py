@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -132,33 +132,152 @@ class _Bins:
         return [lerp_quantile(value_at, n, q) for q in qs]
 
 
-class CountHistogram(_Bins):
-    """Exact histograms of non-negative integer counts, one per column."""
+#: The most exact bins a count column holds (512 KB). A column whose values spread wider
+#: (only a plan of huge volumes does) switches to buckets of relative width :data:`ALPHA`.
+EXACT_BINS = 1 << 16
+
+
+def _log_index(values: np.ndarray) -> np.ndarray:
+    """The bucket ``i`` of each positive value: ``(γ^(i-1), γ^i]`` holds it."""
+    return np.ceil(np.log(values) * (1.0 / _LOG_GAMMA)).astype(np.int64)
+
+
+def _log_value(index: np.ndarray) -> np.ndarray:
+    """Each bucket's representative, within a relative :data:`ALPHA` of every value in it."""
+    return 2.0 * np.exp(index * _LOG_GAMMA) / (_GAMMA + 1.0)
+
+
+@dataclass
+class _CountColumn:
+    """One column's counts over bins ``low, low + 1, ...``: exact values, or (``log``)
+    bucket indices with the zeros apart."""
+
+    low: int = 0
+    counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    log: bool = False
+    zeros: int = 0
+
+    @classmethod
+    def of(cls, values: np.ndarray, log: bool) -> _CountColumn:
+        """Bin one chunk's values of this column."""
+        if not log:
+            low = int(values.min())
+            return cls(low, np.bincount(values - low))
+        positive = values[values > 0]
+        zeros = values.size - positive.size
+        if not positive.size:
+            return cls(0, np.zeros(0, dtype=np.int64), True, zeros)
+        index = _log_index(positive.astype(np.float64))
+        low = int(index.min())
+        return cls(low, np.bincount(index - low), True, zeros)
+
+    def as_log(self) -> _CountColumn:
+        if self.log:
+            return self
+        values = np.arange(self.low, self.low + self.counts.size, dtype=np.int64)
+        zeros = int(self.counts[values == 0].sum())
+        keep = (values > 0) & (self.counts > 0)
+        if not keep.any():
+            return _CountColumn(0, np.zeros(0, dtype=np.int64), True, zeros)
+        index = _log_index(values[keep].astype(np.float64))
+        low = int(index.min())
+        counts = np.bincount(index - low, weights=self.counts[keep]).astype(np.int64)
+        return _CountColumn(low, counts, True, zeros)
+
+    def span_with(self, other: _CountColumn) -> int:
+        if not self.counts.size:
+            return other.counts.size
+        if not other.counts.size:
+            return self.counts.size
+        high = max(self.low + self.counts.size, other.low + other.counts.size)
+        return high - min(self.low, other.low)
+
+    def add(self, other: _CountColumn) -> None:
+        """Add counts of the same kind, growing the range with room to spare."""
+        self.zeros += other.zeros
+        if not other.counts.size:
+            return
+        width = self.counts.size
+        low, high = other.low, other.low + other.counts.size
+        if width and not (self.low <= low and high <= self.low + width):
+            spare = min(width // 8, max(EXACT_BINS - self.span_with(other), 0))
+            current = self.low + width
+            low = min(low, self.low - spare if low < self.low else self.low)
+            high = max(high, current + spare if high > current else current)
+        if not width or low < self.low or high > self.low + width:
+            grown = np.zeros(high - low, dtype=np.int64)
+            grown[self.low - low : self.low - low + width] = self.counts
+            self.low, self.counts = low, grown
+        start = other.low - self.low
+        self.counts[start : start + other.counts.size] += other.counts
+
+    def sorted(self) -> tuple[np.ndarray, np.ndarray]:
+        """(value of each non-empty bin in ascending order, cumulative counts)."""
+        filled = np.flatnonzero(self.counts)
+        index = self.low + filled
+        values = _log_value(index) if self.log else index.astype(np.float64)
+        cumulative = np.cumsum(self.counts[filled])
+        if self.log and self.zeros:
+            values = np.concatenate([[0.0], values])
+            cumulative = np.concatenate([[self.zeros], cumulative + self.zeros])
+        return values, cumulative
+
+
+class CountHistogram:
+    """Histograms of non-negative integer counts, one per column, each over its own range.
+
+    A column is exact (every percentile is ``numpy``'s on the full array) while its values
+    span at most :data:`EXACT_BINS`; wider, its percentiles are within :data:`ALPHA` of
+    ``numpy``'s, as revenue's are. Means are exact in both cases (integer sums), so memory
+    stays below ``columns × EXACT_BINS`` bins whatever the size of a count.
+    """
+
+    def __init__(self, columns: int) -> None:
+        self.columns = [_CountColumn() for _ in range(columns)]
+        self.sums = [0] * columns
+        self._lock = threading.Lock()
 
     def add(self, values: np.ndarray) -> None:
         """Count ``values`` (n, columns) of non-negative integers."""
-        low = int(values.min())
-        local = self._local(values, low, int(values.max()) + 1)
+        sums = values.sum(axis=0, dtype=np.int64).tolist()
+        lows, highs = values.min(axis=0).tolist(), values.max(axis=0).tolist()
+        local = [
+            _CountColumn.of(values[:, j], column.log or highs[j] - lows[j] >= EXACT_BINS)
+            for j, column in enumerate(self.columns)
+        ]
         with self._lock:
-            self._merge(local, low)
+            for j, chunk in enumerate(local):
+                column = self.columns[j]
+                if not column.log and (chunk.log or column.span_with(chunk) > EXACT_BINS):
+                    column = self.columns[j] = column.as_log()
+                column.add(chunk.as_log() if column.log else chunk)
+                self.sums[j] += sums[j]
 
-    def _bin_values(self) -> np.ndarray:
-        return np.arange(self.low, self.low + self.counts.shape[1], dtype=np.float64)
+    def trials(self, column: int) -> int:
+        counted = self.columns[column]
+        return int(counted.counts.sum()) + counted.zeros
 
     def mean(self, column: int) -> float:
         """Exactly ``numpy``'s mean of the counted values (an integer sum, then one division)."""
-        counts = self.counts[column]
-        values = np.arange(self.low, self.low + counts.size, dtype=np.int64)
-        return float(int((values * counts).sum())) / float(counts.sum())
+        return float(self.sums[column]) / float(self.trials(column))
 
     def std_error(self, column: int) -> float:
-        counts = self.counts[column]
-        n = int(counts.sum())
+        n = self.trials(column)
         if n < 2:
             return float("nan")
-        values = np.arange(self.low, self.low + counts.size, dtype=np.float64)
-        squares = float((counts * (values - self.mean(column)) ** 2).sum())
+        values, cumulative = self.columns[column].sorted()
+        weights = np.diff(cumulative, prepend=0)
+        squares = float((weights * (values - self.mean(column)) ** 2).sum())
         return float(np.sqrt(squares / (n - 1)) / np.sqrt(n))
+
+    def quantiles(self, column: int, qs: tuple[float, ...]) -> list[float]:
+        values, cumulative = self.columns[column].sorted()
+        n = int(cumulative[-1])
+
+        def value_at(rank: int) -> float:
+            return values[np.searchsorted(cumulative, rank, side="right")]
+
+        return [lerp_quantile(value_at, n, q) for q in qs]
 
 
 class RevenueHistogram(_Bins):

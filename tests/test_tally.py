@@ -8,7 +8,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from simulator import engine, results
+from simulator import engine, results, tally
 from simulator import funnel as fn
 from simulator.plan import KpiSet
 from simulator.tally import ALPHA, CountHistogram, Moments, RevenueHistogram
@@ -48,6 +48,31 @@ def test_histograms_grow_either_way() -> None:
         assert counts.quantiles(column, QS) == list(np.quantile(values[:, column], QS))
         exact = np.quantile(values[:, column] * 1e3, QS)
         assert np.all(np.abs(revenue.quantiles(column, QS) - exact) <= ALPHA * exact)
+
+
+@pytest.mark.parametrize("narrow_first", [True, False])
+def test_a_wide_count_column_stays_bounded_and_within_alpha(narrow_first: bool) -> None:
+    """Huge counts (a plan of huge volumes) switch their column to relative buckets: memory
+    stays bounded, percentiles stay within ALPHA, the mean stays exact; a narrow column
+    beside it stays exact."""
+    rng = np.random.default_rng(7)
+    wide = rng.integers(0, 4_000_000_000, 6_000)
+    wide[:3] = 0
+    narrow = rng.poisson(4.0, 6_000)
+    if narrow_first:  # the first chunks fit exact bins, the later ones do not
+        wide[:2_000] = rng.integers(1_000_000, 1_001_000, 2_000)
+    values = np.column_stack([narrow, wide])
+    histogram = CountHistogram(2)
+    for part in _in_chunks(values):
+        histogram.add(part)
+    assert all(c.counts.size <= tally.EXACT_BINS * 2 for c in histogram.columns)
+    assert histogram.quantiles(0, QS) == list(np.quantile(narrow, QS))
+    exact = np.quantile(wide, QS)
+    streamed = np.array(histogram.quantiles(1, QS))
+    np.testing.assert_array_less(np.abs(streamed - exact), ALPHA * exact + 1e-300)
+    assert histogram.mean(1) == wide.mean()
+    expected_error = wide.std(ddof=1) / np.sqrt(wide.size)
+    assert histogram.std_error(1) == pytest.approx(expected_error, rel=ALPHA)
 
 
 @pytest.mark.parametrize("zeros", [0, 40, 9_000])
