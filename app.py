@@ -25,8 +25,11 @@ session.start_run()  # every widget's value handed back: it outlives pages that 
 baseline = kpi_sets.baseline()
 base_state = scenario.defaults(baseline)
 if session.start_scenario(base_state):
-    linked = session.from_link(base_state)
-    session.set_scenario(scenario.from_query({k: v[-1] for k, v in linked.items()}, base_state))
+    linked = session.from_link([*base_state, *session.linked_names(session.LEVER.prefix)])
+    reading = scenario.from_query({k: v[-1] for k, v in linked.items()}, base_state, baseline)
+    for name in reading.dropped:
+        session.link_problem(name, linked[name][-1])
+    session.set_scenario(reading.values)
 session.write_link(
     scenario.link(
         st.session_state, base_state, session.lang(), session.plan_id(), session.revision()
@@ -70,4 +73,8 @@ pages = [
 ]
 page = st.navigation(pages)
 session.go_on()  # a hand-off a callback asked for: before the page draws
+link_warning = st.empty()  # on top of the page, filled once the page has read its link
 page.run()
+if dropped := session.take_link_problems():
+    shown = ", ".join(f"{name}={value}" if value else name for name, value in dropped)
+    link_warning.warning(t("app.link_dropped", items=plain(shown)), icon=":material/link_off:")

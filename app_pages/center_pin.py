@@ -53,7 +53,7 @@ with st.expander(
             "effort": st.column_config.NumberColumn(
                 t("pin.col.effort"),
                 min_value=0.0,
-                max_value=5.0 if unit == "difficulty" else None,
+                max_value=5.0 if unit == "difficulty" else center_pin_page.MAX_EFFORT,
             ),
         },
         hide_index=True,

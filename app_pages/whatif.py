@@ -75,8 +75,8 @@ def team_widgets() -> None:
     if st.session_state[session.WORKING_DAYS_ON]:
         st.number_input(
             t("whatif.working_days"),
-            min_value=0.0,
-            max_value=31.0,
+            min_value=scenario.WORKING_DAYS_RANGE[0],
+            max_value=scenario.WORKING_DAYS_RANGE[1],
             step=1.0,
             key=session.WORKING_DAYS,
         )
@@ -87,7 +87,7 @@ def target_widgets() -> None:
     with st.expander(t("whatif.advanced")):
         st.selectbox(
             t("whatif.trials"),
-            sorted({*scenario.TRIAL_CHOICES, baseline.simulation.trials}),  # the plan's own too
+            scenario.trial_choices(baseline),
             format_func=lambda n: f"{n:,}",
             key=session.TRIALS,
         )

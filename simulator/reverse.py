@@ -330,15 +330,23 @@ def plain_value(plan: KpiSet, path: str, target: float | None = None) -> KpiSet:
     def expected_at(candidate: KpiSet) -> float:
         return analytic.expected(candidate).total_revenue
 
+    def short_at(value: Any) -> bool:
+        """Whether the plan with this value falls short; a value past the plan's bounds
+        (a volume or a deal size beyond what a plan may hold) counts as falling short."""
+        try:
+            return expected_at(levers.with_value(plan, path, value)) < target
+        except PlanError:
+            return True
+
     if lever.kind == "reps":
         low, high = 0, max(int(base_value), 1)
-        while expected_at(levers.with_value(plan, path, high)) < target:
+        while short_at(high):
             low, high = high, high * 2
             if high > MAX_REPS:
                 raise Unsolvable("reps_cap", f"even {MAX_REPS:,} reps do not reach the target")
         while high - low > 1:
             middle = (low + high) // 2
-            if expected_at(levers.with_value(plan, path, middle)) >= target:
+            if not short_at(middle):
                 high = middle
             else:
                 low = middle
@@ -347,8 +355,7 @@ def plain_value(plan: KpiSet, path: str, target: float | None = None) -> KpiSet:
     low, high = math.log(1.0 / MAX_FACTOR), math.log(limit)
 
     def short(log_factor: float) -> bool:
-        candidate = levers.with_value(plan, path, _scaled(base_value, lever.kind, log_factor))
-        return expected_at(candidate) < target
+        return short_at(_scaled(base_value, lever.kind, log_factor))
 
     if short(high):
         raise Unsolvable(

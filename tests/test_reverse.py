@@ -194,3 +194,16 @@ def test_a_run_of_the_plan_as_it_is_saves_the_first_run() -> None:
         known = reverse.solve(plan, lever, search_trials=5_000, check=False, base_run=base_run)
         assert known.value == alone.value
         assert known.evaluations == alone.evaluations - 1
+
+
+@pytest.mark.parametrize("lever", ["team.calls_per_rep_per_day", "deal_size"])
+def test_plain_value_past_the_plan_bounds_is_unsolvable(lever: str) -> None:
+    """A target only a value beyond the plan's bounds would reach (here 1,000 × a deal size
+    of 10^10 is past the 10^12 a deal may be) is "cannot be reached", not an invalid plan."""
+    plan = make_plan(
+        target={"revenue": 10**15, "confidence": 0.8},
+        deal_size=10**10,
+        team={"reps": 5_000, "calls_per_rep_per_day": 50_000, "ramp_months": 0},
+    )
+    with pytest.raises(reverse.Unsolvable):
+        reverse.plain_value(plan, lever)

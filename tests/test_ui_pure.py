@@ -109,13 +109,16 @@ def test_url_round_trips_a_scenario(plan: KpiSet) -> None:
     changed["hires"] = [{"month": plan.start_month, "change": 3}]
     query = scenario.to_query(changed, base)
     assert set(query) == {"lever:win_rate", "confidence", "hires"}
-    restored = base | scenario.from_query(query, base)
+    restored = base | scenario.from_query(query, base, plan).values
     assert scenario.scenario_plan(plan, restored) == scenario.scenario_plan(plan, changed)
 
 
 def test_url_values_that_cannot_be_read_are_ignored() -> None:
-    base = scenario.defaults(make_plan())
-    assert scenario.from_query({"lever:win_rate": "abc", "seed": "x", "nope": "1"}, base) == {}
+    plan = make_plan()
+    base = scenario.defaults(plan)
+    reading = scenario.from_query({"lever:win_rate": "abc", "seed": "x", "nope": "1"}, base, plan)
+    assert reading.values == {}
+    assert reading.dropped == ["lever:win_rate", "seed"]  # "nope" is not the scenario's
 
 
 def test_sliders_hold_the_plan_values() -> None:

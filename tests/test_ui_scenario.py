@@ -45,7 +45,7 @@ def test_a_scenario_link_has_no_exponent_and_round_trips(target: float, high: fl
     state[session.LEVER("win_rate")] = (0.0, high)
     query = scenario.link(state, base, "en", "set:案", 3)
     assert all("e+" not in v and "e-" not in v for v in query.values()), query
-    restored = base | scenario.from_query(query, base)
+    restored = base | scenario.from_query(query, base, plan).values
     assert restored[session.TARGET] == target
     assert restored[session.LEVER("win_rate")] == (0.0, high)
 
@@ -65,10 +65,14 @@ def test_a_link_names_language_plan_revision_and_the_changes_only() -> None:
 
 
 def test_unreadable_link_values_are_left_out() -> None:
-    base = scenario.defaults(make_plan())
+    plan = make_plan()
+    base = scenario.defaults(plan)
     query = {"target": "nan", "confidence": "8.5", "lever:team.reps": "1e400", "seed": "inf"}
-    assert scenario.from_query(query, base) == {}
-    assert scenario.from_query({"target": "1.85e+06"}, base) == {session.TARGET: 1_850_000.0}
+    reading = scenario.from_query(query, base, plan)
+    assert reading.values == {} and reading.dropped == list(query)
+    assert scenario.from_query({"target": "1.85e+06"}, base, plan).values == {
+        session.TARGET: 1_850_000.0
+    }
 
 
 PLANS = ["jp_smb_saas", "us_sdr", "set:A"]

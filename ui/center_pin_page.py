@@ -28,8 +28,9 @@ EFFORT_UNIT = session.widget("pin_effort_unit")
 EFFORTS = session.state("pin_efforts")  # {plan id: {lever path: effort}}
 EFFORT_EDITOR = session.element_family("pin_effort_editor_")  # EFFORT_EDITOR(plan id)
 UNITS = ("hours", "yen", "difficulty")
-EFFORT_LINK = "effort:"  # effort:team.reps=2 in a link: a lever's effort
-UNIT_LINK = "effort_unit"
+EFFORT_LINK = session.LINK_EFFORT
+UNIT_LINK = session.LINK_EFFORT_UNIT
+MAX_EFFORT = 1e9  # one lever's effort, in any unit
 
 
 def analysed_plan(baseline: KpiSet) -> KpiSet:
@@ -44,18 +45,25 @@ def analysed_plan(baseline: KpiSet) -> KpiSet:
 
 def start_from_link(paths: Sequence[str]) -> None:
     """Efforts and their unit from the link the session was opened with, if it had any."""
-    names = [UNIT_LINK, *(EFFORT_LINK + path for path in paths)]
+    names = [UNIT_LINK, *session.linked_names(EFFORT_LINK)]
     linked = {name: values[-1] for name, values in session.from_link(names).items()}
     if linked.get(UNIT_LINK) in UNITS:
         st.session_state[EFFORT_UNIT] = linked[UNIT_LINK]
+    elif UNIT_LINK in linked:
+        session.link_problem(UNIT_LINK, linked[UNIT_LINK])
     kept = {}
-    for path in paths:
-        try:
-            effort = parse_url_number(linked.get(EFFORT_LINK + path, ""))
-        except ValueError:
+    for name, text in linked.items():
+        path = name.removeprefix(EFFORT_LINK)
+        if name == UNIT_LINK:
             continue
-        if effort > 0:
+        try:
+            effort = parse_url_number(text) if path in paths and len(text) < 40 else 0.0
+        except ValueError:
+            effort = 0.0
+        if 0 < effort <= MAX_EFFORT:
             kept[path] = effort
+        else:
+            session.link_problem(name, text)
     if kept:
         st.session_state[EFFORTS] = (st.session_state.get(EFFORTS) or {}) | {
             session.plan_id(): kept

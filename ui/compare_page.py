@@ -21,6 +21,7 @@ from ui.summaries import Cdf
 DIFFERENT = "background-color: #fff1c2; font-weight: 600"
 
 COUNT = session.widget("compare_count")  # how many plans: 2–4
+MAX_SLOTS = 4
 SLOT_PLAN = session.widget_family("compare_plan_")  # SLOT_PLAN(0): the first plan's id
 SLOT_REVISION = session.widget_family("compare_rev_")  # and its revision, for a saved set
 ONLY_DIFFERENCES = session.widget("compare_only_diff")
@@ -37,19 +38,24 @@ class Entry:
     targets: pd.DataFrame  # index month; columns (metric, "p50" | "confidence")
 
 
-LINK = "compare"  # compare=set:A@2&compare=jp_smb_saas in a link: the plans side by side
+LINK = session.LINK_COMPARE
 
 
 def start_from_link(options: Sequence[str]) -> None:
     """The plans (and revisions) a link put side by side, if the session opened with one."""
     slots = []
-    for text in session.from_link([LINK]).get(LINK, [])[:4]:
+    linked = session.from_link([LINK]).get(LINK, [])
+    for text in linked[MAX_SLOTS:]:
+        session.link_problem(LINK, text)
+    for text in linked[:MAX_SLOTS]:
         plan_id, number = text, None
         head, _, tail = text.rpartition("@")
-        if head and kpi_sets.is_set(head) and tail.isdigit():
+        if head and kpi_sets.is_set(head) and tail.isascii() and tail.isdigit() and len(tail) < 10:
             plan_id, number = head, int(tail)
         if plan_id in options:
             slots.append((plan_id, number))
+        else:
+            session.link_problem(LINK, text)
     if len(slots) < 2:
         return
     st.session_state[COUNT] = len(slots)

@@ -71,7 +71,9 @@ def guard() -> Iterator[None]:
 def label(plan_id: str) -> str:
     if is_set(plan_id):
         return "📁 " + set_name(plan_id)
-    return sample(plan_id).name
+    if plan_id in sample_ids():
+        return sample(plan_id).name
+    return plan_id  # a link's name for a plan there is no such sample of
 
 
 def ensure_valid_plan(options: list[str]) -> None:

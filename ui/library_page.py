@@ -16,7 +16,7 @@ from ui.format import percent, plain
 from ui.i18n import t
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-LINK = "set"  # set=<name> in a link: the set the library shows
+LINK = session.LINK_SET
 
 MESSAGE = session.state("library_message")  # (kind, text) of the last action
 IMPORT_MESSAGE = session.state("library_import_message")  # shown inside the open importer
@@ -73,6 +73,8 @@ def choose_set(sets: Sequence[kpi_store.KpiSetInfo]) -> None:
     linked = session.from_link([LINK]).get(LINK, [])
     if linked and linked[-1] in names:
         st.session_state[SET] = linked[-1]
+    elif linked:
+        session.link_problem(LINK, linked[-1])
     current = kpi_sets.current_set()
     session.ensure_choice(SET, names, current[0] if current and current[0] in names else names[0])
 

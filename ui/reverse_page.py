@@ -18,7 +18,7 @@ from ui.i18n import t
 LEVER = session.widget("reverse_lever")  # the lever's path
 USE = session.element("reverse_use")
 DOWNLOAD = session.element("reverse_download")
-SOLVE = "solve"  # the link's name for the lever solved
+SOLVE = session.LINK_SOLVE
 
 
 def start_inputs(solvable: Sequence[Lever]) -> None:
@@ -27,6 +27,8 @@ def start_inputs(solvable: Sequence[Lever]) -> None:
     paths = [lever.path for lever in solvable]
     linked = session.from_link([SOLVE]).get(SOLVE, [])
     first = linked[-1] if linked and linked[-1] in paths else paths[0]
+    if linked and linked[-1] not in paths:
+        session.link_problem(SOLVE, linked[-1])
     session.reset_on_change("reverse", session.plan_id(), {LEVER: first})
     session.ensure_choice(LEVER, paths, first)
     session.add_to_link(

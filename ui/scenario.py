@@ -9,11 +9,13 @@ the same scenario.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from simulator import levers, uncertain
+from simulator import budget, levers, uncertain
+from simulator import plan as plan_bounds
 from simulator.levers import Lever
 from simulator.plan import KpiSet, parse_plan
 from ui.format import parse_url_number, url_number
@@ -28,6 +30,9 @@ from ui.session import (
     WORKING_DAYS_ON,
 )
 
+MAX_LINK_VALUE = 10_000  # characters of one value in a link (120 hires fit)
+MAX_HIRES = 120  # as a plan allows
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 TRIAL_CHOICES = (1_000, 10_000, 20_000, 50_000, 100_000, 200_000)
 MAX_SEED = 2**53 - 1  # the largest whole number a browser number input holds exactly
 
@@ -71,6 +76,13 @@ def scale(lever: Lever, baseline: Any) -> Scale:
     return Scale(1.0, 0.0, top, step)
 
 
+def trial_choices(plan: KpiSet) -> list[int]:
+    """The trials a user may choose for ``plan``: the standard choices and the plan's own,
+    up to the most its run may hold (a plan of many months and stages holds fewer)."""
+    cap = budget.max_trials(plan)
+    return sorted({n for n in (*TRIAL_CHOICES, plan.simulation.trials) if n <= cap} or {cap})
+
+
 def display_range(lever: Lever, value: Any, s: Scale) -> tuple[float, float]:
     """A lever value as (low, high) in display units; counts as their Beta's P10–P90."""
     low, high = uncertain.p10_p90(value)
@@ -106,7 +118,8 @@ def defaults(plan: KpiSet) -> dict[str, Any]:
 
 
 def scenario_plan(baseline: KpiSet, state: Mapping[str, Any]) -> KpiSet:
-    """The plan the widgets describe; raises :class:`PlanError` when it is not valid."""
+    """The plan the widgets describe; raises :class:`PlanError` when it is not valid or
+    its run would exceed the compute budget."""
     values: dict[str, Any] = {}
     for lever in levers.levers(baseline):
         original = levers.get(baseline, lever.path)
@@ -124,7 +137,9 @@ def scenario_plan(baseline: KpiSet, state: Mapping[str, Any]) -> KpiSet:
     )
     data["target"] = {"revenue": float(state[TARGET]), "confidence": state[CONFIDENCE] / 100}
     data["simulation"] = {"trials": int(state[TRIALS]), "seed": int(state[SEED])}
-    return parse_plan(data)
+    plan = parse_plan(data)
+    budget.check(plan)  # a run it cannot hold is a problem to show, not to meet in a run
+    return plan
 
 
 # ----------------------------------------------------------------------------- URL
@@ -145,6 +160,8 @@ def _encode(value: Any) -> str:
 
 def _decode(text: str, like: Any) -> Any:
     if isinstance(like, bool):
+        if text not in ("0", "1"):
+            raise ValueError(text)
         return text == "1"
     if isinstance(like, tuple):
         low, _, high = text.partition("~")
@@ -172,17 +189,73 @@ def to_query(state: Mapping[str, Any], base: Mapping[str, Any]) -> dict[str, str
     }
 
 
-def from_query(query: Mapping[str, str], base: Mapping[str, Any]) -> dict[str, Any]:
-    """Widget values from query parameters; a value that cannot be read is left out."""
-    out = {}
+#: The most a link may set a lever to, in display units: the plan's own bounds.
+LINK_LIMITS = {
+    "rate": 100.0,
+    "cycle": float(plan_bounds.MAX_SALES_CYCLE_MONTHS),
+    "volume": float(plan_bounds.MAX_VOLUME),
+    "deal_size": float(plan_bounds.MAX_DEAL_SIZE),
+    "productivity": float(plan_bounds.MAX_CALLS_PER_DAY),
+}
+CONFIDENCE_RANGE = (50, 99)  # the required probability's slider, in %
+WORKING_DAYS_RANGE = (0.0, 31.0)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a link's scenario values give: the widget values, and the names it dropped
+    (a value that cannot be read, or lies outside what its widget and the plan allow)."""
+
+    values: dict[str, Any]
+    dropped: list[str]
+
+
+def _within(key: str, value: Any, plan: KpiSet) -> bool:
+    """Whether a value read from a link is one its widget can show and the plan allows."""
+    if key.startswith(LEVER.prefix):
+        lever = levers.find(plan, key.removeprefix(LEVER.prefix))
+        if lever is None:
+            return False
+        if lever.kind == "reps":
+            return 0 <= value <= plan_bounds.MAX_REPS
+        low, high = value
+        floor = scale(lever, levers.get(plan, lever.path)).low
+        return floor <= low <= high <= LINK_LIMITS[lever.kind]
+    if key == TARGET:
+        return 1.0 <= value <= plan_bounds.MAX_REVENUE
+    if key == CONFIDENCE:
+        return float(value).is_integer() and CONFIDENCE_RANGE[0] <= value <= CONFIDENCE_RANGE[1]
+    if key == TRIALS:
+        return value in trial_choices(plan)
+    if key == SEED:
+        return 0 <= value <= MAX_SEED
+    if key == WORKING_DAYS:
+        return WORKING_DAYS_RANGE[0] <= value <= WORKING_DAYS_RANGE[1]
+    if key == HIRES:
+        return len(value) <= MAX_HIRES and all(
+            _MONTH.fullmatch(h["month"]) and abs(h["change"]) <= plan_bounds.MAX_REPS for h in value
+        )
+    return True
+
+
+def from_query(query: Mapping[str, str], base: Mapping[str, Any], plan: KpiSet) -> Reading:
+    """Widget values from a link's scenario parameters (``base``'s keys, and levers the
+    plan lacks); a value that cannot be read, or lies out of bounds, is dropped."""
+    values, dropped = {}, []
     for key, text in query.items():
-        if key not in base:
+        if key not in base and not key.startswith(LEVER.prefix):
             continue
         try:
-            out[key] = _decode(text, base[key])
+            if key not in base or len(text) > MAX_LINK_VALUE:
+                raise ValueError(key)
+            value = _decode(text, base[key])
+            if not _within(key, value, plan):
+                raise ValueError(key)
         except (ValueError, TypeError, OverflowError, ArithmeticError):
+            dropped.append(key)
             continue
-    return out
+        values[key] = value
+    return Reading(values, dropped)
 
 
 def link(

@@ -330,13 +330,47 @@ def _redraw_hires(session: MutableMapping[str, Any]) -> None:
 
 # ----------------------------------------------------------------------------- links and hand-offs
 
+# Each page's own names in a link (the scenario's are the widget keys above).
+LINK_SET = "set"  # set=<name>: the set the library shows
+LINK_SOLVE = "solve"  # solve=<lever path>: the lever KGI逆算 solves for
+LINK_COMPARE = "compare"  # compare=set:A@2&compare=jp_smb_saas: the plans side by side
+LINK_EFFORT = "effort:"  # effort:team.reps=2: a lever's effort on the center pin page
+LINK_EFFORT_UNIT = "effort_unit"
+#: Every name a link may carry, and the prefixes of families of names.
+LINK_NAMES = frozenset(
+    {"lang", "plan", "rev", TARGET, CONFIDENCE, TRIALS, SEED, WORKING_DAYS_ON, WORKING_DAYS}
+    | {HIRES, LINK_SET, LINK_SOLVE, LINK_COMPARE, LINK_EFFORT_UNIT}
+)
+LINK_PREFIXES = (LEVER.prefix, LINK_EFFORT)
+MAX_LINK_NAMES = 200  # names read from one link; the rest are dropped
+LINK_PROBLEMS = state("link_problems")  # (name, value) of what a link gave and was dropped
+MAX_LINK_PROBLEMS = 20
+
+
+def is_link_name(name: str) -> bool:
+    return name in LINK_NAMES or name.startswith(LINK_PREFIXES)
+
+
+def link_problem(name: str, value: str = "", session: Session = None) -> None:
+    """Note a link's value that was dropped, to be shown once (:func:`take_link_problems`)."""
+    session = _session(session)
+    problems = list(session.get(LINK_PROBLEMS) or [])
+    if len(problems) < MAX_LINK_PROBLEMS and (name, value) not in problems:
+        problems.append((name[:80], value[:80]))
+    session[LINK_PROBLEMS] = problems
+
+
+def take_link_problems(session: Session = None) -> list[tuple[str, str]]:
+    """The dropped link values not yet shown; shown once, then forgotten."""
+    return list(_session(session).pop(LINK_PROBLEMS, None) or [])
+
 
 def _whole(text: str | None) -> int | None:
-    """A positive whole number written in a link, else None."""
-    try:
-        number = int(str(text))
-    except ValueError:
+    """A positive whole number (of at most 18 digits) written in a link, else None."""
+    text = str(text)
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
         return None
+    number = int(text)
     return number if number > 0 else None
 
 
@@ -347,9 +381,16 @@ def open_link(
     else the default, with a warning) at the revision named; the rest of the link (the
     scenario, a page's own choices) waits in the session for :func:`from_link`."""
     session = _session(session)
+    query = dict(list(query.items())[:MAX_LINK_NAMES])
+    for name in [name for name in query if not is_link_name(name)]:
+        link_problem(name, (query.pop(name) or [""])[-1], session)
     last = {name: values[-1] for name, values in query.items() if values}
     if last.get("lang") in LANGUAGES:
         session[LANG] = last["lang"]
+    elif "lang" in last:
+        link_problem("lang", last["lang"], session)
+    if "rev" in last and _whole(last["rev"]) is None:
+        link_problem("rev", last["rev"], session)
     named = last.get("plan")
     missing = named is not None and named not in plans
     if missing:  # a link to a set not (or no longer) in this database: nothing else applies
@@ -371,6 +412,12 @@ def from_link(names: Iterable[str], session: Session = None) -> dict[str, list[s
     taken = {name: params.pop(name) for name in list(names) if name in params}
     session[LINK] = {"plan": opened["plan"], "params": params}
     return taken
+
+
+def linked_names(prefix: str, session: Session = None) -> list[str]:
+    """The names starting with ``prefix`` the opening link still holds (not yet taken)."""
+    opened = _session(session).get(LINK)
+    return [name for name in (opened or {}).get("params", {}) if name.startswith(prefix)]
 
 
 def go_to(page: str, session: Session = None) -> None:

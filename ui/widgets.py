@@ -18,7 +18,7 @@ import streamlit as st
 
 from simulator import glossary, levers
 from simulator.levers import Lever
-from simulator.plan import KpiSet
+from simulator.plan import MAX_REPS, KpiSet
 from ui import format, scenario, session, tables
 from ui.i18n import t
 
@@ -73,8 +73,8 @@ def target_inputs(currency: str, target_key: str, confidence_key: str) -> None:
     st.caption(t("money.equals", amount=amount))
     st.slider(
         glossary.input_label("target.confidence", lang),
-        min_value=50,
-        max_value=99,
+        min_value=scenario.CONFIDENCE_RANGE[0],
+        max_value=scenario.CONFIDENCE_RANGE[1],
         step=1,
         format="%d%%",
         key=confidence_key,
@@ -97,7 +97,7 @@ def lever_input(lever: Lever, plan: KpiSet) -> None:
     label = tables.lever_label(lever, plan, lang)
     help_text = tables.lever_help(lever, plan, lang)
     if lever.kind == "reps":
-        st.number_input(label, min_value=0, max_value=10_000, step=1, key=key, help=help_text)
+        st.number_input(label, min_value=0, max_value=MAX_REPS, step=1, key=key, help=help_text)
         return
     s = scenario.scale(lever, levers.get(plan, lever.path))
     shown = st.session_state.get(key, (s.low, s.high))
