@@ -167,6 +167,11 @@ with kpi_sets.guard():  # a database that stops answering: a message, not a trac
                 on_click="ignore",
             )
         st.caption(t("library.export_note"))
+        if lost := library_page.shift_jis_loss(info, revision):
+            st.warning(
+                t("library.cp932_lost", characters=plain(" ".join(lost[:20])), count=len(lost)),
+                icon=":material/warning:",
+            )
         summary = revision.summary
         st.caption(
             t(

@@ -167,10 +167,14 @@ def test_library_lists_searches_and_shows_names_as_text(db_url: str) -> None:
     assert at.subheader[0].value == plain(NASTY)
     assert "\\*\\*太字\\*\\*" in at.subheader[0].value and "\\<script\\>" in at.subheader[0].value
     assert any("\\<b\\>x\\</b\\>" in c.value for c in at.caption)  # the author
+    # The export tab names what the Shift_JIS file loses: the name's emoji, and only it.
+    [lost] = [w.value for w in at.warning if w.value.startswith("Shift_JIS 版")]
+    assert "1 文字" in lost and "🎯" in lost
 
     at.text_input(key="library_search").set_value("西日本")
     at.run()
     assert list(at.dataframe[0].value["名前"]) == ["関西チーム"]
+    assert not [w for w in at.warning if w.value.startswith("Shift_JIS 版")]
 
 
 def test_library_history_diff_restore_duplicate_archive(db_url: str) -> None:

@@ -171,6 +171,13 @@ def exports(
     ]  # fmt: skip
 
 
+def shift_jis_loss(info: kpi_store.KpiSetInfo, revision: kpi_store.Revision) -> tuple[str, ...]:
+    """The characters of the set's own text (name, description, tags, the plan, the
+    revision's author and comment) the Shift_JIS export cannot hold."""
+    own = [info.name, info.description, *info.tags, revision.plan_json]
+    return kpi_store.cp932_loss("".join([*own, revision.author, revision.comment]))
+
+
 def open_in_whatif(name: str, revision: int | None) -> None:
     """Make this set (at this revision) the session's plan and show it on the what-if page."""
     session.open_plan(kpi_sets.set_id(name), revision)
