@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import kpi_sets, scenario, session
+from ui import kpi_sets, scenario, session, warm
 from ui.format import plain
 from ui.i18n import t
 
 st.set_page_config(page_title="Centerpin センターピン", page_icon="🎯", layout="wide")
+warm.start()  # once per server: imports frozen out of the collector's way, caches warmed
 
 store = kpi_sets.store(quiet=True)
 options = kpi_sets.choices(store)
