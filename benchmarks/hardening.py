@@ -1,6 +1,6 @@
 """Bad input costs a one-line refusal, never a crash, NaN or a blow-up.
 
-Three figures:
+Four figures:
 
 - **bad CLI inputs with a traceback, NaN output or a blow-up**: about a hundred crafted
   commands (plans nested thousands deep, numbers of thousands of digits, counts of 10^30,
@@ -16,6 +16,9 @@ Three figures:
 - **kpi-sets list while another process holds the write lock**: a second process holds
   ``BEGIN IMMEDIATE`` on the SQLite file; the seconds until ``kpi-sets list`` answers (or
   says why not). Goal ≤ 10 s.
+
+- **crafted links that crash a page**: :data:`CRAFTED_LINKS` opened on every page under
+  Streamlit's AppTest (``python -m benchmarks links``). Goal 0.
 
 Run alone with ``python -m benchmarks hardening``; ``--json`` output lists every case
 that failed under ``info``.
@@ -588,5 +591,78 @@ def held_lock(ctx: Context) -> list[Row]:
             seconds,
             "s",
             at_most=LOCK_GOAL_S,
+        )
+    ]
+
+
+# ----------------------------------------------------------------------------- crafted links
+
+#: Crafted links of every kind that once crashed a page or was silently changed: unknown
+#: plans, values past their widgets and the plan's bounds, unreadable numbers, unknown
+#: names, page parameters that name nothing, very long values.
+CRAFTED_LINKS: list[dict[str, str]] = [
+    {"plan": "nosuch"}, {"plan": "set:nosuch"}, {"plan": "<b>x</b>"}, {"plan": "1" * 5000},
+    {"trials": "inf"}, {"trials": "2000000"}, {"trials": "-5"}, {"trials": "1e400"},
+    {"confidence": "500"}, {"confidence": "-1"}, {"confidence": "nan"}, {"confidence": "8.5"},
+    {"target": "nan"}, {"target": "1e308"}, {"target": "-1"}, {"target": "1" * 5000},
+    {"lever:win_rate": "-5~3"}, {"lever:win_rate": "50~20"}, {"lever:win_rate": "500"},
+    {"lever:deal_size": "inf"}, {"lever:deal_size": "1e308"},
+    {"lever:channels.inbound.volume_per_month": "1e8"},
+    {"lever:channels.inbound.volume_per_month": "1e10"},
+    {"lever:team.reps": "1e9"}, {"lever:team.reps": "-3"}, {"lever:team.reps": "2.5"},
+    {"lever:team.calls_per_rep_per_day": "1e9~1e10"}, {"lever:sales_cycle_months": "1e6"},
+    {"seed": "-1"}, {"seed": "1e30"}, {"working_days": "1e9", "working_days_on": "1"},
+    {"working_days_on": "7"}, {"hires": "garbage"}, {"hires": "2027-13:+1"},
+    {"hires": "2027-05:+100000"}, {"hires": ",".join(["2027-05:+1"] * 121)},
+    {"rev": "abc"}, {"rev": "9" * 30}, {"lang": "xx"}, {"unknown": "1"}, {"lever:nosuch": "3"},
+    {"solve": "nosuch"}, {"effort:team.reps": "1e308"}, {"compare": "nosuch"},
+    {"set": "nosuch"}, {"effort_unit": "<script>"},
+]  # fmt: skip
+LINK_PAGES = ("whatif", "center_pin", "reverse", "library", "compare", "review", "glossary")
+
+
+def crashed_links() -> tuple[int, int, list[str]]:
+    """(pages crashed, pages opened, the crashing links): every crafted link opened on
+    every page under Streamlit's AppTest, against a fresh SQLite store."""
+    from streamlit.testing.v1 import AppTest
+
+    from simulator import kpi_sets
+
+    crashed: list[str] = []
+    opened = 0
+    with tempfile.TemporaryDirectory(prefix="centerpin-links-") as folder:
+        before = os.environ.get(kpi_sets.ENV_URL)
+        os.environ[kpi_sets.ENV_URL] = f"sqlite:///{folder}/links.db"
+        try:
+            for link in CRAFTED_LINKS:
+                for page in LINK_PAGES:
+                    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+                    for name, value in ({"trials": "1000"} | link).items():
+                        at.query_params[name] = value
+                    at.run()
+                    if page != "whatif" and not at.exception:
+                        at.switch_page(f"app_pages/{page}.py").run()
+                    opened += 1
+                    if at.exception:
+                        crashed.append(f"{page}: {link}")
+        finally:
+            if before is None:
+                os.environ.pop(kpi_sets.ENV_URL, None)
+            else:
+                os.environ[kpi_sets.ENV_URL] = before
+    return len(crashed), opened, crashed
+
+
+@register("links")
+def crafted_links(ctx: Context) -> list[Row]:
+    """Crafted links on every page: pages that crash (goal 0)."""
+    count, opened, which = crashed_links()
+    ctx.info["links"] = {"opened": opened, "crashed": which[:20]}
+    return [
+        row(
+            f"crafted links that crash a page: {len(CRAFTED_LINKS)} × {len(LINK_PAGES)} pages",
+            count,
+            "pages",
+            at_most=0,
         )
     ]
