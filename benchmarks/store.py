@@ -18,20 +18,18 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 
 from benchmarks import Context, Row, register, row
 from benchmarks.plans import SAMPLE_DATA
 from benchmarks.timing import measure
 from simulator import kpi_sets as kpi_store
 from simulator.plan import KpiSet, load_plan
+from tests.postgres import scratch_postgres_url
 
 POSTGRES_URL_ENV = "CENTERPIN_TEST_POSTGRES_URL"
 SETS = 1000
@@ -170,24 +168,6 @@ def _sqlite_store() -> Iterator[kpi_store.Store]:
             yield store
         finally:
             store.close()
-
-
-@contextmanager
-def scratch_postgres_url(base_url: str, prefix: str = "bench") -> Iterator[str]:
-    """A URL whose connections use a new, empty schema of the database at ``base_url``;
-    the schema is dropped afterwards. The store tests have their own (tests/conftest.py)."""
-    schema = f"{prefix}_{uuid.uuid4().hex}"
-    admin = create_engine(base_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text("SET lock_timeout = '30s'"))
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @contextmanager

@@ -12,19 +12,15 @@ from __future__ import annotations
 
 import copy
 import os
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 
 from simulator.kpi_sets import Store
 from simulator.plan import KpiSet, load_plan, parse_plan
+from tests.postgres import scratch_postgres_url
 
 POSTGRES_URL_ENV = "CENTERPIN_TEST_POSTGRES_URL"
 REQUIRE_POSTGRES_ENV = "CENTERPIN_REQUIRE_POSTGRES"
@@ -113,25 +109,6 @@ def _postgres_base_url() -> str:
     if os.environ.get(REQUIRE_POSTGRES_ENV) == "1":
         pytest.fail(f"{REQUIRE_POSTGRES_ENV}=1 but {POSTGRES_URL_ENV} is not set: {reason}")
     pytest.skip(reason)
-
-
-@contextmanager
-def scratch_postgres_url(base_url: str, prefix: str = "t") -> Iterator[str]:
-    """A URL whose connections use a new, empty schema of the database at ``base_url``;
-    the schema is dropped afterwards. (``make bench`` has its own copy in benchmarks/store.py.)
-    """
-    schema = f"{prefix}_{uuid.uuid4().hex}"
-    admin = create_engine(base_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text("SET lock_timeout = '30s'"))
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
