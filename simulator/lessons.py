@@ -383,9 +383,11 @@ class Kgi:
     calls_this_month: float  # the question's answer
     calls_per_rep_per_day: float  # the same per effective rep and working day
     capacity_this_month: float  # the calls the team can make that month at the plan's pace
+    capacity_by_month: np.ndarray
     calls_by_month: np.ndarray
     months: list[str]
     unreachable_revenue: float
+    chain: reverse.Chain
 
 
 def kgi(plan: KpiSet, target: float | None = None) -> Kgi:
@@ -412,9 +414,11 @@ def kgi(plan: KpiSet, target: float | None = None) -> Kgi:
         calls_this_month=float(calls[0]),
         calls_per_rep_per_day=float(calls[0] / days) if days > 0 else math.inf,
         capacity_this_month=float(pace * f.team_capacity_days[0]),
+        capacity_by_month=pace * f.team_capacity_days,
         calls_by_month=calls,
         months=f.month_keys,
         unreachable_revenue=chain.unreachable_revenue,
+        chain=chain,
     )
 
 
