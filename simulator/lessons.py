@@ -322,6 +322,8 @@ class Uncertainty:
     base_value: float  # the plan's calls a day
     cost: float  # required ÷ plain − 1: what the confidence costs in activity
     lever: str
+    plain_plan: KpiSet
+    required_plan: KpiSet
 
 
 def uncertainty(
@@ -361,6 +363,8 @@ def uncertainty(
         base_value=reverse.median_of(plan, lever),
         cost=required / plain_median - 1 if plain_median > 0 else math.inf,
         lever=lever,
+        plain_plan=plain,
+        required_plan=solved.plan,
     )
 
 
