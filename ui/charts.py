@@ -501,7 +501,11 @@ def lesson_funnel(
             hovertemplate="%{y}: %{x:,.0f}<extra></extra>",
         )
     )
-    figure.update_xaxes(type="log", dtick=1, tickformat=",")
+    positive = [v for v in values if v > 0] or [1.0]
+    # Room on the right for the largest bar's number (a log axis: ranges are in decades).
+    span = [np.log10(min(positive)) - 0.5, np.log10(max(positive)) + 0.6]
+    figure.update_xaxes(type="log", dtick=1, tickformat=",", range=span)
+    figure.update_traces(cliponaxis=False)
     figure.update_yaxes(autorange="reversed")
     figure = _layout(figure, labels["title"], labels["x"], "")
     figure.update_layout(height=max(300, 44 * len(names) + 120), showlegend=False)

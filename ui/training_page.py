@@ -154,7 +154,6 @@ def header(number: int) -> None:
 def ask(number: int, guess: Callable[[], object]) -> bool:
     """The question's prediction input (drawn by ``guess``) and the reveal button; True
     once the answer is to be shown."""
-    st.markdown("**" + t("training.question") + "**")
     guess()
     st.button(
         t("training.reveal"),
@@ -167,6 +166,12 @@ def ask(number: int, guess: Callable[[], object]) -> bool:
     if not revealed(number):
         st.caption(t("training.predict_first"))
     return revealed(number)
+
+
+def question(text: str) -> None:
+    """The lesson's question, under its heading."""
+    st.markdown("**" + t("training.question") + "**")
+    st.markdown(text)
 
 
 def guessed(number: int) -> object:
@@ -223,33 +228,32 @@ def lesson_funnel() -> None:
             key=key,
         )
         chain = lessons.funnel_chain(plan, {connect.rate_path: rate})
-        rows = []
+        rows, definitions = [], []
         for step in chain.steps:
             if step.rate_path is not None:
                 about = glossary.describe(step.rate_path, lang, plan)
-                rows.append(
-                    {
-                        t("training.col.kpi"): about.label,
-                        t("training.col.value"): percent(step.rate),
-                        t("training.col.formula"): about.formula,
-                        t("training.col.definition"): about.definition,
-                    }
-                )
+                rows.append((about.label, percent(step.rate), about.formula))
+                definitions.append((about.label, about.definition))
             entry = glossary.entry_for(step.metric, plan)
+            name = tables.metric_label(step.metric, plan)
             value = (
                 money(step.value, plan.currency, lang)
                 if step.metric == "revenue"
                 else count(step.value)
             )
-            rows.append(
-                {
-                    t("training.col.kpi"): tables.metric_label(step.metric, plan),
-                    t("training.col.value"): value,
-                    t("training.col.formula"): entry.formula[lang] if entry else "",
-                    t("training.col.definition"): entry.definition[lang] if entry else "",
-                }
-            )
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+            rows.append((name, value, entry.formula[lang] if entry else ""))
+            definitions.append((name, entry.definition[lang] if entry else ""))
+        columns = [t(f"training.col.{c}") for c in ("kpi", "value", "formula")]
+        st.dataframe(
+            pd.DataFrame(rows, columns=columns), hide_index=True, width="stretch", height="content"
+        )
+        with st.expander(t("training.l1.definitions"), icon=":material/menu_book:"):
+            for name, definition in definitions:
+                st.markdown(
+                    f"**{plain(name)}**：{plain(definition)}"
+                    if lang == "ja"
+                    else f"**{plain(name)}**: {plain(definition)}"
+                )
         st.caption(
             t(
                 "training.l1.note",
@@ -273,6 +277,7 @@ def lesson_funnel() -> None:
             config=charts.CONFIG,
             key=session.CHART("training_funnel"),
         )
+        question(t("training.l1.question"))
         if ask(
             1,
             lambda: number_guess(1, t("training.l1.guess"), high=1_000_000.0, step=10.0),
@@ -310,7 +315,7 @@ def lesson_compounding() -> None:
         )
     with right:
         shown_p = f"+{improvement}%"
-        st.markdown(t("training.l2.question", p=shown_p, k=result.factors))
+        question(t("training.l2.question", p=shown_p, k=result.factors))
         if ask(
             2,
             lambda: number_guess(2, t("training.l2.guess"), high=1000.0, step=1.0),
@@ -385,7 +390,7 @@ def lesson_tie() -> None:
                 key=GUESS(3),
             )
 
-        st.markdown(t("training.l3.question"))
+        question(t("training.l3.question"))
         if ask(3, guess):
             values = list(result.simulated.values())
             st.success(
@@ -464,7 +469,7 @@ def lesson_lag() -> None:
             key=session.CHART("training_lag"),
         )
     with right:
-        st.markdown(
+        question(
             t(
                 "training.l4.question",
                 month=month(keys[start], lang),
@@ -533,7 +538,7 @@ def lesson_uncertainty() -> None:
             )
         )
     with right:
-        st.markdown(
+        question(
             t(
                 "training.l5.question",
                 target=fmt(result.target),
@@ -594,7 +599,7 @@ def lesson_kgi() -> None:
         )
     with right:
         this_month = month(result.month, lang)
-        st.markdown(t("training.l6.question", month=this_month, target=fmt(result.target)))
+        question(t("training.l6.question", month=this_month, target=fmt(result.target)))
         if ask(
             6,
             lambda: number_guess(
@@ -636,7 +641,6 @@ def lesson_quiz() -> None:
                 name=plain(plan.name),
                 target=plain(fmt(plan.target.revenue)),
                 p=percent(numbers.p_target),
-                months=plan.months,
             )
         )
         inputs = [
@@ -651,7 +655,7 @@ def lesson_quiz() -> None:
         ]
         st.dataframe(pd.DataFrame(inputs), hide_index=True, width="stretch")
     with right:
-        st.markdown(t("training.l7.question"))
+        question(t("training.l7.question"))
 
         names = {p: lever_name(p, plan) for p in lessons_order(plan)}
 
