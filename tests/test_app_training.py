@@ -192,3 +192,23 @@ def test_the_trainers_guide_lists_every_goal_and_talking_points(lang: str) -> No
 
 def test_the_page_is_in_the_navigation() -> None:
     assert 'st.Page("app_pages/training.py"' in (ROOT / "app.py").read_text("utf-8")
+
+
+def test_the_quiz_is_on_a_plan_the_learner_has_not_opened() -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["lang"] = "en"
+    at.query_params["plan"] = "jp_enterprise"
+    at.query_params["lesson"] = "7"
+    at.switch_page(PAGE).run()
+    _fine(at)
+    shown = " ".join(m.value for m in at.markdown)
+    assert sample("us_sdr").name in shown
+    assert sample("jp_enterprise").name not in shown
+    at.selectbox(key=training_page.GUESS(7)).set_value("deal_size").run()
+    at.button(key=training_page.REVEAL(7)).click().run()
+    _fine(at)
+    us = lessons.with_trials(sample("us_sdr"))
+    pin = center_pin.analyse(us, trials=lessons.TRIALS, required=False)
+    quiz = lessons.center_pin_quiz(pin, "deal_size")
+    assert at.metric[0].value == f"{quiz.score} / 100"
+    assert glossary.lever_label(pin.center_pin, "en", us) in at.success[0].value

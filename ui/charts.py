@@ -532,7 +532,15 @@ def lesson_gains(
             hovertemplate="%{y}: %{x:+.1%}<extra></extra>",
         )
     )
-    figure.update_xaxes(tickformat="+.0%", zeroline=True, zerolinewidth=2)
+    low, high = min(0.0, *gains), max(0.0, *gains)
+    pad = 0.2 * (high - low or 0.1)  # room for each bar's number beyond its end
+    figure.update_xaxes(
+        tickformat="+.0%",
+        zeroline=True,
+        zerolinewidth=2,
+        range=[low - (pad if low < 0 else 0), high + pad],
+    )
+    figure.update_traces(cliponaxis=False)
     figure.update_yaxes(autorange="reversed")
     figure = _layout(figure, labels["title"], labels["x"], "")
     figure.update_layout(height=max(300, 40 * len(names) + 120), showlegend=False)

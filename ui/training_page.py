@@ -187,7 +187,16 @@ def compare_guess(number: int, shown: str | None) -> None:
 
 
 def number_guess(number: int, label: str, *, high: float, step: float) -> None:
-    st.number_input(label, min_value=0.0, max_value=high, step=step, value=None, key=GUESS(number))
+    """A prediction from 0 to ``high``: whole for counts and steps of 1, else one decimal."""
+    st.number_input(
+        label,
+        min_value=0.0,
+        max_value=high,
+        step=step,
+        value=None,
+        format="%.0f" if step >= 1 else "%.1f",
+        key=GUESS(number),
+    )
 
 
 def percent_guess(number: int) -> str | None:
