@@ -212,3 +212,27 @@ def test_the_quiz_is_on_a_plan_the_learner_has_not_opened() -> None:
     quiz = lessons.center_pin_quiz(pin, "deal_size")
     assert at.metric[0].value == f"{quiz.score} / 100"
     assert glossary.lever_label(pin.center_pin, "en", us) in at.success[0].value
+
+
+def test_the_tie_lesson_reranks_by_the_effort_entered() -> None:
+    at = _open("3")
+    at.radio(key=training_page.EXPLORE("compare")).set_value("effort").run()
+    _fine(at)
+    pure = lessons.pure_funnel(sample(lessons.SAMPLE))
+    analysis = center_pin.analyse(pure, trials=lessons.TRIALS, required=False)
+
+    def expected_pin(efforts: dict[str, float]) -> str:
+        pin = center_pin.with_efforts(analysis, efforts).center_pin
+        return glossary.lever_label(pin, "ja", pure)
+
+    efforts = {
+        row.lever: float(training_page.EXAMPLE_DIFFICULTY[row.kind]) for row in analysis.levers
+    }
+    assert any(expected_pin(efforts) in c.value for c in at.caption)
+    first = expected_pin(efforts)
+    pin_path = center_pin.with_efforts(analysis, efforts).center_pin
+    at.select_slider(key=training_page.EXPLORE(f"effort:{pin_path}")).set_value(5).run()
+    _fine(at)
+    efforts[pin_path] = 5.0
+    assert expected_pin(efforts) != first  # the harder step is no longer the best per effort
+    assert any(expected_pin(efforts) in c.value for c in at.caption)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from simulator import glossary, lessons
+from simulator import center_pin, glossary, lessons
 from simulator.center_pin import Analysis
 from simulator.funnel import Funnel
 from simulator.levers import levers as plan_levers
@@ -53,6 +53,18 @@ CONFIDENCES = (50, 60, 70, 80, 90, 95)
 TARGET_SCALES = (0.6, 0.8, 1.0, 1.2, 1.4, 1.6)
 CYCLES = (0.0, 1.0, 1.9, 3.0, 4.0, 6.0)
 TIE = "tie"  # lesson 3's answer among the levers: every +10% gives the same revenue
+COMPARISONS = ("relative", "step", "effort")  # lesson 3: +10% each, one step, per effort
+DIFFICULTIES = (1, 2, 3, 4, 5)
+#: Lesson 3's example difficulty of one step of each kind of lever (1 easy – 5 hard): a
+#: hire is hard, a call more a day easy; the learner changes them.
+EXAMPLE_DIFFICULTY = {
+    "reps": 5,
+    "productivity": 2,
+    "rate": 3,
+    "deal_size": 4,
+    "cycle": 4,
+    "volume": 2,
+}
 
 
 # ----------------------------------------------------------------------------- the link
@@ -349,30 +361,36 @@ def lesson_tie() -> None:
     pure = pure_plan()
     analysis = cache.quick_center_pin(pure.to_json())
     result = lessons.honest_tie(pure, analysis, run)
-    key = explore_default("compare", "relative", ("relative", "step"))
+    key = explore_default("compare", "relative", COMPARISONS)
     left, right = st.columns([3, 2], gap="large")
     with left:
         st.markdown(t("training.l3.intro"))
         how = st.radio(
             t("training.l3.explore"),
-            ("relative", "step"),
-            format_func={v: t(f"training.l3.by_{v}") for v in ("relative", "step")}.get,
+            COMPARISONS,
+            format_func={v: t(f"training.l3.by_{v}") for v in COMPARISONS}.get,
             horizontal=True,
             key=key,
         )
+        highlight = None
         if how == "relative":
             paths = list(result.simulated)
             gains = [result.simulated[p] for p in paths]
-            highlight = None
+            rows = []
         else:
-            paths = [row.lever for row in result.steps]
-            gains = [row.revenue_gain / result.base_revenue for row in result.steps]
-            highlight = 0 if revealed(3) else None
+            rows = result.steps
+            if how == "effort":
+                ranked = center_pin.with_efforts(analysis, difficulties(pure, rows))
+                rows = ranked.levers
+                st.caption(t("training.l3.per_effort_pin", pin=lever_name(ranked.center_pin, pure)))
+            paths = [row.lever for row in rows]
+            gains = [row.score / result.base_revenue for row in rows]
+            highlight = 0 if revealed(3) or how == "effort" else None
         names = [lever_name(p, pure) for p in paths]
-        if how == "step":
+        if rows:
             names = [
                 f"{name} ({center_pin_page.step_text(row)})"
-                for name, row in zip(names, result.steps, strict=True)
+                for name, row in zip(names, rows, strict=True)
             ]
         st.plotly_chart(
             charts.lesson_gains(
@@ -429,6 +447,25 @@ def lesson_tie() -> None:
                 if choice is None
                 else (t("training.l3.tie") if choice == TIE else lever_name(str(choice), pure)),
             )
+
+
+def difficulties(plan: KpiSet, rows: list[center_pin.LeverResult]) -> dict[str, float]:
+    """Lesson 3's difficulty of one step of each lever (1–5), from its sliders."""
+    out = {}
+    columns = st.columns(2)
+    for i, row in enumerate(rows):
+        key = explore_default(
+            f"effort:{row.lever}", EXAMPLE_DIFFICULTY.get(row.kind, 3), DIFFICULTIES
+        )
+        with columns[i % 2]:
+            out[row.lever] = float(
+                st.select_slider(
+                    t("training.l3.difficulty", lever=lever_name(row.lever, plan)),
+                    DIFFICULTIES,
+                    key=key,
+                )
+            )
+    return out
 
 
 # ----------------------------------------------------------------------------- 4 the lag
