@@ -129,17 +129,24 @@ def test_a_new_learner_walks_from_lesson_one_to_seven(
     )
 
 
-def test_a_link_opens_lesson_four_and_the_trainers_guide(page: Page, app_url: str) -> None:
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_a_link_opens_lesson_four_and_the_trainers_guide(
+    lang: str, page: Page, app_url: str
+) -> None:
     page.set_viewport_size(SIZE)
-    page.goto(f"{app_url}training?lang=ja&lesson=4")
-    lesson_ready(page, 4, "ja")
+    page.goto(f"{app_url}training?lang={lang}&lesson=4")
+    lesson_ready(page, 4, lang)
     assert query(page)["lesson"] == "4"
-    page.goto(f"{app_url}training?lang=en&lesson=trainer")
-    expect(page.get_by_role("heading", name=t("training.trainer_title", "en"))).to_be_visible()
+    page.goto(f"{app_url}training?lang={lang}&lesson=trainer")
+    expect(page.get_by_role("heading", name=t("training.trainer_title", lang))).to_be_visible()
     settled(page)
     for number in range(1, lessons.COUNT + 1):
-        expect(page.get_by_text(t(f"training.l{number}.goal", "en"))).to_be_visible()
-    full_page_screenshot(page, SHOTS / "trainer_en_1920x1080.png")
+        expect(page.get_by_text(t(f"training.l{number}.goal", lang))).to_be_visible()
+    full_page_screenshot(page, SHOTS / f"trainer_{lang}_1920x1080.png")
+    # The guide's button opens the lesson, and the link follows.
+    page.locator(key_class(training_page.NAV("open5"))).get_by_role("button").click()
+    lesson_ready(page, 5, lang)
+    assert query(page)["lesson"] == "5"
     no_exception(page)
 
 
