@@ -71,6 +71,7 @@ pages = [
     st.Page("app_pages/library.py", title=t("nav.library"), icon="📚"),
     st.Page("app_pages/compare.py", title=t("nav.compare"), icon="⚖️"),
     st.Page("app_pages/glossary.py", title=t("nav.glossary"), icon="📖"),
+    st.Page("app_pages/training.py", title=t("training.nav"), icon="🎓"),
 ]
 page = st.navigation(pages)
 session.go_on()  # a hand-off a callback asked for: before the page draws

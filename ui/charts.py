@@ -481,3 +481,129 @@ def review_fan(
     figure.update_xaxes(tickangle=0, tickmode="array", tickvals=months[::2], automargin=True)
     figure.update_layout(legend={"orientation": "h", "y": -0.25}, height=420)
     return figure
+
+
+# ----------------------------------------------------------------------------- training (研修)
+
+
+def lesson_funnel(
+    names: Sequence[str], values: Sequence[float], labels: dict[str, str]
+) -> go.Figure:
+    """The calls chain's counts over the horizon, one bar a step, on a log scale."""
+    figure = go.Figure(
+        go.Bar(
+            x=list(values),
+            y=list(names),
+            orientation="h",
+            marker_color=LINE_COLOR,
+            text=list(labels.get("texts", [])) or None,
+            textposition="outside",
+            hovertemplate="%{y}: %{x:,.0f}<extra></extra>",
+        )
+    )
+    positive = [v for v in values if v > 0] or [1.0]
+    # Room on the right for the largest bar's number (a log axis: ranges are in decades).
+    span = [np.log10(min(positive)) - 0.5, np.log10(max(positive)) + 0.6]
+    figure.update_xaxes(type="log", dtick=1, tickformat=",", range=span)
+    figure.update_traces(cliponaxis=False)
+    figure.update_yaxes(autorange="reversed")
+    figure = _layout(figure, labels["title"], labels["x"], "")
+    figure.update_layout(height=max(300, 44 * len(names) + 120), showlegend=False)
+    return figure
+
+
+def lesson_gains(
+    names: Sequence[str],
+    gains: Sequence[float],
+    labels: dict[str, str],
+    highlight: int | None = None,
+) -> go.Figure:
+    """Revenue gains as shares (+10% = 0.10), one horizontal bar each; ``highlight`` (an
+    index) in the target colour."""
+    colors = [TARGET_COLOR if i == highlight else LINE_COLOR for i in range(len(names))]
+    figure = go.Figure(
+        go.Bar(
+            x=list(gains),
+            y=list(names),
+            orientation="h",
+            marker_color=colors,
+            text=[f"{g:+.1%}" for g in gains],
+            textposition="outside",
+            hovertemplate="%{y}: %{x:+.1%}<extra></extra>",
+        )
+    )
+    low, high = min(0.0, *gains), max(0.0, *gains)
+    pad = 0.2 * (high - low or 0.1)  # room for each bar's number beyond its end
+    figure.update_xaxes(
+        tickformat="+.0%",
+        zeroline=True,
+        zerolinewidth=2,
+        range=[low - (pad if low < 0 else 0), high + pad],
+    )
+    figure.update_traces(cliponaxis=False)
+    figure.update_yaxes(autorange="reversed")
+    figure = _layout(figure, labels["title"], labels["x"], "")
+    figure.update_layout(height=max(300, 40 * len(names) + 120), showlegend=False)
+    return figure
+
+
+def lesson_lag(
+    months: Sequence[str],
+    extra: Sequence[float],
+    start: int,
+    labels: dict[str, str],
+    money: Callable[[float], str],
+) -> go.Figure:
+    """Extra revenue closing in each month from a lift that starts in month ``start``, and
+    (as the last bar) what closes after the horizon."""
+    values = list(extra)
+    colors = ["#9fb8d6"] * (len(values) - 1) + [TARGET_COLOR]
+    figure = go.Figure(
+        go.Bar(
+            x=list(months),
+            y=values,
+            marker_color=colors,
+            hovertext=[money(v) for v in values],
+            hovertemplate="%{x}: %{hovertext}<extra></extra>",
+        )
+    )
+    figure.add_vline(
+        x=start - 0.5,
+        line={"color": LINE_COLOR, "width": 3, "dash": "dash"},
+        annotation_text=labels["start"],
+        annotation_position="top right",
+    )
+    figure.update_yaxes(**money_ticks(max(max(values, default=0.0), 1e-9) * 1.1, money))
+    figure = _layout(figure, labels["title"], labels["x"], labels["y"])
+    figure.update_layout(showlegend=False)
+    return figure
+
+
+def lesson_calls(
+    months: Sequence[str],
+    needed: Sequence[float],
+    capacity: Sequence[float],
+    labels: dict[str, str],
+) -> go.Figure:
+    """Calls the plain chain asks for in each month against what the team can make."""
+    figure = go.Figure(
+        [
+            go.Bar(
+                x=list(months),
+                y=list(needed),
+                name=labels["needed"],
+                marker_color=LINE_COLOR,
+                hovertemplate="%{x}: %{y:,.0f}<extra></extra>",
+            ),
+            go.Scatter(
+                x=list(months),
+                y=list(capacity),
+                name=labels["capacity"],
+                mode="lines+markers",
+                line={"color": TARGET_COLOR, "width": 3, "dash": "dash"},
+                hovertemplate="%{x}: %{y:,.0f}<extra></extra>",
+            ),
+        ]
+    )
+    figure.update_yaxes(rangemode="tozero", tickformat=",")
+    return _layout(figure, labels["title"], labels["x"], labels["y"])
