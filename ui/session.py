@@ -336,10 +336,11 @@ LINK_SOLVE = "solve"  # solve=<lever path>: the lever KGI逆算 solves for
 LINK_COMPARE = "compare"  # compare=set:A@2&compare=jp_smb_saas: the plans side by side
 LINK_EFFORT = "effort:"  # effort:team.reps=2: a lever's effort on the center pin page
 LINK_EFFORT_UNIT = "effort_unit"
+LINK_LESSON = "lesson"  # lesson=4 (or trainer): the training path's lesson
 #: Every name a link may carry, and the prefixes of families of names.
 LINK_NAMES = frozenset(
     {"lang", "plan", "rev", TARGET, CONFIDENCE, TRIALS, SEED, WORKING_DAYS_ON, WORKING_DAYS}
-    | {HIRES, LINK_SET, LINK_SOLVE, LINK_COMPARE, LINK_EFFORT_UNIT}
+    | {HIRES, LINK_SET, LINK_SOLVE, LINK_COMPARE, LINK_EFFORT_UNIT, LINK_LESSON}
 )
 LINK_PREFIXES = (LEVER.prefix, LINK_EFFORT)
 MAX_LINK_NAMES = 200  # names read from one link; the rest are dropped

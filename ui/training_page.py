@@ -44,7 +44,7 @@ EXPLORE = session.widget_family("training_explore:")  # EXPLORE("start"): a live
 REVEAL = session.element_family("training_reveal:")  # REVEAL(4): the lesson's button
 NAV = session.element_family("training_nav:")  # NAV("next"), NAV("open3")
 
-LINK = "lesson"  # the link's name for the lesson
+LINK = session.LINK_LESSON  # the link's name for the lesson
 TRAINER = 0
 TRAINER_LINK = "trainer"
 COUNT = lessons.COUNT
