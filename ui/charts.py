@@ -481,3 +481,45 @@ def review_fan(
     figure.update_xaxes(tickangle=0, tickmode="array", tickvals=months[::2], automargin=True)
     figure.update_layout(legend={"orientation": "h", "y": -0.25}, height=420)
     return figure
+
+
+#: The baseline on the scenario board: thick and grey, so the scenarios' colours stand out.
+BASELINE_COLOR = "#555555"
+
+
+def scenario_reach(
+    curves: Sequence[tuple[str, Cdf]],
+    labels: dict[str, str],
+    money: Callable[[float], str],
+    *,
+    presenting: bool = False,
+) -> go.Figure:
+    """The scenario board's curves: P(revenue ≥ x) of the baseline (the first curve, grey)
+    and of each scenario (A–D in the comparison colours), with the target line.
+
+    ``presenting`` makes the text larger and the figure shorter, so the board's figures
+    and this chart fit one 1920×1080 screen.
+    """
+    figure = revenue_cdfs(curves, labels, money)
+    # The far tail (the top 1% of trials) would squeeze the curves to the left.
+    high = max(
+        [float(np.quantile(curve.revenue, 0.99)) for _, curve in curves]
+        + [curve.target * 1.1 for _, curve in curves]
+    )
+    figure.update_xaxes(range=[0, high], **money_ticks(high, money))
+    for i, trace in enumerate(figure.data):
+        if i == 0:
+            trace.line.update(color=BASELINE_COLOR, width=5, dash="solid")
+        else:
+            color = COMPARE_COLORS[(i - 1) % len(COMPARE_COLORS)]
+            trace.line.update(color=color, width=4, dash=COMPARE_DASHES[(i - 1) % 4])
+    if presenting:
+        big = {"size": 20, "color": "#000000"}
+        # The legend above the plot, beside the title: the x axis keeps its own line.
+        legend = {"font": big, "orientation": "h", "y": 1.02, "yanchor": "bottom"}
+        legend |= {"x": 1, "xanchor": "right"}
+        figure.update_layout(font=big, height=360, legend=legend, margin={"t": 80})
+        figure.update_annotations(y=0.98, yanchor="top", xanchor="left")  # off the legend
+        figure.update_xaxes(tickfont=big, title_font=big)
+        figure.update_yaxes(tickfont=big, title_font=big)
+    return figure
