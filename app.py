@@ -70,6 +70,7 @@ pages = [
     st.Page("app_pages/compare.py", title=t("nav.compare"), icon="⚖️"),
     st.Page("app_pages/glossary.py", title=t("nav.glossary"), icon="📖"),
     st.Page("app_pages/workshop.py", title=t("workshop.nav"), icon="🖥️"),
+    st.Page("app_pages/room.py", title=t("room.nav"), icon="🙋"),
 ]
 page = st.navigation(pages)
 session.go_on()  # a hand-off a callback asked for: before the page draws

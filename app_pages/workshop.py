@@ -76,7 +76,7 @@ with adding:
     st.radio(
         t("workshop.source"),
         options,
-        format_func=lambda source: workshop_page.source_label(source, baseline),
+        format_func={o: workshop_page.source_label(o, baseline) for o in options}.__getitem__,
         key=workshop_page.NEW_SOURCE,
     )
     st.text_input(
