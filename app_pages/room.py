@@ -158,6 +158,25 @@ def shared_screen(code: str) -> None:
                 st.caption(t("room.closed_at", time=tables.timestamp(room.closes_at)))
             st.caption(t("room.link"))
             st.code(link, language=None, wrap_lines=True)
+            # The facilitator's buttons on the first screen, beside the join link.
+            actions = st.container(horizontal=True)
+            actions.button(
+                t("room.reveal"),
+                key=room_page.REVEAL,
+                type="primary",
+                disabled=room.revealed,
+                on_click=room_page.reveal,
+                args=(room.code,),
+                icon=":material/visibility:",
+            )
+            actions.button(
+                t("room.close"),
+                key=room_page.CLOSE,
+                disabled=not room.is_open(),
+                on_click=room_page.close,
+                args=(room.code,),
+            )
+            actions.button(t("room.leave"), key=room_page.LEAVE, on_click=room_page.leave)
         qr.image(room_page.qr_png(link), caption=t("room.scan"), width=240)
 
         if room.revealed:
@@ -191,24 +210,6 @@ def shared_screen(code: str) -> None:
         proposals = room_page.proposals_table(found, room.plan)
         if any(proposals.values()):
             st.dataframe(pd.DataFrame(proposals), hide_index=True, width="stretch")
-    actions = st.container(horizontal=True)
-    actions.button(
-        t("room.reveal"),
-        key=room_page.REVEAL,
-        type="primary",
-        disabled=room.revealed,
-        on_click=room_page.reveal,
-        args=(room.code,),
-        icon=":material/visibility:",
-    )
-    actions.button(
-        t("room.close"),
-        key=room_page.CLOSE,
-        disabled=not room.is_open(),
-        on_click=room_page.close,
-        args=(room.code,),
-    )
-    actions.button(t("room.leave"), key=room_page.LEAVE, on_click=room_page.leave)
 
 
 if room_page.joined():
