@@ -74,6 +74,16 @@ def participant(code: str) -> None:
             args=(code,),
             width="stretch",
         )
+    revealed_answer(code)
+
+
+@st.fragment(run_every=room_page.PHONE_REFRESH_SECONDS)
+def revealed_answer(code: str) -> None:
+    """The answer on the phone too, once the facilitator reveals it (checked now and then)."""
+    try:
+        room = rooms.room(store, code)
+    except kpi_store.StoreError:
+        return
     if room.revealed:
         pin, p = room_page.answer(room)
         st.metric(t("room.answer_pin"), tables.lever_label(pin, room.plan))

@@ -27,6 +27,8 @@ from ui.i18n import t
 PARAM = "room"  # room=<code>: the join page
 #: How often the shared screen reads the guesses again.
 REFRESH_SECONDS = 3
+#: How often a phone asks whether the answer is out (many phones: less often).
+PHONE_REFRESH_SECONDS = 10
 
 HOST = session.state("room_host")  # the code of the room this session opened
 JOINED = session.state("room_joined")  # the code of the room this session joins
