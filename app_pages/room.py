@@ -140,6 +140,8 @@ def open_form() -> None:
 @st.fragment(run_every=room_page.REFRESH_SECONDS)
 def shared_screen(code: str) -> None:
     session.note_widget_values_in_fragment()  # or a page switch next would lose them
+    if room_page.hosted() != code:  # the facilitator left: the whole page draws again
+        st.rerun(scope="app")
     try:
         room = rooms.room(store, code)
         found = rooms.submissions(store, code)

@@ -13,6 +13,7 @@ from simulator import center_pin, engine, scenarios
 from simulator import kpi_sets as kpi_store
 from simulator.kpi_sets import rooms
 from tests.conftest import ROOT
+from tests.test_app_language import EXPONENT, RAW, visible_texts
 from ui import presentation, room_page, session, workshop_page
 from ui.format import percent, plain, points
 from ui.i18n import t
@@ -258,6 +259,10 @@ def test_a_room_is_opened_joined_guessed_and_revealed(lang: str, db_url: str) ->
     ok(guest)
     assert [e.value for e in guest.error] == [t("store_errors.room.closed", lang)]
     assert {m.label: m.value for m in guest.metric}[t("room.answer_p", lang)] == percent(p)
+    # The facilitator leaves the room's screen: the page offers a new room again.
+    host.button(key=room_page.LEAVE).click()
+    ok(host)
+    assert host.button(key=room_page.OPEN) and not host.metric
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
@@ -282,3 +287,26 @@ def test_bad_room_links_say_so_in_the_users_language(lang: str, db_url: str) -> 
     unknown = open_page(ROOM, {"lang": lang, "room": "0" * rooms.CODE_LENGTH})
     assert [e.value for e in unknown.error] == [plain(t("store_errors.room.not_found", lang))]
     assert unknown.text_input(key=room_page.CODE_INPUT)  # a code can be typed instead
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_no_plan_key_or_dotted_path_reaches_the_full_board_or_the_revealed_room(
+    lang: str, db_url: str
+) -> None:
+    board = open_page(
+        BOARD,
+        {"lang": lang, "plan": PLAN_ID, "present": "1"}
+        | {f"ws{slot}": code for slot, code in zip("ABCD", scenarios.PRESET_CODES, strict=True)},
+    )
+    host = open_page(ROOM, {"lang": lang, "plan": PLAN_ID})
+    host.button(key=room_page.OPEN).click()
+    ok(host)
+    guest = participant(host.session_state[room_page.HOST], lang)
+    send(guest, lever_label("team.calls_per_rep_per_day", sample(PLAN_ID), lang), 70)
+    host.button(key=room_page.REVEAL).click()
+    ok(host)
+    for at in (board, host, guest):
+        texts = [text for text in visible_texts(at) if "<style>" not in text]
+        raw = sorted({m.group(0) for text in texts for m in RAW.finditer(text)})
+        assert not raw, raw
+        assert not [text for text in texts if EXPONENT.search(text)]

@@ -150,6 +150,11 @@ def test_three_phones_guess_and_the_shared_screen_reveals_the_answer(
     phone.get_by_role("button", name=t("room.send", lang)).click()
     expect(phone.get_by_text(t("store_errors.room.closed", lang)).first).to_be_visible()
 
+    # The facilitator leaves the room's screen: the page offers a new room again.
+    screen.locator(key_class(room_page.LEAVE)).get_by_role("button").click()
+    expect(screen.locator(key_class(room_page.OPEN)).get_by_role("button")).to_be_visible()
+    expect(screen.locator(key_class(room_page.SCREEN))).to_have_count(0)
+
 
 def test_a_room_past_its_closing_time_refuses_a_guess(
     new_context: Callable[..., BrowserContext], app_url: str, db_url: str
