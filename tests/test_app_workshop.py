@@ -112,6 +112,14 @@ def test_a_scenario_from_the_sliders_joins_the_board_and_its_link(db_url: str) -
 def test_the_board_holds_four_and_one_can_be_removed(db_url: str) -> None:
     at = open_page(BOARD, {"lang": "en", "plan": PLAN_ID})
     assert at.info[0].value == t("workshop.empty", "en")
+    at.text_input(key=workshop_page.NEW_NAME).set_value("Plan\u202eA")  # a hidden override
+    at.button(key=workshop_page.ADD).click()
+    ok(at)
+    assert [e.value for e in at.error] == [
+        t("workshop.name_refused", "en", most=scenarios.MAX_NAME)
+    ]
+    assert len(at.metric) == 2 and "wsA" not in at.query_params
+    at.text_input(key=workshop_page.NEW_NAME).set_value("")
     for code in scenarios.PRESET_CODES:
         at.radio(key=workshop_page.NEW_SOURCE).set_value(code)
         at.button(key=workshop_page.ADD).click()
@@ -310,3 +318,23 @@ def test_no_plan_key_or_dotted_path_reaches_the_full_board_or_the_revealed_room(
         raw = sorted({m.group(0) for text in texts for m in RAW.finditer(text)})
         assert not raw, raw
         assert not [text for text in texts if EXPONENT.search(text)]
+
+
+def test_every_key_the_workshop_pages_hold_is_declared(db_url: str) -> None:
+    board = open_page(BOARD, {"lang": "ja", "plan": PLAN_ID, "wsA": "win3", "present": "1"})
+    board.button(key=workshop_page.ADD).click()
+    ok(board)
+    host = open_page(ROOM, {"lang": "ja", "plan": PLAN_ID})
+    host.button(key=room_page.OPEN).click()
+    ok(host)
+    guest = participant(host.session_state[room_page.HOST], "ja")
+    send(guest, lever_label("win_rate", sample(PLAN_ID), "ja"), 30)
+    host.button(key=room_page.REVEAL).click()
+    ok(host)
+    for at in (board, host, guest):
+        undeclared = [
+            key
+            for key in at.session_state
+            if session.kind(key) is None and not key.startswith("FormSubmitter:")
+        ]
+        assert not undeclared, undeclared
