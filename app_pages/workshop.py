@@ -48,7 +48,7 @@ for column, place in zip(shown, st.columns(len(shown)), strict=True):
                 t(
                     "workshop.delta_note",
                     mean=signed_money(o.delta_mean, baseline.currency, lang),
-                    p_error=percent(o.delta_p_target_error, 2),
+                    p_error=points(o.delta_p_target_error, 2).lstrip("+"),
                 )
             )
 
