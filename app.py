@@ -7,6 +7,7 @@ import streamlit as st
 from ui import kpi_sets, scenario, session, warm
 from ui.format import plain
 from ui.i18n import t
+from ui.presentation import apply as presentation_layout
 
 st.set_page_config(page_title="Centerpin センターピン", page_icon="🎯", layout="wide")
 warm.start()  # once per server: imports frozen out of the collector's way, caches warmed
@@ -62,6 +63,7 @@ with st.sidebar:
         t("app.author"), max_chars=100, key=session.AUTHOR, placeholder=t("app.author_hint")
     )
     st.caption(t("app.tagline"))
+presentation_layout()  # large type on a shared screen: toggle, or present=1 in the link
 
 pages = [
     st.Page("app_pages/whatif.py", title=t("nav.whatif"), icon="🎯", default=True),
@@ -72,6 +74,8 @@ pages = [
     st.Page("app_pages/compare.py", title=t("nav.compare"), icon="⚖️"),
     st.Page("app_pages/glossary.py", title=t("nav.glossary"), icon="📖"),
     st.Page("app_pages/training.py", title=t("training.nav"), icon="🎓"),
+    st.Page("app_pages/workshop.py", title=t("workshop.nav"), icon="🖥️"),
+    st.Page("app_pages/room.py", title=t("room.nav"), icon="🙋"),
 ]
 page = st.navigation(pages)
 session.go_on()  # a hand-off a callback asked for: before the page draws

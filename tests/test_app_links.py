@@ -160,3 +160,19 @@ def test_every_name_a_page_writes_in_its_link_is_one_a_link_may_carry(
     assert not at.exception
     assert all(session.is_link_name(name) for name in at.query_params), dict(at.query_params)
     assert not _link_warnings(at, "en")
+
+
+def test_the_boards_slots_are_the_links():
+    from simulator import scenarios
+
+    assert scenarios.SLOTS == session.LINK_BOARD_SLOTS
+
+
+def test_the_presentation_layout_stays_in_the_what_if_link(db_url: str) -> None:
+    """The What-if page rewrites its whole link on every move; present=1 stays in it."""
+    at = _open({"lang": "ja", "plan": PLAN, "trials": "1000", "present": "1"})
+    assert not at.exception
+    assert at.query_params["present"] == "1"
+    reps = at.number_input(key=session.LEVER("team.reps"))
+    reps.set_value(reps.value + 1).run()
+    assert at.query_params["present"] == "1" and "lever:team.reps" in at.query_params

@@ -171,7 +171,7 @@ def test_a_version_1_database_is_migrated_and_keeps_its_sets(
     monkeypatch.undo()
     new = Store(store_url)
     try:
-        assert new.schema_version() == 2
+        assert new.schema_version() == schema.SCHEMA_VERSION
         assert [i.name for i in new.list_sets()] == ["before"]
         reviews.keep(new, "before", PLAN, SAMPLE, file="a.csv")
         assert len(reviews.snapshots(new, "before")) == 1

@@ -607,3 +607,104 @@ def lesson_calls(
     )
     figure.update_yaxes(rangemode="tozero", tickformat=",")
     return _layout(figure, labels["title"], labels["x"], labels["y"])
+
+
+#: The baseline on the scenario board: thick and grey, so the scenarios' colours stand out.
+BASELINE_COLOR = "#555555"
+
+
+def scenario_reach(
+    curves: Sequence[tuple[str, Cdf]],
+    labels: dict[str, str],
+    money: Callable[[float], str],
+    *,
+    presenting: bool = False,
+) -> go.Figure:
+    """The scenario board's curves: P(revenue ≥ x) of the baseline (the first curve, grey)
+    and of each scenario (A–D in the comparison colours), with the target line.
+
+    ``presenting`` makes the text larger and the figure shorter, so the board's figures
+    and this chart fit one 1920×1080 screen.
+    """
+    figure = revenue_cdfs(curves, labels, money)
+    # The far tail (the top 1% of trials) would squeeze the curves to the left.
+    high = max(
+        [float(np.quantile(curve.revenue, 0.99)) for _, curve in curves]
+        + [curve.target * 1.1 for _, curve in curves]
+    )
+    figure.update_xaxes(range=[0, high], **money_ticks(high, money))
+    for i, trace in enumerate(figure.data):
+        if i == 0:
+            trace.line.update(color=BASELINE_COLOR, width=5, dash="solid")
+        else:
+            color = COMPARE_COLORS[(i - 1) % len(COMPARE_COLORS)]
+            trace.line.update(color=color, width=4, dash=COMPARE_DASHES[(i - 1) % 4])
+    if presenting:
+        big = {"size": 20, "color": "#000000"}
+        # The legend above the plot, beside the title: the x axis keeps its own line.
+        legend = {"font": big, "orientation": "h", "y": 1.02, "yanchor": "bottom"}
+        legend |= {"x": 1, "xanchor": "right"}
+        figure.update_layout(font=big, height=360, legend=legend, margin={"t": 80})
+        figure.update_annotations(y=0.98, yanchor="top", xanchor="left")  # off the legend
+        figure.update_xaxes(tickfont=big, title_font=big)
+        figure.update_yaxes(tickfont=big, title_font=big)
+    return figure
+
+
+#: A workshop room's guesses: the crowd in blue, the simulated answer in the target's red.
+GUESS_COLOR = "#9fb8d6"
+ANSWER_COLOR = TARGET_COLOR
+
+
+def pin_votes(
+    names: Sequence[str], counts: Sequence[int], answer: int | None, labels: dict[str, str]
+) -> go.Figure:
+    """How many participants named each lever as the center pin (horizontal bars, most
+    named on top); after the reveal the simulated center pin's bar is red."""
+    colors = [ANSWER_COLOR if i == answer else LINE_COLOR for i in range(len(names))]
+    figure = go.Figure(
+        go.Bar(
+            x=list(counts)[::-1],
+            y=[html.escape(name) for name in names][::-1],  # plotly reads tags in text
+            orientation="h",
+            marker_color=colors[::-1],
+            text=list(counts)[::-1],
+            textposition="outside",
+            hovertemplate="%{y}: %{x}<extra></extra>",
+        )
+    )
+    figure = _layout(figure, labels["title"], labels["x"], "")
+    figure.update_layout(showlegend=False, height=max(260, 60 + 44 * len(names)))
+    figure.update_xaxes(dtick=1, rangemode="tozero")
+    return figure
+
+
+def p_target_guesses(
+    bins: Sequence[int], answer: float | None, labels: dict[str, str]
+) -> go.Figure:
+    """The participants' P(target) guesses in 10-point bins; after the reveal, the
+    simulated P(target) as a red line."""
+    width = 100 / len(bins)
+    centers = [width * (i + 0.5) for i in range(len(bins))]
+    figure = go.Figure(
+        go.Bar(
+            x=centers,
+            y=list(bins),
+            width=width * 0.92,
+            marker_color=GUESS_COLOR,
+            name=labels["guesses"],
+            hovertemplate="%{x:.0f}%: %{y}<extra></extra>",
+        )
+    )
+    if answer is not None:
+        figure.add_vline(
+            x=answer * 100,
+            line={"color": ANSWER_COLOR, "width": 4},
+            annotation_text=labels["answer"],
+            annotation_position="top",
+        )
+    figure = _layout(figure, labels["title"], labels["x"], labels["y"])
+    figure.update_xaxes(range=[0, 100], dtick=10, ticksuffix="%")
+    figure.update_yaxes(dtick=1, rangemode="tozero")
+    figure.update_layout(showlegend=False, height=320)
+    return figure

@@ -337,11 +337,20 @@ LINK_COMPARE = "compare"  # compare=set:A@2&compare=jp_smb_saas: the plans side 
 LINK_EFFORT = "effort:"  # effort:team.reps=2: a lever's effort on the center pin page
 LINK_EFFORT_UNIT = "effort_unit"
 LINK_LESSON = "lesson"  # lesson=4 (or trainer): the training path's lesson
+LINK_PRESENT = "present"  # present=1: the presentation layout, on any page
+LINK_ROOM = "room"  # room=<code>: a workshop room's join page
+LINK_BOARD_SPEC = "ws"  # wsA=win3: scenario A of the workshop board
+LINK_BOARD_NAME = "wn"  # wnA=営業強化案: its name
+LINK_BOARD_SLOTS = ("A", "B", "C", "D")
 #: Every name a link may carry, and the prefixes of families of names.
 LINK_NAMES = frozenset(
     {"lang", "plan", "rev", TARGET, CONFIDENCE, TRIALS, SEED, WORKING_DAYS_ON, WORKING_DAYS}
     | {HIRES, LINK_SET, LINK_SOLVE, LINK_COMPARE, LINK_EFFORT_UNIT, LINK_LESSON}
+    | {LINK_PRESENT, LINK_ROOM}
+    | {prefix + slot for prefix in (LINK_BOARD_SPEC, LINK_BOARD_NAME) for slot in LINK_BOARD_SLOTS}
 )
+#: Names a page's own link keeps when another part of the app rewrites the link.
+LINK_KEPT = (LINK_PRESENT,)
 LINK_PREFIXES = (LEVER.prefix, LINK_EFFORT)
 MAX_LINK_NAMES = 200  # names read from one link; the rest are dropped
 LINK_PROBLEMS = state("link_problems")  # (name, value) of what a link gave and was dropped
@@ -434,8 +443,10 @@ def go_on() -> None:
 
 
 def write_link(query: Mapping[str, str | Sequence[str]]) -> None:
-    """The address bar shows ``query``: a copied link opens what the page shows."""
-    st.query_params.from_dict(query)
+    """The address bar shows ``query`` (and what :data:`LINK_KEPT` names, such as the
+    presentation layout): a copied link opens what the page shows."""
+    kept = {name: st.query_params.get_all(name) for name in LINK_KEPT if name in st.query_params}
+    st.query_params.from_dict({**query, **kept})
 
 
 def add_to_link(name: str, value: str | Sequence[str] | None) -> None:

@@ -38,6 +38,7 @@ _MODULES = {
         "import_files",
         "read_plans",
     ),
+    "rooms": ("Room", "RoomError", "Submission"),
     "records": ("Derived", "KpiSetInfo", "Revision", "derive", "derive_from", "targets_frame"),
     "schema": ("MAX_NAME",),
     "store": ("Store",),

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -34,7 +35,7 @@ from sqlalchemy.engine import Connection
 
 from simulator.kpi_sets.errors import SchemaTooNew
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MAX_NAME = 200
 MAX_AUTHOR = 100
 _MIGRATION_LOCK = 72463  # PostgreSQL advisory lock: one opener migrates at a time
@@ -170,3 +171,48 @@ def migrate(conn: Connection) -> None:
     for step in range(found + 1, SCHEMA_VERSION + 1):
         MIGRATIONS[step](conn)
         conn.execute(insert(schema_table).values(version=step, applied_at=now()))
+
+
+# ----------------------------------------------------------------------------- migration 3
+MAX_ROOM_CODE = 16
+MAX_PARTICIPANT = 64  # a participant's browser token
+MAX_LEVER = 200
+
+#: Workshop rooms (docs/design.md, "Workshop"): a plan the room guesses about, its code,
+#: when it closes, its size, and whether the answer has been shown.
+rooms_table = Table(
+    "workshop_rooms",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(MAX_ROOM_CODE), nullable=False, unique=True),
+    Column("label", String(MAX_NAME), nullable=False),  # the plan's name as the room shows it
+    Column("plan", Text, nullable=False),  # the plan, in the file format (a snapshot)
+    Column("max_participants", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("closes_at", DateTime(timezone=True), nullable=False),
+    Column("revealed_at", DateTime(timezone=True), nullable=True),
+)
+
+#: One guess per participant and room (a participant who sends again replaces it).
+submissions_table = Table(
+    "workshop_submissions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("room_id", ForeignKey("workshop_rooms.id", ondelete="CASCADE"), nullable=False),
+    Column("participant", String(MAX_PARTICIPANT), nullable=False),
+    Column("name", String(MAX_AUTHOR), nullable=False),
+    Column("pin", String(MAX_LEVER), nullable=False),  # a lever path of the room's plan
+    Column("p_target", Float, nullable=False),  # 0–1
+    Column("proposal", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("room_id", "participant", name="uq_room_participant"),
+)
+
+
+def _migration_3(conn: Connection) -> None:
+    """Workshop rooms and the guesses sent to them."""
+    metadata.create_all(conn, tables=[rooms_table, submissions_table])
+
+
+MIGRATIONS[3] = _migration_3
