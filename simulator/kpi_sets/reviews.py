@@ -31,7 +31,7 @@ from simulator.kpi_sets import schema
 from simulator.kpi_sets.errors import NotFound, StoreError
 from simulator.kpi_sets.records import Derived, Revision
 from simulator.kpi_sets.schema import MAX_FILE, actuals_table, reviews_table
-from simulator.kpi_sets.store import Store, _author, _named
+from simulator.kpi_sets.store import Store, named_plan, stored_author
 from simulator.plan import KpiSet
 
 
@@ -67,7 +67,7 @@ class ReviewRecord:
 
 
 def _set_id(store: Store, conn: Connection, name: str) -> int:
-    return int(store._set_row(conn, name).id)
+    return int(store.set_row(conn, name).id)
 
 
 def _snapshot(name: str, row: Any) -> Snapshot:
@@ -91,7 +91,7 @@ def save_actuals(store: Store, name: str, actuals: Actuals, *, author: str = "")
         return conn.execute(
             insert(actuals_table).values(
                 set_id=_set_id(store, conn, name),
-                author=_author(author),
+                author=stored_author(author),
                 file=actuals.file[:MAX_FILE],
                 layout=actuals.layout,
                 months="\n".join(actuals.months),
@@ -164,7 +164,7 @@ def save_review(
     comment: str = "",
 ) -> Revision:
     """The review as a new revision of ``name`` on ``base_revision`` (module docstring)."""
-    plan = _named(plan, name)
+    plan = named_plan(plan, name)
     text = json.dumps(findings, ensure_ascii=False)
 
     def run(conn: Connection) -> int:
@@ -179,8 +179,8 @@ def save_review(
                 name=name,
                 actuals_id=actuals_id,
             )
-        number = store._advance(
-            conn, name, base_revision, plan, base_revision, derived, comment, _author(author)
+        number = store.advance(
+            conn, name, base_revision, plan, base_revision, derived, comment, stored_author(author)
         )
         conn.execute(
             insert(reviews_table).values(

@@ -29,7 +29,7 @@ from simulator import levers
 from simulator.kpi_sets import schema
 from simulator.kpi_sets.errors import StoreError
 from simulator.kpi_sets.schema import rooms_table, submissions_table
-from simulator.kpi_sets.store import Store, _storable, check_plain
+from simulator.kpi_sets.store import Store, check_plain, storable_text
 from simulator.plan import KpiSet, parse_plan
 
 #: Crockford's base 32: no I, L, O or U, so a code read aloud or typed is not mistaken.
@@ -193,7 +193,7 @@ def _check_guess(
             f"a proposal has at most {MAX_PROPOSAL} characters",
             most=MAX_PROPOSAL,
         )
-    return check_plain(name, "name"), _storable(proposal, "proposal")
+    return check_plain(name, "name"), storable_text(proposal, "proposal")
 
 
 def submit(

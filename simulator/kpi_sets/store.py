@@ -62,7 +62,7 @@ def check_plain(text: str, field_name: str) -> str:
     return text
 
 
-def _storable(text: str, field_name: str) -> str:
+def storable_text(text: str, field_name: str) -> str:
     """Free text (a description, a comment, a tag) as every database stores it: PostgreSQL
     cannot hold NUL, so no database does."""
     if "\x00" in text:
@@ -82,7 +82,7 @@ def _fold(*parts: str) -> str:
 
 def _check_tags(tags: Sequence[str]) -> list[str]:
     tags = (" ".join(tag.split()) for tag in tags if tag)  # no line breaks inside a tag
-    clean = list(dict.fromkeys(_storable(tag, "tags") for tag in tags if tag))
+    clean = list(dict.fromkeys(storable_text(tag, "tags") for tag in tags if tag))
     if len(clean) > MAX_TAGS or any(len(tag) > MAX_TAG for tag in clean):
         raise StoreError(
             "tags", f"tags: at most {MAX_TAGS}, each up to {MAX_TAG} characters", field="tags"
@@ -90,13 +90,13 @@ def _check_tags(tags: Sequence[str]) -> list[str]:
     return clean
 
 
-def _author(author: str) -> str:
+def stored_author(author: str) -> str:
     """The author as stored: no surrounding spaces, at most MAX_AUTHOR characters (the
     column's length, which PostgreSQL enforces and SQLite does not), plain text."""
     return check_plain(author.strip()[:MAX_AUTHOR], "author")
 
 
-def _named(plan: KpiSet, name: str) -> KpiSet:
+def named_plan(plan: KpiSet, name: str) -> KpiSet:
     """The plan under the set's name, validated again (a copy may have skipped validation)."""
     data = plan.model_dump(mode="json")
     data["name"] = name
@@ -140,7 +140,9 @@ class Store:
 
     # ------------------------------------------------------------------ reading
 
-    def _set_row(self, conn: Connection, name: str) -> Any:
+    def set_row(self, conn: Connection, name: str) -> Any:
+        """The set's row, inside a transaction of this store's database (for the tables
+        kept beside the sets: reviews, rooms)."""
         row = conn.execute(select(sets_table).where(sets_table.c.name == name)).first()
         if row is None:
             raise NotFound("not_found", f"no KPI set named {name!r}", name=name)
@@ -224,14 +226,14 @@ class Store:
 
     def info(self, name: str) -> KpiSetInfo:
         with self.database.read() as conn:
-            row = self._set_row(conn, name)
+            row = self.set_row(conn, name)
             head = self._revisions(conn, row, [row.head])[0]
         return self._info(row, head.summary, head.comment, head.author)
 
     def revision(self, name: str, number: int | None = None) -> Revision:
         """One revision of a set; its newest when ``number`` is None."""
         with self.database.read() as conn:
-            row = self._set_row(conn, name)
+            row = self.set_row(conn, name)
             found = self._revisions(conn, row, [row.head if number is None else number])
         if not found:
             raise _no_revision(name, number, row.head)
@@ -240,7 +242,7 @@ class Store:
     def revision_numbers(self, name: str) -> list[int]:
         """A set's revision numbers, newest first (cheap: for choosers)."""
         with self.database.read() as conn:
-            row = self._set_row(conn, name)
+            row = self.set_row(conn, name)
             rows = conn.execute(
                 select(revisions_table.c.number)
                 .where(revisions_table.c.set_id == row.id)
@@ -251,7 +253,7 @@ class Store:
     def history(self, name: str) -> list[Revision]:
         """Every revision of a set, newest first."""
         with self.database.read() as conn:
-            return self._revisions(conn, self._set_row(conn, name))
+            return self._revisions(conn, self.set_row(conn, name))
 
     def count_revisions(self) -> int:
         with self.database.read() as conn:
@@ -335,11 +337,11 @@ class Store:
     ) -> Revision:
         """A new KPI set whose revision 1 is ``plan``; :class:`NameTaken` if the name is used."""
         name = _check_name(name)
-        author = _author(author)
+        author = stored_author(author)
         tags = _check_tags(tags)
-        comment = _storable(comment, "comment")
-        plan = _named(plan, name)
-        description = _storable(
+        comment = storable_text(comment, "comment")
+        plan = named_plan(plan, name)
+        description = storable_text(
             plan.description if description is None else description, "description"
         )
         derived = derived or derive(plan)
@@ -357,7 +359,7 @@ class Store:
         )
         return self.revision(name, 1)
 
-    def _advance(
+    def advance(
         self,
         conn: Connection,
         name: str,
@@ -368,7 +370,10 @@ class Store:
         comment: str,
         author: str,
     ) -> int:
-        row = self._set_row(conn, name)
+        """Add revision ``base_revision + 1`` inside a transaction of this store's database,
+        refused as stale when the head has moved (for saves that also write beside the set,
+        such as a review); returns its number."""
+        row = self.set_row(conn, name)
         if row.archived:
             raise StoreError(
                 "archived", f"KPI set {name!r} is archived; restore it first", name=name
@@ -403,7 +408,7 @@ class Store:
         conn.execute(update(s).where(s.c.id == set_id).values(search=_fold(*row)))
 
     def _stale(self, conn: Connection, name: str, base: int) -> StaleRevision:
-        row = self._set_row(conn, name)
+        row = self.set_row(conn, name)
         newer = self._revisions(conn, row, list(range(max(1, base), row.head + 1)))
         head, based_on = newer[0], next((r for r in newer if r.number == base), None)
         changes = compare.diff(based_on.plan, head.plan) if based_on else []
@@ -424,11 +429,11 @@ class Store:
         Raises :class:`StaleRevision` (and writes nothing) when the set is no longer at
         ``base_revision``.
         """
-        author, comment = _author(author), _storable(comment, "comment")
-        plan = _named(plan, name)
+        author, comment = stored_author(author), storable_text(comment, "comment")
+        plan = named_plan(plan, name)
         derived = derived or derive(plan)
         number = self.database.write(
-            lambda conn: self._advance(
+            lambda conn: self.advance(
                 conn, name, base_revision, plan, base_revision, derived, comment, author
             )
         )
@@ -438,11 +443,11 @@ class Store:
         self, name: str, number: int, *, base_revision: int, author: str = "", comment: str = ""
     ) -> Revision:
         """Revision ``number``'s plan as a new revision (its parent is ``number``)."""
-        author, comment = _author(author), _storable(comment, "comment")
+        author, comment = stored_author(author), storable_text(comment, "comment")
         old = self.revision(name, number)
         derived = Derived(old.summary, old.targets)
         new = self.database.write(
-            lambda conn: self._advance(
+            lambda conn: self.advance(
                 conn, name, base_revision, old.plan, number, derived, comment, author
             )
         )
@@ -467,7 +472,7 @@ class Store:
         new_name = _check_name(new_name, "new_name")
 
         def run(conn: Connection) -> None:
-            row = self._set_row(conn, name)
+            row = self.set_row(conn, name)
             if (
                 new_name != name
                 and conn.execute(
@@ -489,12 +494,12 @@ class Store:
     ) -> KpiSetInfo:
         values: dict[str, Any] = {}
         if description is not None:
-            values["description"] = _storable(description, "description")
+            values["description"] = storable_text(description, "description")
         if tags is not None:
             values["tags"] = "\n".join(_check_tags(tags))
 
         def run(conn: Connection) -> None:
-            row = self._set_row(conn, name)
+            row = self.set_row(conn, name)
             if values:
                 conn.execute(update(sets_table).where(sets_table.c.id == row.id).values(**values))
                 self._refresh_search(conn, row.id)
@@ -506,7 +511,7 @@ class Store:
         """Hide a set from the library (``archived=False`` brings it back); nothing is deleted."""
 
         def run(conn: Connection) -> None:
-            row = self._set_row(conn, name)
+            row = self.set_row(conn, name)
             conn.execute(
                 update(sets_table).where(sets_table.c.id == row.id).values(archived=archived)
             )
@@ -519,15 +524,15 @@ class Store:
     ) -> list[Revision]:
         """New sets from plans, all or nothing: one taken or repeated name writes none."""
         names = [_check_name(plan.name) for plan in plans]
-        author, comment = _author(author), _storable(comment, "comment")
+        author, comment = stored_author(author), storable_text(comment, "comment")
         for plan in plans:
-            _storable(plan.description, "description")
+            storable_text(plan.description, "description")
         for i, name in enumerate(names):
             if name in names[:i]:
                 raise StoreError(
                     "name_repeated", f"{name!r} appears twice in this import", name=name
                 )
-        plans = [_named(plan, name) for plan, name in zip(plans, names, strict=True)]
+        plans = [named_plan(plan, name) for plan, name in zip(plans, names, strict=True)]
         derived = [derive(plan) for plan in plans]
 
         def run(conn: Connection) -> None:
