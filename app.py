@@ -66,6 +66,7 @@ pages = [
     st.Page("app_pages/review.py", title=t("review.nav"), icon="📊"),
     st.Page("app_pages/library.py", title=t("nav.library"), icon="📚"),
     st.Page("app_pages/compare.py", title=t("nav.compare"), icon="⚖️"),
+    st.Page("app_pages/team.py", title=t("team.nav"), icon="👥"),
     st.Page("app_pages/glossary.py", title=t("nav.glossary"), icon="📖"),
 ]
 page = st.navigation(pages)

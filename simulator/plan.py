@@ -355,15 +355,17 @@ WIN_RATE_KEY = "win_rate"
 
 
 def _member_name(value: str) -> str:
+    """The characters labels, set names and authors refuse (:func:`hidden_character`), named
+    in the message; a leading or trailing space too (as labels)."""
     hidden = hidden_character(value)
     if hidden is not None:
         raise _fail(
-            "name_character",
+            "string_pattern_mismatch",
             f"{hidden} is not allowed (no control, direction or zero-width characters)",
             character=hidden,
         )
     if value != value.strip():
-        raise _fail("name_space", "must not start or end with a space")
+        raise _fail("string_pattern_mismatch", "must not start or end with a space")
     return value
 
 
