@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import charts, kpi_sets, session
+from ui import charts, kpi_sets, save, session
 from ui import team_page as page
 from ui.format import money, percent, plain
 from ui.i18n import t
@@ -34,9 +34,12 @@ edited = st.data_editor(
     width="stretch",
 )
 rows = page.note_edits(edited, baseline, lang)
-st.button(t("team.reset"), key=page.RESET, on_click=page.reset_rows, args=(baseline, lang))
-
 plan, problems = page.plan_with_rows(baseline, rows, lang)
+actions = st.container(horizontal=True)
+actions.button(t("team.reset"), key=page.RESET, on_click=page.reset_rows, args=(baseline, lang))
+with actions:
+    save.save_panel(plan, "team")  # the plan with the members as the table has them
+save.outcome("team")
 if plan is None:
     st.error("\n".join(f"- {plain(problem)}" for problem in problems))
     st.stop()

@@ -112,6 +112,28 @@ def test_a_bad_row_is_refused_naming_row_member_and_column_and_nothing_is_rolled
     assert not at.metric
 
 
+def test_the_edited_team_saves_as_a_kpi_set_with_its_members(tmp_path) -> None:
+    at = _open("ja")
+    rows = copy.deepcopy(at.session_state[team_page.EDITED])
+    rows[7]["name"] = "山本（4月入社）"
+    rows[7]["start_month"] = "2027-04"
+    at.session_state[team_page.EDITED] = rows
+    at.session_state[team_page.MEMBERS_VERSION] += 1
+    at.run()
+    at.text_input(key="save_name_team").set_value("チーム計画 E")
+    at.text_area(key="save_comment_team").set_value("山本を4月入社に")
+    next(b for b in at.button if b.label == "保存").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    stored = kpi_store.Store(f"sqlite:///{tmp_path / 'team.db'}").revision("チーム計画 E")
+    members = stored.plan.team.members
+    assert [m.name for m in members][-1] == "山本（4月入社）"
+    assert members[-1].start_month == "2027-04"
+    assert stored.comment == "山本を4月入社に"
+    # The page now shows the saved set, its table started from the saved members.
+    assert at.session_state[team_page.EDITED][7]["name"] == "山本（4月入社）"
+
+
 # --------------------------------------------------------------------------- pure helpers
 
 
