@@ -89,6 +89,8 @@ st.dataframe(page.pin_rows(out, plan, lang), hide_index=True, width="stretch")
 st.subheader(t("team.pooling"))
 st.caption(t("team.pooling_help"))
 st.dataframe(page.pooling_table(out, plan, lang), hide_index=True, width="stretch")
+for note in page.strength_notes(out, plan, lang):
+    st.caption(plain(note))
 
 st.subheader(t("team.top_down"))
 gap = out["top_down_vs_bottom_up"]
@@ -112,7 +114,7 @@ st.caption(t("team.chain_help"))
 page.start_chain_inputs()
 inputs = st.columns(3)
 inputs[0].number_input(t("team.leads_input"), min_value=0.0, max_value=1e12, step=10.0,
-                       key=page.LEADS)  # fmt: skip
+                       format="%.0f", key=page.LEADS)  # fmt: skip
 inputs[1].number_input(t("team.is_rate_input"), min_value=0.1, max_value=100.0, step=1.0,
                        key=page.IS_RATE)  # fmt: skip
 inputs[2].number_input(t("team.fs_rate_input"), min_value=0.1, max_value=100.0, step=1.0,

@@ -189,3 +189,42 @@ def test_empty_rows_are_skipped_and_problems_name_the_table_row() -> None:
     assert team_page.plan_with_rows(plan, [blank], "en")[1] == [
         "No members: add a row to the table."
     ]
+
+
+def test_member_chart_escapes_names_and_marks_targets() -> None:
+    from ui import charts
+
+    figure = charts.member_revenue(
+        ["<b>佐藤</b>", "鈴木"],
+        [1e7, 2e7],
+        [2e7, 3e7],
+        [4e7, 5e7],
+        [2.5e7, 1e7],
+        {"title": "T", "x": "X", "range": "R", "median": "M", "target": "G"},
+        lambda v: f"{v / 1e4:,.0f}万円",
+    )
+    band, median, target = figure.data
+    assert list(band.y) == ["&lt;b&gt;佐藤&lt;/b&gt;", "鈴木"]
+    assert list(band.base) == [1e7, 2e7] and list(band.x) == [3e7, 3e7]
+    assert list(median.x) == [2e7, 3e7] and list(target.x) == [2.5e7, 1e7]
+    assert figure.layout.xaxis.exponentformat == "none"
+    assert "万円" in figure.layout.xaxis.ticktext[1]
+
+
+def test_strength_notes_say_how_much_members_differ() -> None:
+    out = {
+        "pools": [
+            {"key": "connect", "strength": 553.2, "estimated": True,
+             "members": [{"source": "pooled"}]},
+            {"key": "opportunity", "strength": 1e6, "estimated": True,
+             "members": [{"source": "pooled"}]},
+            {"key": "win_rate", "strength": 20.0, "estimated": False,
+             "members": [{"source": "team"}]},
+        ]
+    }  # fmt: skip
+    plan = load_plan(ROOT / "sample_data" / "jp_team.json")
+    notes = team_page.strength_notes(out, plan, "en")
+    assert len(notes) == 2  # no member has a win-rate record
+    assert notes[0].startswith("Connect rate (call → connect): members differ as much as a")
+    assert "553" in notes[0]
+    assert "no more than luck" in notes[1]

@@ -25,6 +25,8 @@ from ui.i18n import t
 
 #: Trials of the page's roll-up: member percentiles and P(target) to about ±0.4 pt.
 TRIALS = 20_000
+#: A prior strength this large (in observations) means members differ no more than luck.
+ALIKE_STRENGTH = 1e5
 #: Member-level center pin options shown (the best coaching steps and the hire).
 PIN_SHOWN = 5
 
@@ -405,7 +407,7 @@ def pooled_why(rate: PooledRate, strength: float, estimated: bool, lang: str) ->
         return t("team.why_own", lang)
     assert rate.successes is not None and rate.trials is not None
     key = "team.why_pooled" if estimated else "team.why_pooled_default"
-    if estimated and rate.weight < 0.01:
+    if estimated and strength >= ALIKE_STRENGTH:
         key = "team.why_alike"
     return t(
         key,
@@ -415,8 +417,25 @@ def pooled_why(rate: PooledRate, strength: float, estimated: bool, lang: str) ->
         raw=percent(rate.raw or 0.0),
         team=percent(rate.team),
         weight=percent(rate.weight, 0),
-        strength=whole(min(strength, 1e6)),
     )
+
+
+def strength_notes(out: dict[str, Any], plan: KpiSet, lang: str) -> list[str]:
+    """How much members differ at each stage with records, in plain words."""
+    notes = []
+    for stage in out["pools"]:
+        if not any(m["source"] == "pooled" for m in stage["members"]):
+            continue
+        label = stage_label(stage["key"], plan, lang)
+        strength = stage["strength"]
+        if not stage["estimated"]:
+            key = "team.strength_default"
+        elif strength >= ALIKE_STRENGTH:
+            key = "team.strength_alike"
+        else:
+            key = "team.strength_estimated"
+        notes.append(t(key, lang, stage=label, strength=whole(strength)))
+    return notes
 
 
 def pooling_table(out: dict[str, Any], plan: KpiSet, lang: str) -> pd.DataFrame:
