@@ -169,6 +169,23 @@ def test_rows_round_trip_the_sample_members() -> None:
     assert rebuilt.team.members == plan.team.members
 
 
+def test_a_members_own_number_or_range_is_kept_while_its_counts_stay_blank() -> None:
+    data = plan_dict()
+    data["team"]["members"] = [
+        {"name": "a", "rates": {"connect": {"low": 0.05, "high": 0.1}, "win_rate": 0.3}},
+        {"name": "b", "rates": {"connect": {"successes": 5, "trials": 50}}},
+    ]
+    plan = parse_plan(data)
+    rows = team_page.rows_from_plan(plan, "en")
+    assert rows[0]["connect:successes"] is None
+    rebuilt, _ = team_page.plan_with_rows(plan, rows, "en")
+    assert rebuilt.team.members == plan.team.members
+    rows[0]["connect:successes"], rows[0]["connect:trials"] = 9, 60  # counts typed: they win
+    rebuilt, _ = team_page.plan_with_rows(plan, rows, "en")
+    own = rebuilt.team.members[0].model_dump(mode="json")["rates"]
+    assert own == {"connect": {"successes": 9, "trials": 60}, "win_rate": 0.3}
+
+
 def test_empty_rows_are_skipped_and_problems_name_the_table_row() -> None:
     plan = load_plan(ROOT / "sample_data" / "jp_team.json")
     rows = team_page.rows_from_plan(plan, "ja")

@@ -141,9 +141,22 @@ def _member(row: dict[str, Any], plan: KpiSet, keys: list[str], unit: Any) -> di
     if not _blank(row.get(TARGET)):
         member["target"] = unit.amount(float(row[TARGET]))
     rates = {}
+    # A number or range the plan gives this member (the table edits counts only) is kept
+    # while the row's counts for that stage stay blank.
+    kept = next(
+        (
+            m.model_dump(mode="json").get("rates", {})
+            for m in plan.team.members or []
+            if m.name == member[NAME]
+        ),
+        {},
+    )
     for key in keys:
         wins, tries = row.get(wins_column(key)), row.get(tries_column(key))
         if _blank(wins) and _blank(tries):
+            given = kept.get(key)
+            if given is not None and not (isinstance(given, dict) and "successes" in given):
+                rates[key] = given
             continue
         rates[key] = {
             "successes": 0 if _blank(wins) else _number(wins),
