@@ -29,7 +29,7 @@ import numpy as np
 from simulator import engine, uncertain
 from simulator import funnel as fn
 from simulator.errors import CodedError
-from simulator.plan import WIN_RATE_KEY, Issue, KpiSet, PlanError
+from simulator.plan import Issue, KpiSet, PlanError
 from simulator.pooling import StagePool, pool_plan
 
 #: Random-stream purposes of members' counts and deal sizes (the engine uses 1–6).
@@ -245,7 +245,8 @@ class TeamResult:
             [team_calls if m.calls is None else uncertain.median(m.calls, "positive")
              for m in self.members]
         )  # fmt: skip
-        days = fn.Funnel(self.plan).working_days * fn.Funnel(self.plan).seasonality
+        f = fn.Funnel(self.plan)
+        days = f.working_days * f.seasonality
         weight = calls * np.array([m.presence @ days for m in self.members])
         total = weight.sum()
         return weight / total if total > 0 else np.full(len(self.members), 1 / len(self.members))
@@ -479,6 +480,3 @@ def center_pin(plan: KpiSet, layout: _Layout, seed: int, trials: int) -> list[Pi
     options.append(PinOption("hire", None, None, float(levels[-1] / trials * per_unit[-1])))
     options.sort(key=lambda o: -o.revenue_gain)
     return options
-
-
-__all__ = ["WIN_RATE_KEY", "NotAMemberPlan", "PlanError", "TeamResult", "member_models", "simulate"]

@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 from simulator import engine, team
-from simulator.plan import parse_plan
+from simulator.plan import PlanError, parse_plan
 from tests.conftest import plan_dict
 
 TRIALS = 40_000
@@ -156,7 +156,7 @@ def test_hiring_one_more_gains_what_a_rerun_with_one_more_member_shows() -> None
 
 def test_a_roll_up_over_budget_is_refused_naming_the_trials() -> None:
     plan = parse_plan(uncertain_plan(members=[{"name": f"m{i}"} for i in range(200)]))
-    with pytest.raises(team.PlanError) as caught:
+    with pytest.raises(PlanError) as caught:
         team.simulate(plan, trials=2_000_000)
     assert caught.value.issues[0].path == "simulation.trials"
     assert caught.value.issues[0].code == "work_too_large"
