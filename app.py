@@ -72,6 +72,7 @@ pages = [
     st.Page("app_pages/review.py", title=t("review.nav"), icon="📊"),
     st.Page("app_pages/library.py", title=t("nav.library"), icon="📚"),
     st.Page("app_pages/compare.py", title=t("nav.compare"), icon="⚖️"),
+    st.Page("app_pages/team.py", title=t("team.nav"), icon="👥"),
     st.Page("app_pages/glossary.py", title=t("nav.glossary"), icon="📖"),
     st.Page("app_pages/training.py", title=t("training.nav"), icon="🎓"),
     st.Page("app_pages/workshop.py", title=t("workshop.nav"), icon="🖥️"),

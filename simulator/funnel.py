@@ -13,7 +13,7 @@ from functools import cached_property
 import numpy as np
 
 from simulator import calendar, uncertain
-from simulator.plan import KpiSet
+from simulator.plan import KpiSet, Member
 
 #: Trials per independent random stream. Fixed, so results do not depend on thread count.
 CHUNK_TRIALS = 10_000
@@ -53,6 +53,36 @@ def ramp_reps(reps: int, hires: list[tuple[int, int]], months: int, ramp_months:
         )
         effective[month:] += change * ramp
     return np.maximum(effective, 0.0)
+
+
+def member_presence(plan: KpiSet, member: Member) -> np.ndarray:
+    """A member's share of a fully ramped rep in each month of the horizon: 0 before the
+    start month and from the leave month on, ``min(1, i / ramp)`` in the i-th month since
+    joining (a member who joined before the plan may still be ramping at its start)."""
+    ramp = plan.team.ramp_months if member.ramp_months is None else member.ramp_months
+    month = np.arange(plan.months)
+    start = -(10**6) if member.start_month is None else plan.month_index(member.start_month)
+    since = month - start + 1.0
+    out = np.where(since >= 1, np.minimum(1.0, since / ramp) if ramp else 1.0, 0.0)
+    if member.leave_month is not None:
+        out[month >= plan.month_index(member.leave_month)] = 0.0
+    return out
+
+
+def members_reps(plan: KpiSet) -> np.ndarray:
+    """Effective reps per month of a team planned by member, each weighted by their calls a
+    day against the team's (medians), so the one-team engines see the members' capacity."""
+    team_calls = uncertain.median(
+        plan.model_dump(mode="json")["team"]["calls_per_rep_per_day"], "positive"
+    )
+    total = np.zeros(plan.months)
+    for member in plan.team.members or []:
+        weight = 1.0
+        if member.calls_per_rep_per_day is not None and team_calls > 0:
+            own = member.model_dump(mode="json")["calls_per_rep_per_day"]
+            weight = uncertain.median(own, "positive") / team_calls
+        total += weight * member_presence(plan, member)
+    return total
 
 
 def lag_pmf(sales_cycle: uncertain.Value, months: int) -> np.ndarray:
@@ -149,11 +179,16 @@ class Funnel:
         self.seasonality = calendar.seasonality_factors(
             plan.start_month, plan.months, plan.seasonality
         )
-        self.reps_effective = ramp_reps(
-            plan.team.reps,
-            [(plan.month_index(h.month), h.change) for h in plan.team.hires],
-            plan.months,
-            plan.team.ramp_months,
+        # Members, when given, replace reps and hires as the source of capacity.
+        self.reps_effective = (
+            members_reps(plan)
+            if plan.team.members is not None
+            else ramp_reps(
+                plan.team.reps,
+                [(plan.month_index(h.month), h.change) for h in plan.team.hires],
+                plan.months,
+                plan.team.ramp_months,
+            )
         )
         # The plan's quantities in the file format, the one form :mod:`simulator.uncertain`
         # reads (a number, {low, high} or {successes, trials}), from one dump of the plan.

@@ -41,7 +41,10 @@ def levers(plan: KpiSet) -> list[Lever]:
     """Every lever of a plan, in funnel order: team, channels and stages, then shared ones."""
     out: list[Lever] = []
     if any(c.volume_from == "team" for c in plan.channels):
-        out += [Lever("team.reps", "reps"), Lever("team.calls_per_rep_per_day", "productivity")]
+        # A team planned by member takes its headcount from the members, not from reps.
+        if plan.team.members is None:
+            out.append(Lever("team.reps", "reps"))
+        out.append(Lever("team.calls_per_rep_per_day", "productivity"))
     for channel in plan.channels:
         if channel.volume_per_month is not None:
             out.append(Lever(f"channels.{channel.key}.volume_per_month", "volume", channel.key))

@@ -52,6 +52,8 @@ MAX_OPEN_OPPORTUNITIES = 1_000_000
 MAX_COUNTS_TRIALS = 1_000_000_000  # observed trials behind a rate
 MAX_SALES_CYCLE_MONTHS = 120
 MAX_SEASONALITY = 12  # a month's factor: 12 is a whole year's volume in one month
+MAX_MEMBERS = 200  # members of one team plan: a large floor plans by team, not by person
+MAX_MEMBER_NAME = 100
 
 # --------------------------------------------------------------------------- errors
 
@@ -348,12 +350,73 @@ class Hire(_Model):
     change: Annotated[int, Field(ge=-MAX_REPS, le=MAX_REPS)]
 
 
+#: Where a member's own rates may be given: a stage of the team's channel, or the win rate.
+WIN_RATE_KEY = "win_rate"
+
+
+def _member_name(value: str) -> str:
+    """The characters labels, set names and authors refuse (:func:`hidden_character`), named
+    in the message; a leading or trailing space too (as labels)."""
+    hidden = hidden_character(value)
+    if hidden is not None:
+        raise _fail(
+            "string_pattern_mismatch",
+            f"{hidden} is not allowed (no control, direction or zero-width characters)",
+            character=hidden,
+        )
+    if value != value.strip():
+        raise _fail("string_pattern_mismatch", "must not start or end with a space")
+    return value
+
+
+MemberName = Annotated[
+    str, Field(min_length=1, max_length=MAX_MEMBER_NAME), AfterValidator(_member_name)
+]
+
+
+class Member(_Model):
+    """One rep of a team planned person by person (``team.members``).
+
+    ``start_month`` empty: on the team before the plan starts, fully ramped; otherwise the
+    member joins then and ramps over ``ramp_months`` (the team's when empty).
+    ``leave_month``: gone from that month on. ``calls_per_rep_per_day`` empty: the team's.
+    ``rates``: the member's own record or belief for a stage of the team's channel (by its
+    key) or for ``win_rate``; observed counts are pooled with the team's rate
+    (simulator/pooling.py), a number or range is taken as given. ``target``: a revenue
+    target typed for this member (otherwise the KGI is split by capacity).
+    """
+
+    name: MemberName
+    start_month: YearMonth | None = None
+    leave_month: YearMonth | None = None
+    ramp_months: Annotated[int, Field(ge=0, le=24)] | None = None
+    calls_per_rep_per_day: CallsPerDay | None = None
+    rates: dict[Key, UncertainRate] = Field(default_factory=dict, max_length=11)
+    target: Annotated[float, Field(ge=0, le=MAX_REVENUE)] | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_missing(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        return {k: v for k, v in data.items() if v is not None and v != {}}
+
+
 class Team(_Model):
     reps: Annotated[int, Field(ge=0, le=MAX_REPS)] = 0
     calls_per_rep_per_day: CallsPerDay = 0.0
     working_days_per_month: Annotated[float, Field(ge=0, le=31)] | None = None
     ramp_months: Annotated[int, Field(ge=0, le=24)] = 0
     hires: list[Hire] = Field(default_factory=list, max_length=120)
+    #: The team person by person; when given, the source of capacity instead of ``reps``
+    #: and ``hires`` (docs/design.md §11).
+    members: list[Member] | None = Field(default=None, min_length=1, max_length=MAX_MEMBERS)
+
+    @model_serializer(mode="wrap")
+    def _without_members(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Plans without members dump (and so save, diff and export) exactly as before.
+        data = handler(self)
+        if data.get("members") is None:
+            data.pop("members", None)
+        return data
 
 
 #: A display name: one line of plain text, no control or invisible formatting characters
@@ -501,6 +564,64 @@ def _cross_field_issues(plan: KpiSet) -> list[Issue]:
                 add(f"{path}.stages[{j}].key", "duplicate_key", "must be unique in its channel")
     if team_channels > 1:
         add("channels", "team_channels", "at most one channel can take its volume from the team")
+    if plan.team.members is not None:
+        issues += _member_issues(plan)
+    return issues
+
+
+def _member_issues(plan: KpiSet) -> list[Issue]:
+    """A team planned by member: unique names, months in order and inside the horizon,
+    own rates only for stages the members' calls go through."""
+    issues: list[Issue] = []
+    team_channel = next((c for c in plan.channels if c.volume_from == "team"), None)
+    if team_channel is None:
+        issues.append(
+            Issue(
+                "team.members",
+                "members_without_team_channel",
+                "need a channel whose volume comes from the team (volume_from: team)",
+                {},
+            )
+        )
+    known = {s.key for s in team_channel.stages} if team_channel else set()
+    known.add(WIN_RATE_KEY)
+    names: set[str] = set()
+    for i, member in enumerate(plan.team.members or []):
+        path = f"team.members[{i}]"
+        if member.name in names:
+            issues.append(
+                Issue(f"{path}.name", "duplicate_name", "must be unique among members", {})
+            )
+        names.add(member.name)
+        start = 0 if member.start_month is None else plan.month_index(member.start_month)
+        if start >= plan.months:
+            issues.append(
+                Issue(
+                    f"{path}.start_month",
+                    "member_outside_horizon",
+                    "must be a month before the plan's horizon ends",
+                    {},
+                )
+            )
+        if member.leave_month is not None and plan.month_index(member.leave_month) <= start:
+            issues.append(
+                Issue(
+                    f"{path}.leave_month",
+                    "leave_before_start",
+                    "must come after the start month (and after the plan's start)",
+                    {},
+                )
+            )
+        for key in member.rates:
+            if key not in known:
+                issues.append(
+                    Issue(
+                        f"{path}.rates.{key}",
+                        "unknown_stage",
+                        f"must be one of {', '.join(sorted(known))}",
+                        {"known": sorted(known)},
+                    )
+                )
     return issues
 
 

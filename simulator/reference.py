@@ -22,8 +22,34 @@ from simulator.results import Detail, SimulationResult, TrialArrays
 REFERENCE = 5  # purpose number of the reference engine's count stream
 
 
+def _members_working(plan: KpiSet, month: int) -> float:
+    """Effective reps in a month of a team planned by member, member by member, each
+    weighted by their calls a day over the team's (medians)."""
+    team_calls = uncertain.median(
+        plan.model_dump(mode="json")["team"]["calls_per_rep_per_day"], "positive"
+    )
+    total = 0.0
+    for member in plan.team.members or []:
+        if member.leave_month is not None and month >= plan.month_index(member.leave_month):
+            continue
+        ramp = plan.team.ramp_months if member.ramp_months is None else member.ramp_months
+        if member.start_month is None:
+            share = 1.0
+        else:
+            i = month - plan.month_index(member.start_month) + 1  # the member's i-th month
+            share = 0.0 if i < 1 else 1.0 if ramp == 0 else min(1.0, i / ramp)
+        calls = member.model_dump(mode="json").get("calls_per_rep_per_day")
+        weight = 1.0
+        if calls is not None and team_calls > 0:
+            weight = uncertain.median(calls, "positive") / team_calls
+        total += weight * share
+    return total
+
+
 def _reps_working(plan: KpiSet, month: int) -> float:
     """Effective reps in a month, rep by rep."""
+    if plan.team.members is not None:  # members replace reps and hires
+        return _members_working(plan, month)
     reps = [1.0] * plan.team.reps  # starters are fully ramped
     for hire in plan.team.hires:
         joined = plan.month_index(hire.month)

@@ -707,4 +707,56 @@ def p_target_guesses(
     figure.update_xaxes(range=[0, 100], dtick=10, ticksuffix="%")
     figure.update_yaxes(dtick=1, rangemode="tozero")
     figure.update_layout(showlegend=False, height=320)
+
+
+def member_revenue(
+    names: Sequence[str],
+    p10: Sequence[float],
+    p50: Sequence[float],
+    p90: Sequence[float],
+    targets: Sequence[float],
+    labels: dict[str, str],
+    money: Callable[[float], str],
+) -> go.Figure:
+    """Each member's revenue: the P10–P90 range as a bar, the median as a dot, and their
+    top-down target as a red mark. Names are user text: escaped (plotly reads tags)."""
+    shown = [html.escape(name) for name in names]
+    low, mid, high = (np.asarray(v, dtype=float) for v in (p10, p50, p90))
+    figure = go.Figure(
+        [
+            go.Bar(
+                y=shown,
+                x=high - low,
+                base=low,
+                orientation="h",
+                name=labels["range"],
+                marker_color=BAND_COLOR.replace("0.18", "0.45"),
+                hovertext=[f"{money(a)} – {money(b)}" for a, b in zip(low, high, strict=True)],
+                hovertemplate="%{y}: %{hovertext}<extra></extra>",
+            ),
+            go.Scatter(
+                y=shown,
+                x=mid,
+                mode="markers",
+                name=labels["median"],
+                marker={"color": LINE_COLOR, "size": 12},
+                hovertext=[money(v) for v in mid],
+                hovertemplate="%{y}: %{hovertext}<extra></extra>",
+            ),
+            go.Scatter(
+                y=shown,
+                x=list(targets),
+                mode="markers",
+                name=labels["target"],
+                marker={"color": TARGET_COLOR, "size": 14, "symbol": "line-ns-open"},
+                hovertext=[money(v) for v in targets],
+                hovertemplate="%{y}: %{hovertext}<extra></extra>",
+            ),
+        ]
+    )
+    top = float(max(np.max(high, initial=0.0), max(targets, default=0.0)))
+    figure.update_xaxes(**money_ticks(top * 1.05, money), rangemode="tozero")
+    figure.update_yaxes(autorange="reversed")
+    figure = _layout(figure, labels["title"], labels["x"], "")
+    figure.update_layout(height=max(320, 36 * len(shown) + 140))
     return figure

@@ -113,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_center_pin,
         _add_reverse,
         _add_review,
+        _add_team,
         _add_schema,
         _add_kpi_sets,
     ):
@@ -186,6 +187,29 @@ def _add_review(commands: _Subparsers) -> None:
     reviewing.set_defaults(
         handler=Command(_later("plan_commands", "review_actuals"), text.reviewed, _to_dict)
     )
+
+
+_count = _argument(float, lambda v: 0 <= v <= 1e12, "must be between 0 and 1e12")
+_rate = _argument(float, lambda v: 0 < v <= 1, "must be above 0 and at most 1, e.g. 0.3")
+
+
+def _add_team(commands: _Subparsers) -> None:
+    rolled = commands.add_parser(
+        "team",
+        help="roll a team planned member by member up to the KGI, with the department chain",
+        description="The plan must list team.members. Department targets typed with --leads, "
+        "--is-rate and --fs-rate are checked to close the chain to the KGI (the gap in wins "
+        "and money, and which department must move).",
+    )
+    rolled.add_argument("plan", help="KPI set file (JSON) with team.members")
+    _trials_and_seed(rolled)
+    rolled.add_argument("--leads", type=_count, help="marketing's lead target")
+    rolled.add_argument(
+        "--is-rate", type=_rate, help="inside sales' lead-to-opportunity rate target"
+    )
+    rolled.add_argument("--fs-rate", type=_rate, help="field sales' win rate target")
+    _json_option(rolled)
+    rolled.set_defaults(handler=Command(_later("plan_commands", "team"), text.team, _to_dict))
 
 
 def _add_schema(commands: _Subparsers) -> None:

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simulator import engine
 from simulator.cli.errors import write_file
-from simulator.plan import MAX_TRIALS, KpiSet, PlanError, json_schema, load_plan
+from simulator.plan import MAX_TRIALS, KpiSet, PlanError, json_schema, load_plan, read_json
 
 if TYPE_CHECKING:  # center_pin and reverse are imported by the commands that use them
-    from simulator import center_pin, reverse, review
+    from simulator import center_pin, departments, reverse, review
+    from simulator import team as team_plan
     from simulator.results import SimulationResult
 
 #: What ``reverse`` refuses as a bad ``--lever`` (exit 2) rather than as unreachable (4).
@@ -134,3 +137,55 @@ def schema(args: argparse.Namespace) -> Schema:
         text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
         write_file(args.output, text.encode("utf-8"))
     return Schema(document, args.output)
+
+
+@dataclass(frozen=True)
+class Team:
+    """``team``: the members rolled up, and the department chain with any typed targets."""
+
+    result: team_plan.TeamResult
+    hand_set: departments.HandSet
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.result.to_dict(self.hand_set)
+
+
+def _named_members(error: PlanError, path: str) -> PlanError:
+    """``error`` with each ``team.members[i]`` in its paths followed by the member's name,
+    so the one line says whose row is wrong."""
+    try:
+        members = read_json(Path(path).read_text(encoding="utf-8-sig"))["team"]["members"]
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        return error
+
+    def name(match: re.Match[str]) -> str:
+        i = int(match.group(1))
+        if isinstance(members, list) and i < len(members) and isinstance(members[i], dict):
+            given = members[i].get("name")
+            if isinstance(given, str) and given:
+                return f"{match.group(0)} ({given[:100]})"
+        return match.group(0)
+
+    issues = [
+        replace(issue, path=re.sub(r"team\.members\[(\d+)\]", name, issue.path))
+        for issue in error.issues
+    ]
+    return PlanError(issues)
+
+
+def team(args: argparse.Namespace) -> Team:
+    from simulator import departments
+    from simulator import team as team_plan
+
+    try:
+        plan = load_plan(args.plan)
+    except PlanError as error:
+        raise _named_members(error, args.plan) from None
+    _check_trials(args)
+    if not plan.team.members:
+        raise PlanError.single(
+            "team.members", "no_members", "the plan lists no members: add team.members"
+        )
+    result = team_plan.simulate(plan, trials=args.trials, seed=args.seed)
+    hand_set = departments.HandSet(leads=args.leads, is_rate=args.is_rate, fs_rate=args.fs_rate)
+    return Team(result, hand_set)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from simulator import finite
 
 if TYPE_CHECKING:  # the commands' results, read here; the commands report through this module
-    from simulator.cli.plan_commands import Ranking, Reviewed, Schema, Solved
+    from simulator.cli.plan_commands import Ranking, Reviewed, Schema, Solved, Team
     from simulator.results import SimulationResult
 
 
@@ -119,6 +119,67 @@ def reviewed(result: Reviewed) -> Iterator[str]:
         f"P90 {_money(revenue['p90'])} {currency}"
     )
     yield f"center pin for the rest of the year: {out['center_pin'] or '—'}"
+
+
+def team(result: Team) -> Iterator[str]:
+    out = result.to_dict()
+    plan, whole = result.result.plan, out["team"]
+    currency = plan.currency
+    revenue = whole["revenue"]
+    yield one_line(f"{plan.name}: {len(out['members'])} members, {out['trials']:,} trials")
+    yield (
+        f"team     P10 {_money(revenue['p10'])}  P50 {_money(revenue['p50'])}  "
+        f"P90 {_money(revenue['p90'])}  mean {_money(revenue['mean'])} {currency}; "
+        f"P(target {_money(whole['target'])}) {whole['p_target']:.1%}"
+    )
+    for m in out["members"]:
+        r = m["revenue"]
+        yield one_line(
+            f"{m['name']}: P50 {_money(r['p50'])} (P10 {_money(r['p10'])}, "
+            f"P90 {_money(r['p90'])}), {m['contribution']:.1%} of the team, "
+            f"target {_money(m['target'])} reached {m['p_target']:.1%}"
+        )
+    shared = out["shared"]
+    if shared["revenue"]["mean"]:
+        yield f"channels no member owns: mean {_money(shared['revenue']['mean'])}"
+    constraint = out["constraint"]
+    short = constraint["gap"]
+    where = f"{_money(short)} short of" if short > 0 else f"{_money(-short)} ahead of"
+    yield one_line(
+        f"constraint: {constraint['member']} (mean {where} their target); "
+        f"cohort: {constraint['cohort']}"
+    )
+    if out["center_pin"]:
+        best = out["center_pin"][0]
+        what = (
+            "hire one more rep"
+            if best["action"] == "hire"
+            else f"coach {best['member']} +1pt on {best['path']}"
+        )
+        yield one_line(f"center pin: {what} (+{_money(best['revenue_gain'])} mean revenue)")
+    consistent = out["consistent"]
+    yield (
+        f"targets consistent at the team's {whole['confidence']:.0%}: each member at "
+        f"{consistent['member_confidence']:.0%} (member P80s add up to "
+        f"{_money(out['diversification']['sum_of_member_percentiles'])}, the team's P80 is "
+        f"{_money(out['diversification']['team_percentile'])})"
+    )
+    chain = out["chain"]
+    if chain is not None:
+        d = {row["department"]: row for row in chain["departments"]}
+        yield (
+            f"chain: {d['marketing']['derived']:,.0f} leads -> "
+            f"{d['inside_sales']['derived']:,.0f} opportunities -> "
+            f"{d['field_sales']['derived']:,.1f} wins"
+        )
+        if chain["gap_wins"] is not None:
+            state = "closes" if chain["closes"] else "does not close"
+            yield (
+                f"typed targets: {chain['chain_wins']:,.1f} wins against "
+                f"{chain['wins_needed']:,.1f} needed: {state}; gap {chain['gap_wins']:+,.1f} "
+                f"wins, {chain['gap_revenue']:+,.0f} {currency}"
+                + (f"; move {chain['must_move']}" if chain["must_move"] else "")
+            )
 
 
 def schema(result: Schema) -> list[str]:
