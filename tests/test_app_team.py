@@ -245,3 +245,14 @@ def test_strength_notes_say_how_much_members_differ() -> None:
     assert notes[0].startswith("Connect rate (call → connect): members differ as much as a")
     assert "553" in notes[0]
     assert "no more than luck" in notes[1]
+
+
+
+def test_the_what_if_page_of_a_team_plan_names_its_members_not_zero_reps() -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    for name, value in {"lang": "ja", "plan": "jp_team", "trials": "1000"}.items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "期初のメンバー" in text and "期初の担当者 0名" not in text

@@ -3,6 +3,7 @@ assumption its monthly targets rest on."""
 
 from __future__ import annotations
 
+from simulator import funnel
 from simulator.plan import KpiSet
 from ui import session
 from ui.format import percent, points, setting_percent, whole
@@ -34,4 +35,7 @@ def verdict_markdown(p_target: float, confidence: float) -> str:
 
 def assumption(plan: KpiSet) -> str:
     """What the monthly targets assume: the team the scenario starts with."""
-    return t("targets.assumption_whatif", reps=whole(plan.team.reps))
+    if plan.team.members is None:
+        return t("targets.assumption_whatif", reps=whole(plan.team.reps))
+    present = [m for m in plan.team.members if funnel.member_presence(plan, m)[0] > 0]
+    return t("targets.assumption_members", members=whole(len(present)))
