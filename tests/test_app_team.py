@@ -247,7 +247,6 @@ def test_strength_notes_say_how_much_members_differ() -> None:
     assert "no more than luck" in notes[1]
 
 
-
 def test_the_what_if_page_of_a_team_plan_names_its_members_not_zero_reps() -> None:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     for name, value in {"lang": "ja", "plan": "jp_team", "trials": "1000"}.items():
