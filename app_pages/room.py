@@ -94,6 +94,7 @@ def facilitator() -> None:
     st.title(t("room.title"))
     room_page.show_message()
     code = room_page.hosted()
+    room_page.host_link()
     if code is None:
         open_form()
     else:

@@ -338,3 +338,26 @@ def test_every_key_the_workshop_pages_hold_is_declared(db_url: str) -> None:
             if session.kind(key) is None and not key.startswith("FormSubmitter:")
         ]
         assert not undeclared, undeclared
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_host_link_opens_the_rooms_screen_again_and_a_wrong_key_only_joins(
+    lang: str, db_url: str
+) -> None:
+    host = open_page(ROOM, {"lang": lang, "plan": PLAN_ID})
+    host.button(key=room_page.OPEN).click()
+    ok(host)
+    code, key = host.query_params["room"], host.query_params["host"]
+    assert code == host.session_state[room_page.HOST] and len(key) >= 20
+    # A reload (a new session on the same address) shows the facilitator's screen again.
+    again = open_page(ROOM, {"lang": lang, "room": code, "host": key})
+    assert again.session_state[room_page.HOST] == code
+    assert [m.value for m in again.metric] == [code, "0 / 50"]
+    assert not again.warning
+    # The join link and its QR code never carry the key.
+    assert all(key not in c.value for c in again.code)
+    # A wrong key: the join page, with a warning; the screen's buttons are not there.
+    guest = open_page(ROOM, {"lang": lang, "room": code, "host": "x" * 32})
+    assert [w.value for w in guest.warning] == [t("room.bad_link", lang)]
+    assert guest.title[0].value == t("room.join_title", lang)
+    assert not [b for b in guest.button if b.key == room_page.REVEAL]

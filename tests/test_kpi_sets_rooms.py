@@ -216,3 +216,18 @@ def test_a_version_2_database_gains_the_room_tables_and_keeps_its_sets(
         assert len(rooms.submissions(new, room.code)) == 1
     finally:
         new.close()
+
+
+def test_only_the_facilitators_key_opens_the_rooms_screen(store: Store) -> None:
+    room = rooms.open_room(store, PLAN, now=START)
+    other = rooms.open_room(store, PLAN, now=START)
+    assert len(room.host_key) >= 20 and room.host_key != other.host_key
+    assert rooms.is_host(store, room.code, room.host_key)
+    assert rooms.is_host(store, room.code.lower(), room.host_key)  # as typed
+    for key in (other.host_key, room.host_key[:-1] + "x", "", None, 5, "k" * 1000):
+        assert not rooms.is_host(store, room.code, key)
+    assert not rooms.is_host(store, "0" * rooms.CODE_LENGTH, room.host_key)
+    assert rooms.room(store, room.code).host_key == ""  # the store keeps only its hash
+    with store.database.read() as conn:
+        stored = conn.execute(select(schema.rooms_table.c.host_key_hash)).scalars().all()
+    assert room.host_key not in stored and all(len(h) == 64 for h in stored)

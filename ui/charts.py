@@ -707,6 +707,7 @@ def p_target_guesses(
     figure.update_xaxes(range=[0, 100], dtick=10, ticksuffix="%")
     figure.update_yaxes(dtick=1, rangemode="tozero")
     figure.update_layout(showlegend=False, height=320)
+    return figure
 
 
 def member_revenue(

@@ -31,6 +31,8 @@ REFRESH_SECONDS = 3
 PHONE_REFRESH_SECONDS = 10
 
 HOST = session.state("room_host")  # the code of the room this session opened
+HOST_KEY = session.state("room_host_key")  # its facilitator's key (the host link's)
+HOST_PARAM = session.LINK_HOST
 JOINED = session.state("room_joined")  # the code of the room this session joins
 PARTICIPANT = session.state("room_participant")  # this browser's token in rooms
 LINK_WARNING = session.state("room_link_warning")
@@ -55,15 +57,32 @@ ANSWER = session.element("room_answer")
 
 
 def start_from_link() -> None:
-    """The room a link names (once); a code that cannot be one is dropped with a warning."""
-    linked = session.from_link([PARAM]).get(PARAM)
-    if not linked:
+    """The room a link names (once): with the facilitator's key (the host link) its shared
+    screen, else its join page; a code or key that cannot be used is dropped with a warning."""
+    linked = session.from_link([PARAM, HOST_PARAM])
+    if not linked.get(PARAM):
+        if linked.get(HOST_PARAM):
+            st.session_state[LINK_WARNING] = True
         return
-    code = rooms.normal_code(linked[-1])
+    code = rooms.normal_code(linked[PARAM][-1])
     if code is None:
         st.session_state[LINK_WARNING] = True
-    else:
-        st.session_state[JOINED] = code
+        return
+    key = (linked.get(HOST_PARAM) or [None])[-1]
+    opened = kpi_sets.store(quiet=True) if key is not None else None
+    if key is not None and opened is not None and rooms.is_host(opened, code, key):
+        st.session_state[HOST] = code
+        st.session_state[HOST_KEY] = key
+        return
+    if key is not None:
+        st.session_state[LINK_WARNING] = True
+    st.session_state[JOINED] = code
+
+
+def host_link() -> None:
+    """The facilitator's address names the room and its key: a reload opens the screen again."""
+    session.add_to_link(PARAM, hosted())
+    session.add_to_link(HOST_PARAM, st.session_state.get(HOST_KEY) if hosted() else None)
 
 
 def joined() -> str | None:
@@ -116,6 +135,7 @@ def open_room(plan: KpiSet) -> None:
         _say("error", errors.markdown(error))
         return
     st.session_state[HOST] = room.code
+    st.session_state[HOST_KEY] = room.host_key
 
 
 def reveal(code: str) -> None:
@@ -136,6 +156,7 @@ def close(code: str) -> None:
 
 def leave() -> None:
     st.session_state.pop(HOST, None)
+    st.session_state.pop(HOST_KEY, None)
 
 
 def join() -> None:

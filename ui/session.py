@@ -339,6 +339,7 @@ LINK_EFFORT_UNIT = "effort_unit"
 LINK_LESSON = "lesson"  # lesson=4 (or trainer): the training path's lesson
 LINK_PRESENT = "present"  # present=1: the presentation layout, on any page
 LINK_ROOM = "room"  # room=<code>: a workshop room's join page
+LINK_HOST = "host"  # host=<key> beside room=<code>: the facilitator's screen of that room
 LINK_BOARD_SPEC = "ws"  # wsA=win3: scenario A of the workshop board
 LINK_BOARD_NAME = "wn"  # wnA=営業強化案: its name
 LINK_BOARD_SLOTS = ("A", "B", "C", "D")
@@ -346,7 +347,7 @@ LINK_BOARD_SLOTS = ("A", "B", "C", "D")
 LINK_NAMES = frozenset(
     {"lang", "plan", "rev", TARGET, CONFIDENCE, TRIALS, SEED, WORKING_DAYS_ON, WORKING_DAYS}
     | {HIRES, LINK_SET, LINK_SOLVE, LINK_COMPARE, LINK_EFFORT_UNIT, LINK_LESSON}
-    | {LINK_PRESENT, LINK_ROOM}
+    | {LINK_PRESENT, LINK_ROOM, LINK_HOST}
     | {prefix + slot for prefix in (LINK_BOARD_SPEC, LINK_BOARD_NAME) for slot in LINK_BOARD_SLOTS}
 )
 #: Names a page's own link keeps when another part of the app rewrites the link.

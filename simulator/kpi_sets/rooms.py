@@ -17,6 +17,9 @@ is counted, so two participants cannot both take the last place.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -59,6 +62,9 @@ class Room:
     created_at: datetime
     closes_at: datetime
     revealed_at: datetime | None
+    #: The facilitator's key, given only by :func:`open_room` (the store keeps its hash):
+    #: with it the host link opens the room's screen again, after a reload or elsewhere.
+    host_key: str = dataclasses.field(default="", compare=False, repr=False)
 
     def is_open(self, now: datetime | None = None) -> bool:
         return (now or schema.now()) < self.closes_at
@@ -77,6 +83,22 @@ class Submission:
     proposal: str
     created_at: datetime
     updated_at: datetime
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def is_host(store: Store, code: str, key: object) -> bool:
+    """Whether ``key`` is the facilitator's key of room ``code``."""
+    if not isinstance(key, str) or not 20 <= len(key) <= 64:
+        return False
+    with store.database.read() as conn:
+        try:
+            row = _row(conn, code)
+        except RoomError:
+            return False
+    return hmac.compare_digest(row.host_key_hash, _key_hash(key))
 
 
 def new_code() -> str:
@@ -138,6 +160,7 @@ def open_room(
     label = check_plain(" ".join((label or plan.name).split())[: schema.MAX_NAME], "label")
     started = now or schema.now()
     plan_json = plan.to_json()
+    host_key = secrets.token_urlsafe(24)
 
     def run(conn: Connection) -> str:
         while True:  # 60 bits: a clash is all but impossible, but never a shared room
@@ -154,11 +177,12 @@ def open_room(
                 created_at=started,
                 closes_at=started + timedelta(minutes=minutes),
                 revealed_at=None,
+                host_key_hash=_key_hash(host_key),
             )
         )
         return code
 
-    return room(store, store.database.write(run))
+    return dataclasses.replace(room(store, store.database.write(run)), host_key=host_key)
 
 
 def _row(conn: Connection, code: str, *, lock: bool = False) -> object:

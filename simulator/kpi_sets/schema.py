@@ -191,6 +191,8 @@ rooms_table = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("closes_at", DateTime(timezone=True), nullable=False),
     Column("revealed_at", DateTime(timezone=True), nullable=True),
+    # SHA-256 of the facilitator's key: the host link opens the room's screen again.
+    Column("host_key_hash", String(64), nullable=False),
 )
 
 #: One guess per participant and room (a participant who sends again replaces it).
