@@ -253,8 +253,8 @@ def show_monthly(plan: KpiSet, scenario_json: str, confidence: float) -> None:
         plan=plan,
     )
     with st.expander(t("math.stages_title")):
-        math = tables.math_table(detail, lang, plan)
-        st.dataframe(math, width="stretch", column_config=tables.number_columns(math))
+        # A light table: a few rows of text, not a data grid the browser has to lay out.
+        st.table(tables.as_text(tables.math_table(detail, lang, plan)))
         st.caption(t("math.stages_note"))
 
 

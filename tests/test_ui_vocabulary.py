@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from simulator import engine, glossary, levers
@@ -289,3 +290,12 @@ def test_every_axis_shows_plain_numbers() -> None:
         for text in _visible_text(figure):
             assert not re.search(r"\d[eE][+-]?\d", text), text
             assert not RAW.search(text), text
+
+
+def test_a_light_table_shows_numbers_as_the_format_writes_them() -> None:
+    frame = pd.DataFrame({"件": ["a", "b"], "n": [12345.0, 6.5], "z": [-0.25, 2.5e8]})
+    shown = tables.as_text(frame)
+    assert shown["件"].tolist() == ["a", "b"]
+    assert shown["n"].tolist() == ["12,345", "6.5"]
+    assert shown["z"].tolist() == ["-0.25", "250,000,000"]  # never an exponent
+    assert frame["n"].tolist() == [12345.0, 6.5]  # the numbers themselves are left alone

@@ -239,6 +239,18 @@ def math_table(detail: Breakdown, lang: str, plan: KpiSet | None = None) -> pd.D
     )
 
 
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A small table's numbers as :func:`ui.format.number` writes them (separators, no
+    exponent), for ``st.table``: numbers already rounded as shown stay as shown."""
+    shown = frame.copy()
+    for column in shown.columns:
+        if pd.api.types.is_numeric_dtype(shown[column]) and not pd.api.types.is_bool_dtype(
+            shown[column]
+        ):
+            shown[column] = [format.number(float(v)) for v in shown[column]]
+    return shown
+
+
 def number_columns(frame: pd.DataFrame) -> dict[str, Any]:
     """Streamlit column formats for a table's numeric columns: the browser's thousands
     separators on numbers already rounded as shown (so columns still sort as numbers)."""
