@@ -32,6 +32,7 @@ edited = st.data_editor(
     column_config=page.column_config(baseline, lang),
     hide_index=True,
     width="stretch",
+    placeholder="",  # an empty cell reads as empty: the team's value applies
 )
 rows = page.note_edits(edited, baseline, lang)
 plan, problems = page.plan_with_rows(baseline, rows, lang)
