@@ -156,6 +156,10 @@ class Cluster:
                 )
         return None
 
+    def keep_logs(self) -> None:
+        """Leave the folder of logs in place when stopping (to read what went wrong)."""
+        self._owns_workdir = False
+
     def stop(self) -> None:
         """Stop nginx first (no new requests), then every app server; idempotent."""
         if self.nginx is not None:
@@ -329,7 +333,10 @@ def main(argv: list[str] | None = None) -> int:
         "--app-port", type=int, default=8501, help="the first app server's port (8501)"
     )
     parser.add_argument(
-        "--logs", type=Path, default=None, help="folder for logs (default: a temporary one)"
+        "--logs",
+        type=Path,
+        default=None,
+        help="folder for the logs and nginx.conf (default: a temporary one, removed at the end)",
     )
     args = parser.parse_args(argv)
     if not args.db_url:
@@ -361,6 +368,7 @@ def main(argv: list[str] | None = None) -> int:
         while not stop.wait(0.5):
             problem = cluster.stopped()
             if problem:
+                cluster.keep_logs()
                 print(f"cluster: {problem}; stopping the rest", file=sys.stderr)
                 break
     finally:

@@ -111,3 +111,28 @@ def test_saves_from_two_servers_on_one_set_conflict_and_none_is_lost(
     # Each session stayed on the server that opened it.
     assert one.url.startswith(first.url) and two.url.startswith(second.url)
     store.close()
+
+
+def test_the_load_balancer_config_is_sticky_and_passes_websockets(tmp_path) -> None:
+    from deploy import cluster
+
+    ports = [18501, 18502, 18503]
+    config = cluster.render(
+        cluster.TEMPLATE.read_text(), app_ports=ports, port=18080, prefix=tmp_path
+    )
+    upstream = config.split("upstream centerpin_app {", 1)[1].split("}", 1)[0]
+    assert [
+        line.split()[1] for line in upstream.splitlines() if line.strip().startswith("server ")
+    ] == [f"127.0.0.1:{p}" for p in ports]
+    # Sticky by the route cookie (first request: a random id, which the cookie then keeps).
+    assert "hash $centerpin_route consistent;" in upstream
+    assert "default $cookie_centerpin_route;" in config and '""      $request_id;' in config
+    assert 'add_header Set-Cookie "centerpin_route=$centerpin_route;' in config
+    # Streamlit's websocket is passed on, and left open while the tab is.
+    assert "proxy_set_header Upgrade $http_upgrade;" in config
+    assert "proxy_set_header Connection $connection_upgrade;" in config
+    assert "proxy_read_timeout 1h;" in config
+    assert "listen 127.0.0.1:18080;" in config
+    assert "@@" not in config and str(tmp_path) + "/access.log" in config
+    with pytest.raises(cluster.ClusterError, match="PostgreSQL"):
+        cluster.start("sqlite:///centerpin.db")
