@@ -663,6 +663,11 @@ def _phase_rows(
             row(f"{label}: {name}, RSS 5 s after close", just_after[name] / MB, "MB"),
             row(f"{label}: {name}, RSS once sessions expired", after[name] / MB, "MB"),
             row(
+                f"{label}: {name}, released per expired session",
+                (just_after[name] - after[name]) / on_server / MB if on_server else float("nan"),
+                "MB",
+            ),
+            row(
                 f"{label}: {name}, after close vs start",
                 100 * (after[name] / start[name] - 1),
                 "%",
