@@ -399,9 +399,13 @@ async def _phase(browser: Any, url: str, sessions: int, sets: list[str], base_re
         member, which = divmod(index, len(sets))
         await _session(browser, url, index, sets[which], base_reps + 1 + member, tally)
 
-    await asyncio.wait_for(
-        asyncio.gather(*(one(i) for i in range(sessions))), timeout=PHASE_TIMEOUT_S
-    )
+    try:
+        await asyncio.wait_for(
+            asyncio.gather(*(one(i) for i in range(sessions))), timeout=PHASE_TIMEOUT_S
+        )
+    except TimeoutError:  # the sessions still running are cancelled (and closed)
+        unfinished = sessions - tally.finished
+        tally.errors.append(f"{unfinished} sessions unfinished after {PHASE_TIMEOUT_S:.0f} s")
     return tally
 
 
