@@ -58,13 +58,29 @@ PHASES = (10, 25)
 SESSIONS_PER_SET = 2
 MOVES = 20
 THINK_S = 0.5  # a user looks at the answer before the next move
-RAMP_S = 0.5  # between session starts
+RAMP_S = 1.0  # between session starts
 QUIET_MS = 300  # no DOM change for this long after a run: the page has settled
 ACTION_TIMEOUT_MS = 90_000
 PHASE_TIMEOUT_S = 900.0
 OVERALL_TIMEOUT_S = 2400.0
 SAMPLE_S = 0.5  # RSS and CPU sampling interval
 VIEWPORT = {"width": 1280, "height": 900}
+#: The sessions' pages lay out and paint no charts and no data grids (their elements are
+#: hidden; the server still builds and sends every figure and table). 25 Chromium pages
+#: drawing plotly and grids on the servers' own 2 cores measured the browser, not the
+#: servers: it took three times the servers' CPU. ``make bench``'s ``ui`` benchmark times
+#: one page drawing everything.
+HIDE = """
+(() => {
+  const style = document.createElement('style');
+  style.textContent = '[data-testid="stPlotlyChart"], [data-testid="stDataFrame"],'
+    + ' [data-testid="stTable"] { display: none !important; }';
+  const add = () => (document.head || document.documentElement).appendChild(style);
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', add);
+  else add();
+})();
+"""
+DRAW_CHARTS = False
 
 LATENCY_GOAL_MS = 1000.0
 RSS_GOAL_MB = 1536.0  # 1.5 GB per server
@@ -75,6 +91,7 @@ CHARTS = ("chart_histogram", "chart_fan", "chart_funnel")
 MB = 1024 * 1024
 #: A line of nginx's log as deploy/nginx.conf.template writes it.
 LOG_LINE = re.compile(r"route=(\S+) upstream=(.*?) status=(\d+) \S+ (\S+)")
+ADDRESS = re.compile(r"\d+\.\d+\.\d+\.\d+:\d+")
 #: Streamlit's websocket: a browser session that opened one is a session of the app.
 STREAM = "/_stcore/stream"
 
@@ -359,6 +376,8 @@ async def _session(browser: Any, url: str, index: int, set_name: str, reps: int,
     await context.add_init_script(
         f"{PROBE}({{labels: {labels!r}, charts: {list(CHARTS)!r}, quietMs: {QUIET_MS}}})"
     )
+    if not DRAW_CHARTS:
+        await context.add_init_script(HIDE)
     try:
         page = await context.new_page()
         started = time.perf_counter()
@@ -440,8 +459,9 @@ def _routes(log: Path, offset: int) -> tuple[dict[str, set[str]], int, int]:
         data = handle.read()
     for found in LOG_LINE.finditer(data.decode(errors="replace")):
         route, upstreams, status, uri = found.groups()
-        # "a, b" when nginx tried a second server; "-" when none answered
-        routes[route].update(u.strip() for u in upstreams.split(",") if u.strip() != "-")
+        # "a, b" when nginx tried a second server
+        # Server addresses only: "centerpin_app" is nginx finding no server up (a 502).
+        routes[route].update(u for u in ADDRESS.findall(upstreams))
         errors += status.startswith("5")
         if uri == STREAM:
             sessions.add(route)
@@ -501,6 +521,7 @@ async def _run(ctx: Context, base_url: str) -> list[Row]:
         "moves_per_session": MOVES,
         "think_s": THINK_S,
         "ramp_s": RAMP_S,
+        "charts_drawn": DRAW_CHARTS,
         "load_average_before": os.getloadavg(),
         "disconnected_session_ttl_s": session_ttl,
         "cached_result_mb": _result_bytes() / MB,

@@ -74,7 +74,7 @@ def _check_free(port: int, host: str = HOST) -> None:
 def render(template: str, *, app_ports: list[int], port: int, prefix: Path) -> str:
     """The nginx configuration for app servers on ``app_ports``, listening on ``port``."""
     servers = "\n".join(
-        f"        server {HOST}:{p} max_fails=1 fail_timeout=10s;" for p in app_ports
+        f"        server {HOST}:{p} max_fails=3 fail_timeout=10s;" for p in app_ports
     )
     filled = (
         template.replace("@@SERVERS@@", servers)
