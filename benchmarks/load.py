@@ -486,6 +486,13 @@ def _result_bytes() -> int:
 
 def _result_cache() -> tuple[int | None, float | None]:
     """The simulation cache's bounds in ``ui/cache.py``: entries per server and TTL (s)."""
+    import logging
+
+    from streamlit.runtime.caching import cache_data_api, cache_resource_api
+
+    # Outside a Streamlit server each cached function says it has no runtime: known here.
+    for module in (cache_data_api, cache_resource_api):
+        logging.getLogger(module.__name__).setLevel(logging.ERROR)
     from ui import cache
 
     options = getattr(cache.result, "_info", None)  # Streamlit's cached-function settings
