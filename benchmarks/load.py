@@ -66,10 +66,11 @@ OVERALL_TIMEOUT_S = 2400.0
 SAMPLE_S = 0.5  # RSS and CPU sampling interval
 VIEWPORT = {"width": 1280, "height": 900}
 #: The sessions' pages lay out and paint no charts and no data grids (their elements are
-#: hidden; the server still builds and sends every figure and table). 25 Chromium pages
-#: drawing plotly and grids on the servers' own 2 cores measured the browser, not the
-#: servers: it took three times the servers' CPU. ``make bench``'s ``ui`` benchmark times
-#: one page drawing everything.
+#: hidden; the server still builds and sends every figure and table), to spare the
+#: servers' own cores: with everything drawn the browser took 2.2–2.7 times the servers'
+#: CPU, hidden 1.8–3.0 times (about 20% less per session; loading the app's JavaScript in
+#: each new context is most of it). ``make bench``'s ``ui`` benchmark times one page
+#: drawing everything.
 HIDE = """
 (() => {
   const style = document.createElement('style');
