@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: run test e2e bench lint format schema clean
+.PHONY: run test e2e bench lint format schema clean cluster load
 
 $(RUNTIME): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,14 @@ e2e: $(DEV)
 
 bench: $(DEV)
 	$(PY) -m benchmarks
+
+# Two app servers behind nginx on the PostgreSQL database in CENTERPIN_DB_URL (127.0.0.1).
+cluster: $(RUNTIME)
+	$(PY) -m deploy.cluster
+
+# 10, then 25 browser sessions against that cluster (needs CENTERPIN_TEST_POSTGRES_URL).
+load: $(DEV)
+	$(PY) -m benchmarks load --output benchmarks/results/load.json
 
 lint: $(DEV)
 	$(VENV)/bin/ruff check .

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib
 import json
 import sys
 import time
@@ -22,6 +23,10 @@ from benchmarks.machine import LoadMeter, machine_info
 BUSY_WARNING = 0.05
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results" / "latest.json"
+
+#: Benchmarks that run only when named (``make load``), never by default: minutes of
+#: browser sessions against app servers behind nginx on PostgreSQL.
+ON_REQUEST = ("benchmarks.load",)
 
 
 def _format_value(value: float) -> str:
@@ -74,6 +79,9 @@ def format_table(sections: list[tuple[str, list[Row]]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     registry = load_all()
+    default = list(registry)
+    for module in ON_REQUEST:
+        importlib.import_module(module)
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
         description="Run Centerpin's benchmarks; print a table and write JSON.",
@@ -82,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         "names",
         nargs="*",
         metavar="NAME",
-        help=f"benchmarks to run (default: all of {list(registry)})",
+        help=f"benchmarks to run (default: all of {default}; on request: "
+        f"{[n for n in registry if n not in default]})",
     )
     parser.add_argument("--repeats", type=int, default=7, help="timed repeats per figure (7)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="JSON output file")
@@ -99,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown benchmark(s) {unknown}; choose from {list(registry)}")
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
-    selected = args.names or list(registry)
+    selected = args.names or default
 
     ctx = Context(repeats=args.repeats)
     machine = machine_info()

@@ -1,0 +1,1 @@
+"""Running Centerpin on existing infrastructure: several app servers behind nginx."""
