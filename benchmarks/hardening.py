@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import Context, Row, register, row
+from benchmarks.process import launch
 from simulator import budget
 from simulator.kpi_sets import Store
 from simulator.plan import MAX_MONTHS, parse_plan
@@ -405,15 +406,8 @@ def _run(case: Case, folder: Path) -> Outcome:
     out, err = folder / f"{id(case)}.out", folder / f"{id(case)}.err"
     env = {**os.environ, "PYTHONUTF8": "1", "CENTERPIN_DB_URL": f"sqlite:///{folder}/env.db"}
     started = time.perf_counter()
-    with out.open("wb") as stdout, err.open("wb") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "simulator", *case.argv],
-            cwd=ROOT,
-            env=env,
-            stdout=stdout,
-            stderr=stderr,
-        )
-        code, peak_kb = _wait(process, CASE_TIMEOUT_S)
+    argv = [sys.executable, "-m", "simulator", *case.argv]
+    code, peak_kb = launch(argv, out, err, CASE_TIMEOUT_S, env)
     outcome = Outcome(
         case,
         code,
@@ -424,20 +418,6 @@ def _run(case: Case, folder: Path) -> Outcome:
     )
     outcome.problems = _judge(outcome)
     return outcome
-
-
-def _wait(process: subprocess.Popen, timeout: float) -> tuple[int | None, float]:
-    """The exit code (None if it ran out of time) and the peak resident memory in KB."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-        if pid:
-            process.returncode = os.waitstatus_to_exitcode(status)
-            return process.returncode, usage.ru_maxrss
-        time.sleep(0.05)
-    process.kill()
-    _, _, usage = os.wait4(process.pid, 0)
-    return None, usage.ru_maxrss
 
 
 def _judge(outcome: Outcome) -> list[str]:
@@ -504,13 +484,8 @@ def worst_plan_peak(shape: tuple[int, int]) -> tuple[float, float, int]:
         path = Path(name) / "worst.json"
         path.write_text(_text(_worst_shape(*shape)), encoding="utf-8")
         started = time.perf_counter()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "simulator", "simulate", str(path), "--json"],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        code, peak_kb = _wait(process, 600)
+        argv = [sys.executable, "-m", "simulator", "simulate", str(path), "--json"]
+        code, peak_kb = launch(argv, Path(name) / "out", Path(name) / "err", 600)
         return peak_kb / 1024, time.perf_counter() - started, -1 if code is None else code
 
 

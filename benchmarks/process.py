@@ -51,6 +51,48 @@ print(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, os.waitstatus_t
 """
 
 
+#: The same launcher with its output in files and a time limit (the child is killed then):
+#: ``out err seconds argv...``; prints the exit code (``none`` when killed) and peak RSS (KB).
+_TIMED_LAUNCHER = """
+import os, signal, sys, time
+out, err, limit, argv = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4:]
+write = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=[
+    (os.POSIX_SPAWN_OPEN, 1, out, write, 0o600), (os.POSIX_SPAWN_OPEN, 2, err, write, 0o600)])
+deadline = time.monotonic() + limit
+while True:
+    done, status, usage = os.wait4(pid, os.WNOHANG)
+    if done:
+        code = os.waitstatus_to_exitcode(status)
+        break
+    if time.monotonic() > deadline:
+        os.kill(pid, signal.SIGKILL)
+        _, _, usage = os.wait4(pid, 0)
+        code = "none"
+        break
+    time.sleep(0.02)
+print(code, usage.ru_maxrss)
+"""
+
+
+def launch(
+    argv: list[str], stdout: Path, stderr: Path, limit: float, env: dict[str, str] | None = None
+) -> tuple[int | None, float]:
+    """Run ``argv`` (a path first) from a small launcher, its output in files; its exit code
+    (None when it ran out of ``limit`` seconds and was killed) and its own peak RSS in KB,
+    free of this benchmark's memory (see :data:`_LAUNCHER`)."""
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", _TIMED_LAUNCHER, str(stdout), str(stderr), str(limit), *argv],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    code, kilobytes = done.stdout.split()
+    return (None if code == "none" else int(code)), float(kilobytes)
+
+
 def run_once(args: list[str]) -> tuple[float, float, float]:
     """Wall seconds, CPU seconds and peak resident MB of one ``python -m simulator ARGS``."""
     done = subprocess.run(
