@@ -503,7 +503,7 @@ def lesson_funnel(
     )
     positive = [v for v in values if v > 0] or [1.0]
     # Room on the right for the largest bar's number (a log axis: ranges are in decades).
-    span = [np.log10(min(positive)) - 0.5, np.log10(max(positive)) + 0.6]
+    span = [np.log10(min(positive)) - 0.5, np.log10(max(positive)) + 0.9]
     figure.update_xaxes(type="log", dtick=1, tickformat=",", range=span)
     figure.update_traces(cliponaxis=False)
     figure.update_yaxes(autorange="reversed")
