@@ -251,6 +251,7 @@ def show_monthly(plan: KpiSet, scenario_json: str, confidence: float) -> None:
         DOWNLOAD,
         "centerpin_monthly_kpis.csv",
         plan=plan,
+        light=True,
     )
     with st.expander(t("math.stages_title")):
         # A light table: a few rows of text, not a data grid the browser has to lay out.

@@ -107,6 +107,7 @@ def show(
     plain: pd.DataFrame | None = None,
     title: bool = True,
     plan: KpiSet | None = None,
+    light: bool = False,
 ) -> None:
     """The monthly targets: what they assume, a metric chooser, that metric month by month,
     what each column means, and every metric as CSV (``download``: the button's key)."""
@@ -120,14 +121,18 @@ def show(
         t("targets.metric"), options, format_func=names.get, key=METRIC, width=360
     )
     frame = table(monthly, chosen, confidence, lang, plain, plan)
-    st.dataframe(
-        frame,
-        width="stretch",
-        height="content",  # every month at once, no scrolling inside the table
-        column_config={
-            column: st.column_config.NumberColumn(format="localized") for column in frame.columns
-        },
-    )
+    if light:  # text the browser lays out at once, not a data grid (the What-if loop)
+        st.table(tables.as_text(frame))
+    else:
+        st.dataframe(
+            frame,
+            width="stretch",
+            height="content",  # every month at once, no scrolling inside the table
+            column_config={
+                column: st.column_config.NumberColumn(format="localized")
+                for column in frame.columns
+            },
+        )
     note = t("targets.note", confidence=setting_percent(confidence), trials=f"{trials:,}")
     st.caption(note + (" " + t("targets.note_plain") if plain is not None else ""))
     st.download_button(

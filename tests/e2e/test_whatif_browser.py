@@ -83,7 +83,7 @@ def test_page_loads_in_japanese_with_its_outputs(page: Page, app_url: str) -> No
     assert PERCENT.match(text), text
     expect(page.get_by_role("heading", name=TITLE["ja"])).to_be_visible()
     expect(page.get_by_test_id("stMetric")).to_have_count(4)
-    expect(page.get_by_test_id("stDataFrame").filter(visible=True).first).to_be_visible()
+    expect(page.get_by_test_id("stTable").filter(visible=True).first).to_be_visible()
     assert query(page)["lang"] == "ja"
     assert query(page)["plan"] == DEFAULT_PLAN
 
