@@ -24,8 +24,9 @@ Key presses come in two series of :data:`PRESSES` each, at the plan's default tr
 * revisited scenarios: ArrowLeft/ArrowRight alternately, so values stay in range but the
   two plans alternate and come from Streamlit's caches: the app's overhead alone.
 
-Goals: first page load ≤ 5 s to P(target); a key press ≤ 300 ms to P(target) changed and
-≤ 500 ms to settled (median and max of each series are judged).
+Goals: a fresh server's first page load ≤ 5 s to P(target), a warm server's ≤ 2 s; a key
+press ≤ 200 ms to P(target) changed and ≤ 500 ms to settled (median and max of each series
+are judged).
 """
 
 from __future__ import annotations
@@ -46,8 +47,9 @@ TIMEOUT_MS = 120_000
 SLIDER = ".st-key-lever-win_rate input[type=range]"  # key "lever:win_rate"; ':' → '-'
 CHARTS = ("chart_histogram", "chart_fan", "chart_funnel")
 
-LOAD_GOAL_S = 5.0
-CHANGED_GOAL_MS = 300.0
+LOAD_GOAL_S = 5.0  # a fresh server: imports and the first run
+WARM_LOAD_GOAL_S = 2.0  # a warm server, a new browser or a reload
+CHANGED_GOAL_MS = 200.0
 SETTLED_GOAL_MS = 500.0
 
 #: Installed in every page before the app's scripts. ``window.__cp`` holds one "phase":
@@ -240,15 +242,13 @@ def ui_latency(ctx: Context) -> list[Row]:
     return [
         *(
             figure
-            for label, load in (
-                ("page load, fresh server", cold),
-                ("page load, warm server", warm),
-                ("page reload, warm browser cache", reload),
+            for label, load, goal in (
+                ("page load, fresh server", cold, LOAD_GOAL_S),
+                ("page load, warm server", warm, WARM_LOAD_GOAL_S),
+                ("page reload, warm browser cache", reload, WARM_LOAD_GOAL_S),
             )
             for figure in (
-                row(
-                    f"{label} → P(target) shown", load["changedAt"] / 1000, "s", at_most=LOAD_GOAL_S
-                ),
+                row(f"{label} → P(target) shown", load["changedAt"] / 1000, "s", at_most=goal),
                 row(f"{label} → settled", load["settledAt"] / 1000, "s"),
             )
         ),
