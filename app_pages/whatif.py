@@ -122,7 +122,10 @@ def scenario_panel() -> None:
         except PlanError as error:
             plan, problem = None, error
     with actions:
-        save.save_panel(plan, "whatif")  # after the widgets: it saves what they show
+        # After the widgets; a click saves what they show then (``now``).
+        save.save_panel(
+            plan, "whatif", now=lambda: scenario.scenario_plan(baseline, st.session_state)
+        )
 
     # A slider moved reruns this fragment alone: the link follows it here.
     session.write_link(

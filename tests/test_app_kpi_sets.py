@@ -77,6 +77,19 @@ def test_save_from_whatif_stores_the_scenario_and_opens_it(db_url: str) -> None:
     assert not at.error
 
 
+def test_save_holds_the_widgets_values_at_the_click(db_url: str) -> None:
+    """A value that reached the session after the run that drew the form (a slider moved
+    just before Save) is the one saved: the plan is built again when Save is pressed."""
+    at = _app({"plan": "jp_smb_saas", "trials": "1000"})
+    reps = sample("jp_smb_saas").team.reps
+    at.session_state["lever:team.reps"] = reps + 3  # after the form was drawn with reps
+    at.text_input(key="save_name_whatif").set_value("押した時点")
+    _button(at, "保存").click()
+    at.run()
+    assert not at.exception
+    assert kpi_store.Store(db_url).revision("押した時点").plan.team.reps == reps + 3
+
+
 def test_saved_set_reopens_from_a_link_in_a_new_session(db_url: str) -> None:
     store = kpi_store.Store(db_url)
     plan = _small(team=sample("jp_smb_saas").model_dump(mode="json")["team"] | {"reps": 9})

@@ -8,12 +8,14 @@ reload the newer revision on purpose.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
 from simulator import compare
 from simulator import kpi_sets as kpi_store
-from simulator.plan import KpiSet, parse_plan
+from simulator.plan import KpiSet, PlanError, parse_plan
 from ui import cache, errors, kpi_sets, session, tables
 from ui.format import plain
 from ui.i18n import t
@@ -66,11 +68,15 @@ def _saved(where: str, revision: kpi_store.Revision) -> None:
     )
 
 
-def _submit(where: str, plan_json: str, default_name: str) -> None:
+def _submit(
+    where: str, plan_json: str, default_name: str, now: Callable[[], KpiSet] | None = None
+) -> None:
     # An emptied field means the name it started with.
     name = str(st.session_state.get(NAME(where), "")).strip() or default_name
     comment = str(st.session_state.get(COMMENT(where), "")).strip()
     try:
+        if now is not None:  # the plan as the widgets hold it at this click
+            plan_json = now().to_json()
         revision = _create_or_save(name, plan_json, comment)
     except kpi_store.StaleRevision as error:
         st.session_state[CONFLICT] = {
@@ -89,7 +95,7 @@ def _submit(where: str, plan_json: str, default_name: str) -> None:
         st.session_state[COPY_NAME(where)] = name + t("save.copy_suffix")
         st.session_state.pop(MESSAGE, None)
         return
-    except kpi_store.StoreError as error:
+    except (kpi_store.StoreError, PlanError) as error:
         st.session_state[MESSAGE] = (where, "error", errors.markdown(error))
         return
     _saved(where, revision)
@@ -150,8 +156,12 @@ def _reload(where: str) -> None:
         )
 
 
-def save_panel(plan: KpiSet | None, where: str) -> None:
-    """A "save as KPI set" button for the page's plan (disabled when there is none)."""
+def save_panel(plan: KpiSet | None, where: str, now: Callable[[], KpiSet] | None = None) -> None:
+    """A "save as KPI set" button for the page's plan (disabled when there is none).
+
+    ``now``, when given, builds the plan again from the widgets when Save is pressed: the
+    save then holds what they show at that moment, even if the run that drew this form
+    saw an earlier value (a slider moved just before the click)."""
     current = kpi_sets.current_set()
     default = current[0] if current else (plan.name if plan else "")
     # The name field shows the set or plan being saved, again whenever that changes.
@@ -174,7 +184,7 @@ def save_panel(plan: KpiSet | None, where: str) -> None:
                 t("save.submit"),
                 type="primary",
                 on_click=_submit,
-                args=(where, plan.to_json() if plan else "", default),
+                args=(where, plan.to_json() if plan else "", default, now),
             )
         st.caption(t("save.author_note", author=plain(session.author() or "—")))
 
