@@ -76,18 +76,20 @@ def test_saves_from_two_servers_on_one_set_conflict_and_none_is_lost(
     # Two users open revision 1 of the same set, each on their own server.
     one = new_context().new_page()
     two = new_context().new_page()
-    for page, app, author in ((one, first, "一号"), (two, second, "二号")):
+    for page, app in ((one, first), (two, second)):
         open_app(page, app.url + link)
         expect(page.get_by_text(t("app.revision", "ja", revision=1))).to_be_visible()
-        _fill(page, "author", author)
 
-    # Server 1 saves first: revision 2.
+    # Server 1 saves first: revision 2. (The author after the team size: see the test of
+    # saving in test_kpi_sets_browser.)
     _set_reps(one, reps + 1)
+    _fill(one, "author", "一号")
     _save(one, "サーバー1から")
     expect(one.get_by_text(t("save.saved", "ja", name=NAME, revision=2))).to_be_visible()
 
     # Server 2 saves its own edit of revision 1: refused, naming who saved what since.
     _set_reps(two, reps + 2)
+    _fill(two, "author", "二号")
     _save(two, "サーバー2から")
     conflict = t("save.conflict", "ja", name=NAME, base=1, head=2, authors="一号")
     expect(two.get_by_text(conflict)).to_be_visible()
