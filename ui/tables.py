@@ -244,11 +244,13 @@ def as_text(frame: pd.DataFrame) -> pd.DataFrame:
     exponent), for ``st.table``: numbers already rounded as shown stay as shown."""
     shown = frame.copy()
     for column in shown.columns:
-        if pd.api.types.is_numeric_dtype(shown[column]) and not pd.api.types.is_bool_dtype(
-            shown[column]
-        ):
+        if _numeric(shown[column]):
             shown[column] = [format.number(float(v)) for v in shown[column]]
     return shown
+
+
+def _numeric(column: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
 
 
 def number_columns(frame: pd.DataFrame) -> dict[str, Any]:
@@ -257,8 +259,7 @@ def number_columns(frame: pd.DataFrame) -> dict[str, Any]:
     return {
         str(column): st.column_config.NumberColumn(format="localized")
         for column in frame.columns
-        if pd.api.types.is_numeric_dtype(frame[column])
-        and not pd.api.types.is_bool_dtype(frame[column])
+        if _numeric(frame[column])
     }
 
 

@@ -29,6 +29,7 @@ from ui.format import (
     month_short,
     percent,
     plain,
+    points,
     setting_percent,
     signed_percent,
 )
@@ -217,7 +218,7 @@ def number_guess(number: int, label: str, *, high: float, step: float) -> None:
 
 def percent_guess(number: int) -> str | None:
     value = guessed(number)
-    return None if value is None else f"{float(value):.1f}%"
+    return None if value is None else percent(float(value) / 100)
 
 
 def count_guess(number: int) -> str | None:
@@ -728,7 +729,7 @@ def lesson_quiz() -> None:
                     pin=lever_name(pin.lever, plan),
                     step=center_pin_page.step_text(pin),
                     gain=signed_percent(pin.revenue_gain / analysis.base_revenue),
-                    p=f"{pin.p_target_gain * 100:+.1f} pt",
+                    p=points(pin.p_target_gain),
                 )
             )
             reasons = quiz_reasons(analysis, plan, lang)
