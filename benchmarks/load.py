@@ -19,8 +19,9 @@ Figures per phase: key press → P(target) changed (p50, p95; measured in the pa
 timeouts, failed downloads, HTTP 5xx), saves acknowledged, conflicts, saves lost (every
 acknowledged revision is read back: author and comment must match), sessions per server
 and sessions that reached more than one server (from nginx's log), each server's RSS at
-the phase's start, its peak, just after the sessions close, and once Streamlit has
-dropped the closed sessions (``server.disconnectedSessionTTL``), and the CPU the servers,
+the phase's start, its peak, just after the sessions close, and once the server has been
+idle long enough to release what they left (:func:`ui.housekeeping.longest_seconds`:
+Streamlit's ``server.disconnectedSessionTTL`` and a little more), and the CPU the servers,
 the browser and everything else on the machine used meanwhile.
 
 The browser runs on the same 2 cores as the servers: its pages (plotly charts included)
@@ -51,6 +52,7 @@ from benchmarks.machine import _cpu_ticks
 from benchmarks.store import POSTGRES_URL_ENV, scratch_postgres_url
 from deploy import cluster as deploy
 from tests.e2e import server
+from ui import housekeeping
 from ui.i18n import t
 from ui.plans import DEFAULT_PLAN, sample
 
@@ -585,8 +587,12 @@ async def _run(ctx: Context, base_url: str) -> list[Row]:
                         closed_at = time.monotonic()
                         await asyncio.sleep(5)  # the sockets close, the servers notice
                         just_after = watch.rss()
-                        # Streamlit keeps a closed session this long for a reconnect.
-                        wait = min(session_ttl + 15, max(deadline - time.monotonic(), 0))
+                        # Streamlit keeps a closed session for a reconnect; then the
+                        # server releases what they left (ui/housekeeping.py).
+                        wait = min(
+                            housekeeping.longest_seconds() + 40,
+                            max(deadline - time.monotonic(), 0),
+                        )
                         await asyncio.sleep(max(closed_at + wait - time.monotonic(), 0))
                         after = watch.rss()
                         routes, http_errors, offset = _routes(running.access_log, offset)
@@ -694,9 +700,9 @@ def _phase_rows(
                 "MB",
             ),
             row(f"{label}: {name}, RSS 5 s after close", just_after[name] / MB, "MB"),
-            row(f"{label}: {name}, RSS once sessions expired", after[name] / MB, "MB"),
+            row(f"{label}: {name}, RSS once idle (memory released)", after[name] / MB, "MB"),
             row(
-                f"{label}: {name}, released per expired session",
+                f"{label}: {name}, released per closed session",
                 (just_after[name] - after[name]) / on_server / MB if on_server else float("nan"),
                 "MB",
             ),
@@ -708,13 +714,15 @@ def _phase_rows(
             ),
         ]
     cpu = during.get("cpu_s", {})
+    server_cpu = sum(v for k, v in cpu.items() if k.startswith("server"))
+    moves = len(tally.changed_ms) + tally.unchanged
+    # Sizing: what a move costs the servers, the session's load, saves and export included.
+    per_move = server_cpu / moves if moves else float("nan")
     rows += [
         row(f"{label}: wall time", during["wall_s"], "s"),
-        row(
-            f"{label}: CPU, app servers",
-            sum(v for k, v in cpu.items() if k.startswith("server")),
-            "s",
-        ),
+        row(f"{label}: CPU, app servers", server_cpu, "s"),
+        row(f"{label}: app servers' CPU per slider move (all actions)", 1000 * per_move, "ms"),
+        row(f"{label}: slider moves one core can serve", 1 / per_move, "moves/s"),
         row(f"{label}: CPU, browser", cpu.get("browser", 0.0), "s"),
         row(f"{label}: CPU, nginx", cpu.get("nginx", 0.0), "s"),
         row(
@@ -740,7 +748,7 @@ def _phase_rows(
                 "start": start[name] / MB,
                 "peak": peak[name] / MB,
                 "just_after_close": just_after[name] / MB,
-                "after_sessions_expired": after[name] / MB,
+                "once_idle": after[name] / MB,
             }
             for name in start
         },

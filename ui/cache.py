@@ -98,3 +98,25 @@ def store(url: str) -> kpi_store.Store:
     run tries again.
     """
     return kpi_store.Store(url)
+
+
+#: Every cache of a simulation or of what is shown of one; the store is not among them.
+SIMULATION_CACHES = (
+    result,
+    numbers,
+    headline,
+    breakdown,
+    cdf,
+    derived,
+    center_pin_analysis,
+    reverse_answer,
+    review,
+    quick_center_pin,
+)
+
+
+def release() -> None:
+    """Empty every simulation cache (:mod:`ui.housekeeping` does, once no one is connected):
+    whatever was kept is computed again when asked for."""
+    for cached in SIMULATION_CACHES:
+        cached.clear()

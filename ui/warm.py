@@ -8,6 +8,7 @@ and the same collection takes a few milliseconds, while everything a session mak
 still collected as before (only what exists at the freeze is exempt: the imports).
 
 A visitor opening a sample plan then finds its run in the cache instead of waiting for it.
+When every visitor has gone, :mod:`ui.housekeeping` empties the caches and warms them again.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ def start() -> None:
     if runtime.exists():  # a real server (not a test harness): warm its caches
         from streamlit.runtime.scriptrunner import add_script_run_ctx
 
+        from ui import housekeeping
+
+        housekeeping.start(_warm_samples)  # first: it limits the allocator's arenas
         thread = threading.Thread(target=_warm_samples, name="centerpin-warm", daemon=True)
         add_script_run_ctx(thread)
         thread.start()

@@ -1,0 +1,133 @@
+"""Memory given back once every visitor has gone: when, what, and that a failure is harmless."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import logging
+
+import streamlit as st
+
+from simulator import engine
+from ui import cache, housekeeping, scenario
+from ui.plans import DEFAULT_PLAN, sample
+
+
+def _run(counts: list[int | None], idle_s: float = 10.0, period_s: float = 5.0) -> list[float]:
+    """Drive the watcher with a fake clock: one session count per period; return the
+    times at which it released."""
+    now = [0.0]
+    released: list[float] = []
+    replies = iter(counts)
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    housekeeping.watch(
+        lambda: next(replies),
+        lambda: released.append(now[0]),
+        period_s=period_s,
+        idle_s=idle_s,
+        clock=lambda: now[0],
+        sleep=sleep,
+        rounds=len(counts),
+    )
+    return released
+
+
+def test_releases_once_per_idle_spell_after_it_has_lasted() -> None:
+    # Busy, then idle from t=15 s: released at 25 s (10 s on), not again while idle;
+    # busy again at 40 s resets it, and the next idle spell (from 45 s) releases at 55 s.
+    counts = [3, 1, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0]
+    assert _run(counts) == [25.0, 55.0]
+
+
+def test_never_releases_while_anyone_is_connected() -> None:
+    assert _run([1] * 50) == []
+
+
+def test_stops_when_sessions_cannot_be_read() -> None:
+    # The first reading fails: the watcher ends, so the later zeros release nothing.
+    assert _run([None, 0, 0, 0, 0, 0]) == []
+
+
+def test_a_failed_release_is_logged_and_the_watch_goes_on(caplog) -> None:
+    calls = []
+
+    def release() -> None:
+        calls.append(True)
+        raise RuntimeError("boom")
+
+    with caplog.at_level(logging.ERROR, logger=housekeeping.__name__):
+        housekeeping.watch(lambda: 0, release, period_s=1, idle_s=0, sleep=lambda s: None, rounds=3)
+    assert calls == [True]  # once per idle spell, and the loop survived it
+    assert "releasing memory failed" in caplog.text
+
+
+def test_no_server_means_no_reading() -> None:
+    assert housekeeping.connected_sessions() is None
+
+
+def test_trimming_the_heap_is_safe_to_call() -> None:
+    assert isinstance(housekeeping.trim_heap(), bool)
+
+
+def test_release_empties_every_simulation_cache_then_warms(monkeypatch) -> None:
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    baseline = sample(DEFAULT_PLAN)
+    plan_json = scenario.scenario_plan(baseline, scenario.defaults(baseline)).to_json()
+    runs = []
+    simulate = engine.simulate
+    monkeypatch.setattr(
+        engine, "simulate", lambda plan, **kw: runs.append(plan) or simulate(plan, **kw)
+    )
+    cache.numbers(plan_json)
+    cache.numbers(plan_json)
+    assert len(runs) == 1
+    warmed = []
+    housekeeping.release_memory(lambda: warmed.append(True))
+    assert warmed == [True]
+    cache.numbers(plan_json)  # emptied: run again
+    assert len(runs) == 2
+    st.cache_resource.clear()
+
+
+def test_every_simulation_cache_is_released_and_the_store_is_kept() -> None:
+    tree = ast.parse(inspect.getsource(cache))
+    cached = {
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef)
+        and any("cache_" in ast.unparse(d) for d in node.decorator_list)
+    }
+    released = {f.__name__ for f in cache.SIMULATION_CACHES}
+    assert released == cached - {"store"}
+
+
+def test_reaping_reaches_streamlits_session_storage() -> None:
+    """What :func:`housekeeping.reap_closed_sessions` relies on, in the installed
+    Streamlit: the runtime's session manager keeps closed sessions in a
+    ``MemorySessionStorage`` whose TTL cache drops expired entries on ``expire()``."""
+    import inspect as inspect_
+
+    from streamlit.runtime import runtime, websocket_session_manager
+    from streamlit.runtime.memory_session_storage import MemorySessionStorage
+
+    assert "_session_mgr" in inspect_.getsource(runtime.Runtime.__init__)
+    assert "_session_storage" in inspect_.getsource(
+        websocket_session_manager.WebsocketSessionManager.__init__
+    )
+    storage = MemorySessionStorage(ttl_seconds=60)
+    now = [0.0]
+    storage._cache._timer = lambda: now[0]  # the cache's clock, moved by hand
+    storage._cache["closed"] = "a closed session"
+    now[0] = 61.0
+    assert [key for key, _ in storage._cache.expire()] == ["closed"]
+    assert housekeeping.reap_closed_sessions() is None  # no server here: nothing touched
+
+
+def test_the_arena_limit_and_the_trim_reach_glibc() -> None:
+    # This machine's C library is glibc (Debian): both calls must succeed here.
+    assert housekeeping.limit_arenas(8)  # glibc's own default for two cores: no change
+    assert isinstance(housekeeping.trim_heap(), bool)
