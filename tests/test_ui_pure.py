@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from simulator import engine, levers
@@ -199,6 +200,29 @@ def test_funnel_figure(result) -> None:
     assert list(bar.y) == names
     assert figure.layout.xaxis.type == "log"
     assert np.all(np.asarray(bar.error_x.arrayminus) >= 0)
+
+
+def test_unvalidated_figures_are_valid_plotly_and_carry_the_template(result) -> None:
+    """The what-if page's charts are built without plotly's validation (for speed): in
+    full validation here, every property must still be one plotly knows."""
+    view = summaries.headline(result)
+    detail = summaries.breakdown(result)
+    money = lambda v: f"{v:,.0f}"  # noqa: E731
+    months = [f"m{i}" for i in range(len(view.months))]
+    figures = [
+        charts.revenue_histogram(view, tables_labels("histogram"), money),
+        charts.cumulative_fan(view, months, tables_labels("fan"), money),
+        charts.cumulative_fan(view, months, tables_labels("fan")),
+        charts.funnel(detail.stages, [s.stage for s in detail.stages], tables_labels("fan")),
+    ]
+    for figure in figures:
+        checked = go.Figure(figure.to_dict())  # raises on any unknown property or value
+        assert checked.layout.template.layout.plot_bgcolor == "white"  # plotly_white
+        assert checked.layout.xaxis.exponentformat == "none"
+    # And the check can fail: a property plotly does not know.
+    wrong = charts._figure([{"type": "bar", "x": [1], "colour": "red"}], {})
+    with pytest.raises(ValueError, match="colour"):
+        go.Figure(wrong.to_dict())
 
 
 def tables_labels(kind: str) -> dict[str, str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Sequence
+from functools import cache
 
 import numpy as np
 import plotly.graph_objects as go
@@ -65,6 +66,44 @@ def _layout(figure: go.Figure, title: str, x_title: str, y_title: str) -> go.Fig
     return figure
 
 
+@cache
+def _white() -> dict:
+    """The ``plotly_white`` template as the dictionary a figure carries."""
+    import plotly.io as pio
+
+    return pio.templates["plotly_white"].to_plotly_json()
+
+
+def _axis(title: str, **extra: object) -> dict:
+    return {"title": {"text": title, "font": FONT}, "tickfont": AXIS_FONT, **PLAIN_AXIS, **extra}
+
+
+def _spec_layout(title: str, x_title: str, y_title: str, **extra: object) -> dict:
+    """:func:`_layout` as a dictionary; ``extra`` adds or replaces top-level entries."""
+    return {
+        "title": {"text": title},
+        "xaxis": _axis(x_title),
+        "yaxis": _axis(y_title),
+        "font": FONT,
+        "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
+        "height": 360,
+        "showlegend": True,
+        "legend": {"orientation": "h", "y": -0.2},
+        "template": _white(),
+        **extra,
+    }
+
+
+def _figure(data: list[dict], layout: dict) -> go.Figure:
+    """A figure from its specification, without plotly's validation of every property.
+
+    The what-if page draws its charts on every slider move: validated construction took
+    15–18 ms a chart, this well under 1 ms. Tests validate each such figure in full
+    (``go.Figure(figure.to_dict())``), so a wrong property still fails there.
+    """
+    return go.Figure({"data": data, "layout": layout}, _validate=False)
+
+
 def revenue_histogram(
     view: Headline, labels: dict[str, str], money: Callable[[float], str]
 ) -> go.Figure:
@@ -72,32 +111,59 @@ def revenue_histogram(
     centers = 0.5 * (view.bin_edges[:-1] + view.bin_edges[1:])
     share = view.bin_counts / max(view.bin_counts.sum(), 1)
     reached = centers >= view.target
-    figure = go.Figure()
-    for mask, name, color in (
-        (~reached, labels["below"], "#9fb8d6"),
-        (reached, labels["above"], LINE_COLOR),
-    ):
-        figure.add_trace(
-            go.Bar(
-                x=centers[mask],
-                y=share[mask],
-                width=float(np.diff(view.bin_edges).mean()),
-                name=name,
-                marker_color=color,
-                hovertext=[money(c) for c in centers[mask]],
-                hovertemplate="%{hovertext}<br>%{y:.1%}<extra></extra>",
-            )
+    width = float(np.diff(view.bin_edges).mean())
+    data = [
+        {
+            "type": "bar",
+            "x": centers[mask],
+            "y": share[mask],
+            "width": width,
+            "name": name,
+            "marker": {"color": color},
+            "hovertext": [money(c) for c in centers[mask]],
+            "hovertemplate": "%{hovertext}<br>%{y:.1%}<extra></extra>",
+        }
+        for mask, name, color in (
+            (~reached, labels["below"], "#9fb8d6"),
+            (reached, labels["above"], LINE_COLOR),
         )
-    figure.add_vline(
-        x=view.target,
-        line={"color": TARGET_COLOR, "width": 3, "dash": "dash"},
-        annotation_text=labels["target_line"],
-        annotation_position="top",
+    ]
+    target = float(view.target)
+    layout = _spec_layout(
+        labels["title"],
+        labels["x"],
+        labels["y"],
+        barmode="overlay",
+        bargap=0,
+        # The target as a vertical line across the plot, labelled on top.
+        shapes=[
+            {
+                "type": "line",
+                "x0": target,
+                "x1": target,
+                "xref": "x",
+                "y0": 0,
+                "y1": 1,
+                "yref": "y domain",
+                "line": {"color": TARGET_COLOR, "width": 3, "dash": "dash"},
+            }
+        ],
+        annotations=[
+            {
+                "text": labels["target_line"],
+                "x": target,
+                "xref": "x",
+                "xanchor": "center",
+                "y": 1,
+                "yref": "y domain",
+                "yanchor": "bottom",
+                "showarrow": False,
+            }
+        ],
     )
-    figure.update_yaxes(tickformat=".0%")
-    figure.update_xaxes(**money_ticks(float(view.bin_edges[-1]), money))
-    figure.update_layout(barmode="overlay", bargap=0)
-    return _layout(figure, labels["title"], labels["x"], labels["y"])
+    layout["xaxis"].update(money_ticks(float(view.bin_edges[-1]), money))
+    layout["yaxis"]["tickformat"] = ".0%"
+    return _figure(data, layout)
 
 
 #: One colour per compared plan (up to four), told apart in grey print too.
@@ -158,54 +224,51 @@ def cumulative_fan(
     path = view.target * np.arange(1, len(months) + 1) / len(months)
     shown = money or (lambda v: f"{v:,.0f}")
 
-    def hover(values: np.ndarray) -> dict:
+    def line(values: np.ndarray, name: str, **style: object) -> dict:
         return {
+            "type": "scatter",
+            "x": months,
+            "y": values,
+            "name": name,
             "hovertext": [shown(float(v)) for v in values],
             "hovertemplate": "%{x}: %{hovertext}<extra>%{fullData.name}</extra>",
+            **style,
         }
 
-    figure = go.Figure(
-        [
-            go.Scatter(
-                x=months, y=p90, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"
-            ),
-            go.Scatter(
-                x=months,
-                y=p10,
-                mode="lines",
-                line={"width": 0},
-                fill="tonexty",
-                fillcolor=BAND_COLOR,
-                name=labels["band"],
-                **hover(p10),
-            ),
-            go.Scatter(
-                x=months,
-                y=p50,
-                mode="lines+markers",
-                line={"color": LINE_COLOR, "width": 3},
-                name=labels["median"],
-                **hover(p50),
-            ),
-            go.Scatter(
-                x=months,
-                y=path,
-                mode="lines",
-                line={"color": TARGET_COLOR, "width": 2, "dash": "dash"},
-                name=labels["target_path"],
-                **hover(path),
-            ),
-        ]
-    )
+    data = [
+        {
+            "type": "scatter",
+            "x": months,
+            "y": p90,
+            "mode": "lines",
+            "line": {"width": 0},
+            "showlegend": False,
+            "hoverinfo": "skip",
+        },
+        line(
+            p10,
+            labels["band"],
+            mode="lines",
+            line={"width": 0},
+            fill="tonexty",
+            fillcolor=BAND_COLOR,
+        ),
+        line(p50, labels["median"], mode="lines+markers", line={"color": LINE_COLOR, "width": 3}),
+        line(
+            path,
+            labels["target_path"],
+            mode="lines",
+            line={"color": TARGET_COLOR, "width": 2, "dash": "dash"},
+        ),
+    ]
+    layout = _spec_layout(labels["title"], "", labels["y"], legend={"orientation": "h", "y": -0.25})
     if money is not None:
-        figure.update_yaxes(**money_ticks(max(float(p90.max()), view.target), money))
-    figure = _layout(figure, labels["title"], "", labels["y"])
+        layout["yaxis"].update(money_ticks(max(float(p90.max()), view.target), money))
     # At most six month labels, written flat: a long horizon stays readable.
-    figure.update_xaxes(
+    layout["xaxis"].update(
         tickangle=0, tickmode="array", tickvals=months[:: -(-len(months) // 6)], automargin=True
     )
-    figure.update_layout(legend={"orientation": "h", "y": -0.25})
-    return figure
+    return _figure(data, layout)
 
 
 def funnel(
@@ -213,28 +276,34 @@ def funnel(
 ) -> go.Figure:
     """Every stage's total over the horizon: P50 bars with P10–P90 whiskers, log scale."""
     p50 = np.array([s.p50 for s in stages])
-    figure = go.Figure(
-        go.Bar(
-            x=p50,
-            y=list(stage_labels),
-            orientation="h",
-            marker_color=LINE_COLOR,
-            error_x={
+    data = [
+        {
+            "type": "bar",
+            "x": p50,
+            "y": list(stage_labels),
+            "orientation": "h",
+            "marker": {"color": LINE_COLOR},
+            "error_x": {
                 "type": "data",
                 "symmetric": False,
                 "array": np.array([s.p90 for s in stages]) - p50,
                 "arrayminus": p50 - np.array([s.p10 for s in stages]),
                 "color": "#333",
             },
-            name=labels["median"],
-            hovertemplate="%{y}: %{x:,.0f}<extra></extra>",
-        )
+            "name": labels["median"],
+            "hovertemplate": "%{y}: %{x:,.0f}<extra></extra>",
+        }
+    ]
+    layout = _spec_layout(
+        labels["title"],
+        labels["x"],
+        "",
+        height=max(320, 36 * len(stages) + 120),
+        showlegend=False,
     )
-    figure.update_xaxes(type="log", dtick=1, tickformat=",")
-    figure.update_yaxes(autorange="reversed")
-    figure = _layout(figure, labels["title"], labels["x"], "")
-    figure.update_layout(height=max(320, 36 * len(stages) + 120), showlegend=False)
-    return figure
+    layout["xaxis"].update(type="log", dtick=1, tickformat=",")
+    layout["yaxis"]["autorange"] = "reversed"
+    return _figure(data, layout)
 
 
 def monthly_targets(

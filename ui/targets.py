@@ -137,7 +137,8 @@ def show(
     st.caption(note + (" " + t("targets.note_plain") if plain is not None else ""))
     st.download_button(
         t("table.download"),
-        data=tables.csv_bytes(tables.monthly_kpis(monthly, lang, plan)),
+        # Written on the click, not on every slider move (about 20 ms a run).
+        data=lambda: tables.csv_bytes(tables.monthly_kpis(monthly, lang, plan)),
         file_name=file_name,
         mime="text/csv",
         key=download,
