@@ -349,3 +349,6 @@ def clear_caches() -> None:
     (the benchmarks time cold runs)."""
     for cache in (fit_beta, fit_lognormal, beta_from_counts, _ppf_table):
         cache.cache_clear()
+    from simulator import funnel  # the per-trial draws made from them
+
+    funnel.DRAWS.clear()

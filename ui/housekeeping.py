@@ -151,10 +151,12 @@ def trim_heap() -> bool:
 def release_memory(warm: Callable[[], None]) -> None:
     """Drop expired closed sessions, empty the simulation caches, collect, trim the heap,
     then warm the samples again."""
+    from simulator import funnel
     from ui import cache
 
     reap_closed_sessions()
     cache.release()
+    funnel.DRAWS.clear()
     gc.collect()
     trim_heap()
     warm()
