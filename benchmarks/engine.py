@@ -21,7 +21,7 @@ from benchmarks.machine import LoadMeter, other_cpu_share
 from benchmarks.plans import naive_plan
 from benchmarks.timing import Timing, measure, phases
 from simulator import engine as fast
-from simulator import reference
+from simulator import levers, reference, uncertain
 from simulator.plan import KpiSet
 
 FAST_TRIALS = 100_000
@@ -50,20 +50,54 @@ def serial_map() -> Iterator[None]:
 
 
 def _time_fast(plan: KpiSet, trials: int, repeats: int) -> dict[str, Timing]:
-    def run() -> dict[str, float]:
+    """The simulation alone: the same plan run after run, then each run with nothing kept
+    (cold), then each run with one lever moved (a slider move); then runs with their stage
+    counts, timed by phase. Apart, so that the stage counts' larger working set does not
+    sit between two timed simulations."""
+
+    def simulate() -> dict[str, float]:
         start, cpu = time.perf_counter(), time.process_time()
-        result = fast.simulate(plan, trials=trials)
-        simulated, simulated_cpu = time.perf_counter(), time.process_time()
-        _ = result.detail
-        done = time.perf_counter()
+        fast.simulate(plan, trials=trials)
         return {
-            "simulate": simulated - start,
-            "simulate_cpu": simulated_cpu - cpu,
-            "detail": done - simulated,
-            "total": done - start,
+            "simulate": time.perf_counter() - start,
+            "simulate_cpu": time.process_time() - cpu,
         }
 
-    return phases(run, repeats)
+    def with_detail() -> dict[str, float]:
+        start = time.perf_counter()
+        result = fast.simulate(plan, trials=trials)
+        simulated = time.perf_counter()
+        _ = result.detail
+        done = time.perf_counter()
+        return {"detail": done - simulated, "total": done - start}
+
+    def cold() -> dict[str, float]:
+        uncertain.clear_caches()  # outside the clock: no fitted range, table or draw kept
+        start = time.perf_counter()
+        fast.simulate(plan, trials=trials)
+        return {"cold": time.perf_counter() - start}
+
+    # The slider loop: each run moves the win rate a step, so every other quantity's draws
+    # are those of the run before (common random numbers) and this one is drawn afresh.
+    steps = iter(
+        levers.with_value(
+            plan, "win_rate", levers.stepped(levers.get(plan, "win_rate"), 0.001 * (i + 1), "rate")
+        )
+        for i in range(repeats + 2)
+    )
+
+    def moved() -> dict[str, float]:
+        step = next(steps)  # made and validated outside the clock
+        start = time.perf_counter()
+        fast.simulate(step, trials=trials)
+        return {"moved": time.perf_counter() - start}
+
+    return (
+        phases(simulate, repeats)
+        | phases(cold, repeats)
+        | phases(moved, repeats)
+        | phases(with_detail, repeats)
+    )
 
 
 @register("engine")
@@ -95,12 +129,27 @@ def engine_benchmark(ctx: Context) -> list[Row]:
 
     rows = [
         row(
-            "fast: simulate, median",
+            "fast: simulate, one lever moved each run (a slider move), median",
+            threaded["moved"].median * scale,
+            PER_100K,
+            at_most=FAST_MS_PER_100K * months_factor,
+        ),
+        row(
+            "fast: simulate, one lever moved each run, min", threaded["moved"].min * scale, PER_100K
+        ),
+        row(
+            "fast: simulate, cold (no draw, fit or table kept), median",
+            threaded["cold"].median * scale,
+            PER_100K,
+        ),
+        row("fast: simulate, cold, min", threaded["cold"].min * scale, PER_100K),
+        row(
+            "fast: simulate, the same plan again, median",
             threaded["simulate"].median * scale,
             PER_100K,
             at_most=FAST_MS_PER_100K * months_factor,
         ),
-        row("fast: simulate, min", threaded["simulate"].min * scale, PER_100K),
+        row("fast: simulate, the same plan again, min", threaded["simulate"].min * scale, PER_100K),
         row(
             "fast: simulate, CPU of all threads, median",
             threaded["simulate_cpu"].median * scale,
