@@ -90,7 +90,7 @@ def test_page_loads_in_japanese_with_its_outputs(page: Page, app_url: str) -> No
     with page.expect_download() as download:
         page.locator(key_class("download_monthly")).get_by_role("button").click()
     assert download.value.suggested_filename == "centerpin_monthly_kpis.csv"
-    written = download.value.path().read_bytes()  # written by the server on the click
+    written = download.value.path().read_bytes()
     assert written.startswith(b"\xef\xbb\xbf"), written[:40]  # UTF-8 with a BOM, for Excel
     rows = written.decode("utf-8-sig").splitlines()
     assert len(rows) > 12, rows[:3]  # a header and a row per month at least
