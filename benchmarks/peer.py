@@ -137,11 +137,14 @@ def _number(text: Any) -> float:
 @register("squiggle")
 def squiggle_benchmark(ctx: Context) -> list[Row]:
     """Per-sample speed against Squiggle 0.10 on its own funnel model (1M samples)."""
-    from simulator import engine
+    from simulator import engine, funnel
 
     plan = peer_plan()
 
     def centerpin() -> tuple[float, float]:
+        # Every sample drawn afresh, as Squiggle does: no per-trial draws kept from the
+        # previous run (the fitted distributions are kept: plan set-up, not sampling).
+        funnel.DRAWS.clear()
         result = engine.simulate(plan, trials=SAMPLES, keep_trials=False)
         return result.revenue_summary().mean, result.p_target()[0]
 
