@@ -115,9 +115,8 @@ def test_reaping_reaches_streamlits_session_storage() -> None:
     from streamlit.runtime.memory_session_storage import MemorySessionStorage
 
     assert "_session_mgr" in inspect_.getsource(runtime.Runtime.__init__)
-    assert "_session_storage" in inspect_.getsource(
-        websocket_session_manager.WebsocketSessionManager.__init__
-    )
+    source = inspect_.getsource(websocket_session_manager.WebsocketSessionManager.__init__)
+    assert "_session_storage" in source and "_storage_lock" in source
     storage = MemorySessionStorage(ttl_seconds=60)
     now = [0.0]
     storage._cache._timer = lambda: now[0]  # the cache's clock, moved by hand

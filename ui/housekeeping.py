@@ -87,8 +87,10 @@ def reap_closed_sessions() -> int | None:
 
     Streamlit keeps them in a TTL cache that removes expired entries only on a write (the
     next session to close) or a length query, so after the last visitor has gone they would
-    stay, with their state, until someone else came and went; and an entry removed that way
-    is not shut down (its files stay registered). Each one dropped here is shut down.
+    stay, with their state, until someone else came and went; and an entry dropped that
+    way is not shut down, so its files stay registered. Here they are dropped under the
+    session manager's own lock, then shut down as Streamlit shuts down a closed session
+    that cannot resume.
 
     This reaches into Streamlit's session storage (``MemorySessionStorage``): a test checks
     it against the installed Streamlit, and where the storage differs nothing is dropped
@@ -99,9 +101,10 @@ def reap_closed_sessions() -> int | None:
 
         if not runtime.exists():
             return None
-        storage = runtime.get_instance()._session_mgr._session_storage
-        expired = storage._cache.expire()
-        for _, info in expired:  # what Streamlit does for a session that cannot resume
+        manager = runtime.get_instance()._session_mgr
+        with manager._storage_lock:
+            expired = manager._session_storage._cache.expire()
+        for _, info in expired:
             info.session.shutdown()
         return len(expired)
     except Exception:
@@ -173,8 +176,8 @@ def watch(
     rounds: int | None = None,
 ) -> None:
     """Check ``sessions()`` every ``period_s`` and ``release()`` after ``idle_s`` of none
-    (:func:`idle_seconds` by default);
-    stops when they cannot be read (or after ``rounds``, for tests)."""
+    (:func:`idle_seconds` by default); stop when they cannot be read (or after ``rounds``,
+    for tests)."""
     idle = IdleWatch(idle_seconds() if idle_s is None else idle_s)
     done = 0
     while rounds is None or done < rounds:
