@@ -138,7 +138,7 @@ def show(
     st.download_button(
         t("table.download"),
         # Written with the table: a file written on the click (a callable) was lost when
-        # the click met a slider move's run (3 of 24 under load, 0 of 24 written here).
+        # the click met a slider move's run (3 of 36 under load, 0 of 24 written here).
         data=tables.csv_bytes(tables.monthly_kpis(monthly, lang, plan)),
         file_name=file_name,
         mime="text/csv",
