@@ -87,7 +87,30 @@ def render(template: str, *, app_ports: list[int], port: int, prefix: Path) -> s
     return filled
 
 
-def _healthy(url: str) -> bool:
+def app_command(port: int, host: str = HOST, *options: str) -> list[str]:
+    """``streamlit run app.py`` on ``host:port``, headless, without usage statistics; then
+    ``options`` (more ``--section.option value`` flags). The browser tests' launcher
+    (``tests/e2e/server.py``) starts the app with it too."""
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.port",
+        str(port),
+        "--server.address",
+        host,
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        *options,
+    ]
+
+
+def healthy(url: str) -> bool:
+    """Whether the app server at ``url`` (ending in ``/``) answers its health check."""
     try:
         with urllib.request.urlopen(url + "_stcore/health", timeout=2) as response:
             return response.status == 200
@@ -183,23 +206,7 @@ def _migrate(db_url: str) -> None:
 
 def start_app(port: int, db_url: str, cookie_secret: str, workdir: Path) -> AppServer:
     log = workdir / f"app-{port}.log"
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.port",
-        str(port),
-        "--server.address",
-        HOST,
-        "--server.headless",
-        "true",
-        "--server.fileWatcherType",
-        "none",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
+    command = app_command(port, HOST, "--server.fileWatcherType", "none")
     env = {**os.environ, DB_ENV: db_url, "STREAMLIT_SERVER_COOKIE_SECRET": cookie_secret}
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -222,7 +229,7 @@ def _wait_ready(cluster: Cluster, urls: list[str], timeout: float) -> None:
         problem = cluster.stopped()
         if problem:
             raise ClusterError(problem)
-        pending = [url for url in pending if not _healthy(url)]
+        pending = [url for url in pending if not healthy(url)]
         if not pending:
             return
         if time.monotonic() > deadline:

@@ -14,20 +14,17 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from deploy.cluster import HOST, app_command, free_port, healthy
+
 ROOT = Path(__file__).resolve().parents[2]  # the repository
-HOST = "127.0.0.1"
 
 #: Debian's Chromium; Playwright is told to use it instead of a browser of its own.
 CHROMIUM = Path("/usr/bin/chromium")
@@ -50,13 +47,6 @@ CHROMIUM_MISSING = (
 
 class ServerError(RuntimeError):
     """The app did not start (or stopped) before it answered its health check."""
-
-
-def free_port(host: str = HOST) -> int:
-    """A TCP port nothing listens on right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -93,14 +83,6 @@ class StreamlitServer:
             os.unlink(self.log.name)
 
 
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url + "_stcore/health", timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return False
-
-
 def start(
     root: Path = ROOT,
     timeout: float = 60.0,
@@ -119,21 +101,7 @@ def start(
     log = tempfile.NamedTemporaryFile(  # noqa: SIM115
         prefix="centerpin-streamlit-", suffix=".log", delete=False
     )
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.port",
-        str(port),
-        "--server.address",
-        host,
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
+    command = app_command(port, host)
     process = subprocess.Popen(
         command,
         cwd=root,
@@ -151,7 +119,7 @@ def start(
             output = server.output()
             server.stop()
             raise ServerError(f"streamlit exited with {process.returncode}:\n{output}")
-        if _healthy(server.url):
+        if healthy(server.url):
             return server
         if time.monotonic() > deadline:
             output = server.output()
