@@ -50,6 +50,7 @@ import numpy as np
 from benchmarks import Context, Row, register, row
 from benchmarks.machine import _cpu_ticks
 from benchmarks.store import POSTGRES_URL_ENV, scratch_postgres_url
+from benchmarks.ui_latency import P_TARGET
 from deploy import cluster as deploy
 from tests.e2e import server
 from ui import housekeeping
@@ -101,7 +102,8 @@ STREAM = "/_stcore/stream"
 #: Installed in every page before the app's scripts. ``window.__load`` follows one
 #: action (from its keydown) until the page has settled: the run is over, the charts are
 #: drawn, and nothing changed for ``quietMs``. It also counts every exception box shown.
-PROBE = """
+PROBE = (
+    """
 (({labels, charts, quietMs}) => {
   const S = window.__load = {
     keyAt: null, baseline: null, changedAt: null, changedTo: null, ranAt: null,
@@ -110,16 +112,9 @@ PROBE = """
   };
   const seen = new WeakSet();
   const app = () => document.querySelector('[data-testid="stApp"]');
-  S.pTarget = () => {
-    for (const metric of document.querySelectorAll('[data-testid="stMetric"]')) {
-      const label = metric.querySelector('[data-testid="stMetricLabel"]');
-      if (label && labels.includes(label.textContent.trim())) {
-        const value = metric.querySelector('[data-testid="stMetricValue"]');
-        return value ? value.textContent.trim() : null;
-      }
-    }
-    return null;
-  };
+  S.pTarget = """
+    + P_TARGET
+    + """;
   S.ready = () => {
     const a = app();
     return !!(a && a.getAttribute('data-test-script-state') === 'notRunning'
@@ -165,6 +160,7 @@ PROBE = """
   }, true);
 })
 """
+)
 
 RESULT = """() => {
   const S = window.__load;
@@ -655,19 +651,15 @@ def _phase_rows(
     rows = [
         row(f"{label}: page load → P(target), p50", _percentile(tally.loads_s, 50), "s", load=load),
         row(f"{label}: page load → P(target), p95", _percentile(tally.loads_s, 95), "s", load=load),
-        row(
-            f"{label}: slider → P(target), p50",
-            _percentile(tally.changed_ms, 50),
-            "ms",
-            at_most=LATENCY_GOAL_MS,
-            load=load,
-        ),
-        row(
-            f"{label}: slider → P(target), p95",
-            _percentile(tally.changed_ms, 95),
-            "ms",
-            at_most=LATENCY_GOAL_MS,
-            load=load,
+        *(
+            row(
+                f"{label}: slider → P(target), p{q}",
+                _percentile(tally.changed_ms, q),
+                "ms",
+                at_most=LATENCY_GOAL_MS,
+                load=load,
+            )
+            for q in (50, 95)
         ),
         row(
             f"{label}: slider → P(target), max",

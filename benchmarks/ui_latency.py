@@ -56,15 +56,9 @@ WARM_LOAD_GOAL_S = 2.0  # a warm server, a new browser or a reload
 CHANGED_GOAL_MS = 200.0
 SETTLED_GOAL_MS = 500.0
 
-#: Installed in every page before the app's scripts. ``window.__cp`` holds one "phase":
-#: from the navigation (time 0) or from the last keydown, until the page settles.
-PROBE = """
-(({labels, charts, quietMs, verdictKey}) => {
-  const S = window.__cp = {
-    keyAt: 0, baseline: null, changedAt: null, verdictAt: null, ranAt: null, idleAt: null,
-    lastMutation: 0, settledAt: null, done: false, chartsRedrawn: [], timer: null,
-  };
-  const pTarget = () => {
+#: A JavaScript function: the text of the P(target) metric (the one labelled with one of
+#: ``labels``, in the scope where it is pasted), or null. The load test uses it too.
+P_TARGET = """() => {
     for (const metric of document.querySelectorAll('[data-testid="stMetric"]')) {
       const label = metric.querySelector('[data-testid="stMetricLabel"]');
       if (label && labels.includes(label.textContent.trim())) {
@@ -73,7 +67,20 @@ PROBE = """
       }
     }
     return null;
+  }"""
+
+#: Installed in every page before the app's scripts. ``window.__cp`` holds one "phase":
+#: from the navigation (time 0) or from the last keydown, until the page settles.
+PROBE = (
+    """
+(({labels, charts, quietMs, verdictKey}) => {
+  const S = window.__cp = {
+    keyAt: 0, baseline: null, changedAt: null, verdictAt: null, ranAt: null, idleAt: null,
+    lastMutation: 0, settledAt: null, done: false, chartsRedrawn: [], timer: null,
   };
+  const pTarget = """
+    + P_TARGET
+    + """;
   const chartsDrawn = () => charts.every(
     (key) => document.querySelector(`.st-key-${key} .js-plotly-plot`));
   const check = () => {
@@ -128,6 +135,7 @@ PROBE = """
   }, true);
 })
 """
+)
 
 RESULT = """() => {
   const S = window.__cp;
