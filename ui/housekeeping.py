@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,9 @@ M_ARENA_MAX = -8
 ARENAS = 2
 
 
+@cache
 def _libc() -> ctypes.CDLL | None:
+    """The C library, looked up once (``find_library`` runs ``ldconfig``)."""
     name = ctypes.util.find_library("c")
     try:
         return ctypes.CDLL(name) if name else None
