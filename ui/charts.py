@@ -50,19 +50,9 @@ PLAIN_AXIS = {"exponentformat": "none", "separatethousands": True}
 
 
 def _layout(figure: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
-    figure.update_layout(
-        title={"text": title},
-        xaxis_title=x_title,
-        yaxis_title=y_title,
-        font=FONT,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        height=360,
-        showlegend=True,
-        legend={"orientation": "h", "y": -0.2},
-        template="plotly_white",
-    )
-    figure.update_xaxes(tickfont=AXIS_FONT, title_font=FONT, **PLAIN_AXIS)
-    figure.update_yaxes(tickfont=AXIS_FONT, title_font=FONT, **PLAIN_AXIS)
+    """:func:`_spec_layout` applied to a figure built through plotly's objects (the
+    template by name: validating its dictionary would take ten times as long)."""
+    figure.update_layout(_spec_layout(title, x_title, y_title, template="plotly_white"))
     return figure
 
 
@@ -79,7 +69,8 @@ def _axis(title: str, **extra: object) -> dict:
 
 
 def _spec_layout(title: str, x_title: str, y_title: str, **extra: object) -> dict:
-    """:func:`_layout` as a dictionary; ``extra`` adds or replaces top-level entries."""
+    """Every chart's layout: title, axis titles, fonts, margins, legend and the
+    ``plotly_white`` template; ``extra`` adds or replaces top-level entries."""
     return {
         "title": {"text": title},
         "xaxis": _axis(x_title),
