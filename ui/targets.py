@@ -128,10 +128,7 @@ def show(
             frame,
             width="stretch",
             height="content",  # every month at once, no scrolling inside the table
-            column_config={
-                column: st.column_config.NumberColumn(format="localized")
-                for column in frame.columns
-            },
+            column_config=tables.number_columns(frame),
         )
     note = t("targets.note", confidence=setting_percent(confidence), trials=f"{trials:,}")
     st.caption(note + (" " + t("targets.note_plain") if plain is not None else ""))
