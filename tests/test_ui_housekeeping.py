@@ -5,12 +5,18 @@ from __future__ import annotations
 import ast
 import inspect
 import logging
+import subprocess
+import sys
+from pathlib import Path
 
+import pytest
 import streamlit as st
 
 from simulator import engine
 from ui import cache, housekeeping, scenario
 from ui.plans import DEFAULT_PLAN, sample
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _run(counts: list[int | None], idle_s: float = 10.0, period_s: float = 5.0) -> list[float]:
@@ -126,7 +132,36 @@ def test_reaping_reaches_streamlits_session_storage() -> None:
     assert housekeeping.reap_closed_sessions() is None  # no server here: nothing touched
 
 
-def test_the_arena_limit_and_the_trim_reach_glibc() -> None:
-    # This machine's C library is glibc (Debian): both calls must succeed here.
-    assert housekeeping.limit_arenas(8)  # glibc's own default for two cores: no change
-    assert isinstance(housekeeping.trim_heap(), bool)
+ALLOCATION_PROBE = """
+import ctypes
+import sys
+import numpy as np
+from ui import housekeeping
+
+class MallInfo2(ctypes.Structure):  # glibc's struct mallinfo2: ten size_t counters
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd",
+        "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost",
+    )]
+
+libc = housekeeping._libc()
+libc.mallinfo2.restype = MallInfo2
+
+if sys.argv[1] == "tuned":
+    assert housekeeping.tune_allocator()
+big = np.ones(20 << 17)  # 20 MB, freed: glibc's own threshold rises above 2 MB
+del big
+mapped = libc.mallinfo2().hblkhd
+block = np.ones(2 << 17)  # 2 MB
+print(libc.mallinfo2().hblkhd - mapped >= block.nbytes, housekeeping.trim_heap() in (True, False))
+"""
+
+
+@pytest.mark.parametrize(("mode", "mapped"), [("tuned", "True"), ("default", "False")])
+def test_a_tuned_server_maps_large_blocks_of_their_own(mode: str, mapped: str) -> None:
+    # In a process of its own, so that this one keeps glibc's defaults. This machine's C
+    # library is glibc (Debian): the settings must take effect here.
+    command = [sys.executable, "-c", ALLOCATION_PROBE, mode]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [mapped, "True"]
