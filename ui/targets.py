@@ -17,7 +17,7 @@ import streamlit as st
 from simulator.calendar import month_label, parse_year_month
 from simulator.plan import KpiSet
 from ui import session, tables
-from ui.format import count_value, money_unit, month, setting_percent
+from ui.format import count_value, money_unit, month, setting_percent, whole
 from ui.i18n import t
 
 METRIC = session.widget("monthly_metric")  # the metric the monthly table shows
@@ -130,7 +130,7 @@ def show(
             height="content",  # every month at once, no scrolling inside the table
             column_config=tables.number_columns(frame),
         )
-    note = t("targets.note", confidence=setting_percent(confidence), trials=f"{trials:,}")
+    note = t("targets.note", confidence=setting_percent(confidence), trials=whole(trials))
     st.caption(note + (" " + t("targets.note_plain") if plain is not None else ""))
     st.download_button(
         t("table.download"),
