@@ -82,6 +82,13 @@ page = st.navigation(pages)
 session.go_on()  # a hand-off a callback asked for: before the page draws
 link_warning = st.empty()  # on top of the page, filled once the page has read its link
 page.run()
+
+
+def _dropped(name: str, value: str, allowed: str) -> str:
+    item = f"{name}={value}" if value else name
+    return t("app.link_item_allowed", item=item, allowed=allowed) if allowed else item
+
+
 if dropped := session.take_link_problems():
-    shown = ", ".join(f"{name}={value}" if value else name for name, value in dropped)
+    shown = ", ".join(_dropped(*problem) for problem in dropped)
     link_warning.warning(t("app.link_dropped", items=plain(shown)), icon=":material/link_off:")

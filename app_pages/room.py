@@ -13,8 +13,6 @@ from ui.i18n import t
 
 lang = session.lang()
 room_page.start_from_link()
-if st.session_state.pop(room_page.LINK_WARNING, False):
-    st.warning(t("room.bad_link"))
 store = kpi_sets.store()
 if store is None:
     st.stop()

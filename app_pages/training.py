@@ -11,8 +11,6 @@ st.title(t("training.title"))
 st.caption(t("training.caption"))
 
 training_page.start_from_link()
-if problem := training_page.link_problem():
-    st.warning(problem)
 training_page.write_link()
 
 number = training_page.current()

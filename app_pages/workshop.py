@@ -17,8 +17,6 @@ as_money = lambda v: money(v, baseline.currency, lang)  # noqa: E731
 workshop_page.start_from_link(baseline, base_state)
 st.title(t("workshop.title"))
 st.caption(t("workshop.caption", plan=plain(baseline.name)))
-if dropped := st.session_state.pop(workshop_page.LINK_WARNING, None):
-    st.warning(t("workshop.bad_link", names=", ".join(dropped)))
 
 with st.spinner(t("workshop.running")):
     shown, broken = workshop_page.columns(baseline, base_state)

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from simulator import kpi_sets as kpi_store
 from tests.conftest import ROOT
 from ui import session
+from ui.format import plain
 from ui.i18n import t
 
 PLAN = "jp_smb_saas"
@@ -33,6 +34,16 @@ def _open(query: dict[str, str]) -> AppTest:
     for key, value in query.items():
         at.query_params[key] = value
     return at.run()
+
+
+def link_warning(lang: str, *items: str) -> str:
+    """The app's one warning for a link's dropped values, as the user reads it."""
+    return t("app.link_dropped", lang, items=plain(", ".join(items)))
+
+
+def allowed(lang: str, item: str, what: str) -> str:
+    """One dropped value with what is allowed in its place."""
+    return t("app.link_item_allowed", lang, item=item, allowed=what)
 
 
 def _link_warnings(at: AppTest, lang: str) -> list[str]:

@@ -14,6 +14,7 @@ from simulator import kpi_sets as kpi_store
 from simulator.kpi_sets import rooms
 from tests.conftest import ROOT
 from tests.test_app_language import EXPONENT, RAW, visible_texts
+from tests.test_app_links import allowed, link_warning
 from ui import presentation, room_page, session, workshop_page
 from ui.format import percent, plain, points
 from ui.i18n import t
@@ -148,9 +149,9 @@ def test_values_a_link_cannot_give_are_dropped_with_one_warning(lang: str, db_ur
             "wsD": "q;lever:nowhere=3",
         },
     )
-    assert [w.value for w in at.warning] == [
-        t("workshop.bad_link", lang, names="wnA, wsB, wsC, wsD")
-    ]
+    dropped = ["wnA=" + "x" * (scenarios.MAX_NAME + 1), "wsB=bogus"]
+    dropped += ["wsC=q;lever:win_rate=abc", "wsD=q;lever:nowhere=3"]
+    assert [w.value for w in at.warning] == [link_warning(lang, *dropped)]
     assert len(at.metric) == 4  # the baseline and A, which the link could give
     assert at.query_params["wsA"] == "win3" and "wsB" not in at.query_params
 
@@ -192,7 +193,8 @@ def test_present_in_the_link_opens_the_presentation_layout_with_a_way_out(
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_a_bad_present_value_warns_once_and_the_page_still_works(lang: str, db_url: str) -> None:
     at = open_page(None, {"lang": lang, "plan": PLAN_ID, "present": "yes"})
-    assert [w.value for w in at.warning] == [t("present.bad_link", lang)]
+    present = allowed(lang, "present=yes", t("present.link_allowed", lang))
+    assert [w.value for w in at.warning] == [link_warning(lang, present)]
     assert not styled(at) and at.metric
     ok(at)
     assert not at.warning  # once
@@ -290,7 +292,8 @@ def test_a_closed_room_refuses_a_guess_with_a_message(lang: str, db_url: str) ->
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_bad_room_links_say_so_in_the_users_language(lang: str, db_url: str) -> None:
     bad = open_page(ROOM, {"lang": lang, "room": "<script>"})
-    assert [w.value for w in bad.warning] == [t("room.bad_link", lang)]
+    room = allowed(lang, "room=<script>", t("room.link_allowed", lang))
+    assert [w.value for w in bad.warning] == [link_warning(lang, room)]
     assert bad.title[0].value == t("room.title", lang)  # the page still works
     unknown = open_page(ROOM, {"lang": lang, "room": "0" * rooms.CODE_LENGTH})
     assert [e.value for e in unknown.error] == [plain(t("store_errors.room.not_found", lang))]
@@ -358,6 +361,8 @@ def test_the_host_link_opens_the_rooms_screen_again_and_a_wrong_key_only_joins(
     assert all(key not in c.value for c in again.code)
     # A wrong key: the join page, with a warning; the screen's buttons are not there.
     guest = open_page(ROOM, {"lang": lang, "room": code, "host": "x" * 32})
-    assert [w.value for w in guest.warning] == [t("room.bad_link", lang)]
+    key = allowed(lang, room_page.HOST_PARAM, t("room.host_link_allowed", lang))
+    assert [w.value for w in guest.warning] == [link_warning(lang, key)]
+    assert "x" * 32 not in guest.warning[0].value  # a key is never shown
     assert guest.title[0].value == t("room.join_title", lang)
     assert not [b for b in guest.button if b.key == room_page.REVEAL]

@@ -85,9 +85,10 @@ def apply() -> None:
     if not st.session_state.get(LINK_READ):
         st.session_state[LINK_READ] = True
         opened = st.session_state.get(session.LINK) or {}
-        on, bad = read_link(opened.get("params") or {})
+        params = opened.get("params") or {}
+        on, bad = read_link(params)
         if bad:
-            st.warning(t("present.bad_link"))
+            session.link_problem(PARAM, str(params[PARAM][-1]), t("present.link_allowed"))
         if on is not None:
             st.session_state[PRESENT] = on
     with st.sidebar:

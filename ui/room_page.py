@@ -35,7 +35,6 @@ HOST_KEY = session.state("room_host_key")  # its facilitator's key (the host lin
 HOST_PARAM = session.LINK_HOST
 JOINED = session.state("room_joined")  # the code of the room this session joins
 PARTICIPANT = session.state("room_participant")  # this browser's token in rooms
-LINK_WARNING = session.state("room_link_warning")
 MESSAGE = session.state("room_message")  # ("success" | "error", text) of the last action
 MINUTES = session.widget("room_minutes")
 SIZE = session.widget("room_size")
@@ -56,17 +55,24 @@ GUESS_COUNT = session.element("room_guess_count")
 ANSWER = session.element("room_answer")
 
 
+def _bad_key() -> None:
+    """A facilitator's key that does not open the room: named, never shown (it is a secret,
+    and the page may be on a shared screen)."""
+    session.link_problem(HOST_PARAM, "", t("room.host_link_allowed"))
+
+
 def start_from_link() -> None:
     """The room a link names (once): with the facilitator's key (the host link) its shared
-    screen, else its join page; a code or key that cannot be used is dropped with a warning."""
+    screen, else its join page; a code or key that cannot be used is dropped with the app's
+    link warning."""
     linked = session.from_link([PARAM, HOST_PARAM])
     if not linked.get(PARAM):
         if linked.get(HOST_PARAM):
-            st.session_state[LINK_WARNING] = True
+            _bad_key()
         return
     code = rooms.normal_code(linked[PARAM][-1])
     if code is None:
-        st.session_state[LINK_WARNING] = True
+        session.link_problem(PARAM, linked[PARAM][-1], t("room.link_allowed"))
         return
     key = (linked.get(HOST_PARAM) or [None])[-1]
     opened = kpi_sets.store(quiet=True) if key is not None else None
@@ -75,7 +81,7 @@ def start_from_link() -> None:
         st.session_state[HOST_KEY] = key
         return
     if key is not None:
-        st.session_state[LINK_WARNING] = True
+        _bad_key()
     st.session_state[JOINED] = code
 
 

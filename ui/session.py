@@ -354,7 +354,8 @@ LINK_NAMES = frozenset(
 LINK_KEPT = (LINK_PRESENT,)
 LINK_PREFIXES = (LEVER.prefix, LINK_EFFORT)
 MAX_LINK_NAMES = 200  # names read from one link; the rest are dropped
-LINK_PROBLEMS = state("link_problems")  # (name, value) of what a link gave and was dropped
+#: (name, value, what is allowed) of what a link gave and was dropped
+LINK_PROBLEMS = state("link_problems")
 MAX_LINK_PROBLEMS = 20
 
 
@@ -362,17 +363,21 @@ def is_link_name(name: str) -> bool:
     return name in LINK_NAMES or name.startswith(LINK_PREFIXES)
 
 
-def link_problem(name: str, value: str = "", session: Session = None) -> None:
-    """Note a link's value that was dropped, to be shown once (:func:`take_link_problems`)."""
+def link_problem(name: str, value: str = "", allowed: str = "", session: Session = None) -> None:
+    """Note a link's value that was dropped, with what is allowed there (in the user's
+    language) when a page can say: the app shows them all in one warning, once, above the
+    page (:func:`take_link_problems`)."""
     session = _session(session)
     problems = list(session.get(LINK_PROBLEMS) or [])
-    if len(problems) < MAX_LINK_PROBLEMS and (name, value) not in problems:
-        problems.append((name[:80], value[:80]))
+    problem = (name[:80], value[:80], allowed)
+    if len(problems) < MAX_LINK_PROBLEMS and problem not in problems:
+        problems.append(problem)
     session[LINK_PROBLEMS] = problems
 
 
-def take_link_problems(session: Session = None) -> list[tuple[str, str]]:
-    """The dropped link values not yet shown; shown once, then forgotten."""
+def take_link_problems(session: Session = None) -> list[tuple[str, str, str]]:
+    """The dropped link values not yet shown (name, value, what is allowed); shown once,
+    then forgotten."""
     return list(_session(session).pop(LINK_PROBLEMS, None) or [])
 
 

@@ -32,13 +32,13 @@ from ui.format import (
     points,
     setting_percent,
     signed_percent,
+    whole,
 )
 from ui.i18n import t
 from ui.plans import sample
 
 #: The lesson shown: 1..COUNT, or TRAINER for the trainer's guide.
 LESSON = session.state("training_lesson")
-LINK_PROBLEM = session.state("training_link_problem")  # a bad ?lesson= value, until moving on
 REVEALED = session.state("training_revealed")  # the lessons whose answer is shown
 GUESS = session.widget_family("training_guess:")  # GUESS(4): the learner's prediction
 EXPLORE = session.widget_family("training_explore:")  # EXPLORE("start"): a live widget
@@ -86,13 +86,13 @@ def parse_lesson(text: str | None) -> int | None:
 
 
 def start_from_link() -> None:
-    """The lesson the opening link names, once; a bad value is kept for a warning and
-    changes nothing (lesson 1, or the lesson already open)."""
+    """The lesson the opening link names, once; a bad value is dropped with the app's link
+    warning and changes nothing (lesson 1, or the lesson already open)."""
     linked = session.from_link([LINK]).get(LINK)
     if linked:
         number = parse_lesson(linked[-1])
         if number is None:
-            st.session_state[LINK_PROBLEM] = linked[-1]
+            session.link_problem(LINK, linked[-1], t("training.link_allowed", count=COUNT))
         else:
             st.session_state[LESSON] = number
     if st.session_state.get(LESSON) not in range(COUNT + 1):
@@ -103,16 +103,6 @@ def current() -> int:
     return int(st.session_state[LESSON])
 
 
-def link_problem() -> str | None:
-    """The warning for a bad lesson in the link, in the user's language, until the learner
-    moves to another lesson."""
-    bad = st.session_state.get(LINK_PROBLEM)
-    if bad is None:
-        return None
-    shown = bad if len(bad) <= 40 else bad[:40] + "…"
-    return t("training.bad_link", value=plain(shown), count=COUNT)
-
-
 def write_link() -> None:
     number = current()
     session.add_to_link(LINK, TRAINER_LINK if number == TRAINER else str(number))
@@ -121,7 +111,6 @@ def write_link() -> None:
 def go(number: int) -> None:
     """A callback: open lesson ``number`` (TRAINER: the guide)."""
     st.session_state[LESSON] = number
-    st.session_state.pop(LINK_PROBLEM, None)
 
 
 def revealed(number: int) -> bool:
@@ -604,7 +593,7 @@ def lesson_uncertainty() -> None:
                     p=percent(result.plain_p_target),
                     error=percent(result.plain_p_error),
                     p50=fmt(result.plain_p50),
-                    trials=f"{base.simulation.trials:,}",
+                    trials=whole(base.simulation.trials),
                 )
             )
             compare_guess(5, percent_guess(5))

@@ -24,7 +24,6 @@ from ui.i18n import t
 from ui.summaries import Cdf
 
 BOARD = session.state("workshop_board")  # [{"slot", "name", "spec"}], in slot order
-LINK_WARNING = session.state("workshop_link_warning")  # the bad link values, once
 NAME_REFUSED = session.state("workshop_name_refused")  # a name with hidden characters
 NEW_NAME = session.widget("workshop_new_name")
 NEW_SOURCE = session.widget("workshop_new_source")  # "sliders" or a preset's code
@@ -130,8 +129,8 @@ def start_from_link(baseline: KpiSet, base_state: Mapping[str, Any]) -> None:
         return
     board, dropped = read_link(linked, baseline, base_state)
     st.session_state[BOARD] = board
-    if dropped:
-        st.session_state[LINK_WARNING] = dropped
+    for name in dropped:
+        session.link_problem(name, linked[name][-1])
 
 
 def board() -> list[dict[str, str]]:
