@@ -57,6 +57,9 @@ from ui import housekeeping
 from ui.i18n import t
 from ui.plans import DEFAULT_PLAN, sample
 
+#: Where the servers have cores of their own (a bigger machine, or browsers elsewhere),
+#: more servers can share the sessions: ``CENTERPIN_LOAD_SERVERS=6 make load``.
+SERVERS_ENV = "CENTERPIN_LOAD_SERVERS"
 PHASES = (10, 25)
 SESSIONS_PER_SET = 2
 MOVES = 20
@@ -511,6 +514,14 @@ def _percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
+def _servers() -> int:
+    """How many app servers: :data:`SERVERS_ENV`, 2 by default."""
+    text = os.environ.get(SERVERS_ENV, "").strip() or "2"
+    if not (text.isdigit() and 1 <= int(text) <= 16):
+        raise ValueError(f"{SERVERS_ENV} must be a whole number from 1 to 16, not {text!r}")
+    return int(text)
+
+
 async def _run(ctx: Context, base_url: str) -> list[Row]:
     from playwright.async_api import async_playwright
 
@@ -524,6 +535,7 @@ async def _run(ctx: Context, base_url: str) -> list[Row]:
         "phases": {},
         "plan": DEFAULT_PLAN,
         "trials": plan.simulation.trials,
+        "servers": _servers(),
         "moves_per_session": MOVES,
         "think_s": THINK_S,
         "ramp_s": RAMP_S,
@@ -545,7 +557,7 @@ async def _run(ctx: Context, base_url: str) -> list[Row]:
     ]
     with (
         scratch_postgres_url(base_url, prefix="load") as db_url,
-        deploy.running(db_url, port=0, app_port=0) as running,
+        deploy.running(db_url, servers=_servers(), port=0, app_port=0) as running,
     ):
         store = kpi_store.Store(db_url)
         names = {f"server {i + 1}": s for i, s in enumerate(running.servers)}
@@ -752,7 +764,8 @@ def _phase_rows(
 
 @register("load")
 def load_test(ctx: Context) -> list[Row]:
-    """10, then 25 browser sessions on two app servers behind nginx on PostgreSQL."""
+    """10, then 25 browser sessions on two app servers (:data:`SERVERS_ENV`) behind nginx on
+    PostgreSQL."""
     base_url = os.environ.get(POSTGRES_URL_ENV, "").strip()
     if not base_url:
         raise RuntimeError(
@@ -762,4 +775,5 @@ def load_test(ctx: Context) -> list[Row]:
     if not server.CHROMIUM.exists():
         raise FileNotFoundError(server.CHROMIUM_MISSING)
     deploy.nginx_path()  # fails early, with how to install it
+    _servers()  # and on a bad server count
     return asyncio.run(asyncio.wait_for(_run(ctx, base_url), timeout=OVERALL_TIMEOUT_S))
