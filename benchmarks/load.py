@@ -517,7 +517,7 @@ def _percentile(values: list[float], q: float) -> float:
 def _servers() -> int:
     """How many app servers: :data:`SERVERS_ENV`, 2 by default."""
     text = os.environ.get(SERVERS_ENV, "").strip() or "2"
-    if not (text.isdigit() and 1 <= int(text) <= 16):
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= 16):
         raise ValueError(f"{SERVERS_ENV} must be a whole number from 1 to 16, not {text!r}")
     return int(text)
 
