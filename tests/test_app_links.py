@@ -78,11 +78,16 @@ def test_a_bad_link_value_is_dropped_with_a_warning_naming_it(
 ) -> None:
     at = _open({"lang": "en" if name != "lang" else value, "plan": PLAN, name: value})
     assert not at.exception, [e.message for e in at.exception]
-    [warning] = _link_warnings(at, "en" if name != "lang" else "ja")
-    assert name.replace("_", "\\_").replace(":", "\\:").replace(".", "\\.") in warning
-    assert [
-        m for m in at.metric if m.label == t("metric.p_target", "en" if name != "lang" else "ja")
-    ]
+    lang = "en" if name != "lang" else "ja"
+    # Exactly the value, as text: nothing else of the session's may reach the warning.
+    assert _link_warnings(at, lang) == [link_warning(lang, f"{name}={value[:80]}")]
+    assert [m for m in at.metric if m.label == t("metric.p_target", lang)]
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_an_unknown_name_is_named_with_its_value_and_nothing_else(db_url: str, lang: str) -> None:
+    at = _open({"lang": lang, "plan": PLAN, "bogus": "1", "trials": "inf"})
+    assert _link_warnings(at, lang) == [link_warning(lang, "bogus=1", "trials=inf")]
 
 
 def test_the_warning_is_in_the_users_language_and_shown_once(db_url: str) -> None:

@@ -88,7 +88,7 @@ def apply() -> None:
         params = opened.get("params") or {}
         on, bad = read_link(params)
         if bad:
-            session.link_problem(PARAM, str(params[PARAM][-1]), t("present.link_allowed"))
+            session.link_problem(PARAM, str(params[PARAM][-1]), allowed=t("present.link_allowed"))
         if on is not None:
             st.session_state[PRESENT] = on
     with st.sidebar:

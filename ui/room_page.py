@@ -58,7 +58,7 @@ ANSWER = session.element("room_answer")
 def _bad_key() -> None:
     """A facilitator's key that does not open the room: named, never shown (it is a secret,
     and the page may be on a shared screen)."""
-    session.link_problem(HOST_PARAM, "", t("room.host_link_allowed"))
+    session.link_problem(HOST_PARAM, allowed=t("room.host_link_allowed"))
 
 
 def start_from_link() -> None:
@@ -72,7 +72,7 @@ def start_from_link() -> None:
         return
     code = rooms.normal_code(linked[PARAM][-1])
     if code is None:
-        session.link_problem(PARAM, linked[PARAM][-1], t("room.link_allowed"))
+        session.link_problem(PARAM, linked[PARAM][-1], allowed=t("room.link_allowed"))
         return
     key = (linked.get(HOST_PARAM) or [None])[-1]
     opened = kpi_sets.store(quiet=True) if key is not None else None

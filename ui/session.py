@@ -363,7 +363,7 @@ def is_link_name(name: str) -> bool:
     return name in LINK_NAMES or name.startswith(LINK_PREFIXES)
 
 
-def link_problem(name: str, value: str = "", allowed: str = "", session: Session = None) -> None:
+def link_problem(name: str, value: str = "", session: Session = None, *, allowed: str = "") -> None:
     """Note a link's value that was dropped, with what is allowed there (in the user's
     language) when a page can say: the app shows them all in one warning, once, above the
     page (:func:`take_link_problems`)."""

@@ -92,7 +92,7 @@ def start_from_link() -> None:
     if linked:
         number = parse_lesson(linked[-1])
         if number is None:
-            session.link_problem(LINK, linked[-1], t("training.link_allowed", count=COUNT))
+            session.link_problem(LINK, linked[-1], allowed=t("training.link_allowed", count=COUNT))
         else:
             st.session_state[LESSON] = number
     if st.session_state.get(LESSON) not in range(COUNT + 1):
