@@ -522,7 +522,7 @@ def _servers() -> int:
     return int(text)
 
 
-async def _run(ctx: Context, base_url: str) -> list[Row]:
+async def _run(ctx: Context, base_url: str, servers: int) -> list[Row]:
     from playwright.async_api import async_playwright
 
     from simulator import kpi_sets as kpi_store
@@ -535,7 +535,7 @@ async def _run(ctx: Context, base_url: str) -> list[Row]:
         "phases": {},
         "plan": DEFAULT_PLAN,
         "trials": plan.simulation.trials,
-        "servers": _servers(),
+        "servers": servers,
         "moves_per_session": MOVES,
         "think_s": THINK_S,
         "ramp_s": RAMP_S,
@@ -557,7 +557,7 @@ async def _run(ctx: Context, base_url: str) -> list[Row]:
     ]
     with (
         scratch_postgres_url(base_url, prefix="load") as db_url,
-        deploy.running(db_url, servers=_servers(), port=0, app_port=0) as running,
+        deploy.running(db_url, servers=servers, port=0, app_port=0) as running,
     ):
         store = kpi_store.Store(db_url)
         names = {f"server {i + 1}": s for i, s in enumerate(running.servers)}
@@ -764,8 +764,9 @@ def _phase_rows(
 
 @register("load")
 def load_test(ctx: Context) -> list[Row]:
-    """10, then 25 browser sessions on two app servers (:data:`SERVERS_ENV`) behind nginx on
-    PostgreSQL."""
+    """10, then 25 browser sessions on two app servers behind nginx on PostgreSQL.
+
+    :data:`SERVERS_ENV` sets another number of servers."""
     base_url = os.environ.get(POSTGRES_URL_ENV, "").strip()
     if not base_url:
         raise RuntimeError(
@@ -775,5 +776,5 @@ def load_test(ctx: Context) -> list[Row]:
     if not server.CHROMIUM.exists():
         raise FileNotFoundError(server.CHROMIUM_MISSING)
     deploy.nginx_path()  # fails early, with how to install it
-    _servers()  # and on a bad server count
-    return asyncio.run(asyncio.wait_for(_run(ctx, base_url), timeout=OVERALL_TIMEOUT_S))
+    servers = _servers()  # and on a bad server count
+    return asyncio.run(asyncio.wait_for(_run(ctx, base_url, servers), timeout=OVERALL_TIMEOUT_S))

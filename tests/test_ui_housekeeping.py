@@ -115,13 +115,11 @@ def test_reaping_reaches_streamlits_session_storage() -> None:
     """What :func:`housekeeping.reap_closed_sessions` relies on, in the installed
     Streamlit: the runtime's session manager keeps closed sessions in a
     ``MemorySessionStorage`` whose TTL cache drops expired entries on ``expire()``."""
-    import inspect as inspect_
-
     from streamlit.runtime import runtime, websocket_session_manager
     from streamlit.runtime.memory_session_storage import MemorySessionStorage
 
-    assert "_session_mgr" in inspect_.getsource(runtime.Runtime.__init__)
-    source = inspect_.getsource(websocket_session_manager.WebsocketSessionManager.__init__)
+    assert "_session_mgr" in inspect.getsource(runtime.Runtime.__init__)
+    source = inspect.getsource(websocket_session_manager.WebsocketSessionManager.__init__)
     assert "_session_storage" in source and "_storage_lock" in source
     storage = MemorySessionStorage(ttl_seconds=60)
     now = [0.0]

@@ -44,7 +44,7 @@ def start() -> None:
 
         from ui import housekeeping
 
-        housekeeping.start(_warm_samples)  # first: it limits the allocator's arenas
+        housekeeping.start(_warm_samples)  # first: it tunes the allocator
         thread = threading.Thread(target=_warm_samples, name="centerpin-warm", daemon=True)
         add_script_run_ctx(thread)
         thread.start()
